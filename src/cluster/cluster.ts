@@ -1,0 +1,209 @@
+// The client's view of a cluster: bootstrap through the given servers in turn, one connection per
+// broker (reopened with jittered exponential backoff), and the metadata cache refreshed on demand
+// (coalesced: concurrent callers share one request) and by age.
+import type { ConnectionOptions as TlsOptions } from 'node:tls';
+import { ConnectionError, KafkaError } from '../errors/kafka-error.js';
+import { Connection } from '../network/connection.js';
+import { backoffDelay } from '../network/exponential-backoff.js';
+import type { SaslConfig } from '../network/sasl/authenticate.js';
+import type { ApiName, MetadataRequestData } from '../protocol/index.js';
+import { type BrokerInfo, MetadataCache } from './metadata-cache.js';
+
+export interface ClusterConfig {
+  readonly bootstrapServers: readonly string[];
+  readonly clientId: string;
+  readonly ssl?: TlsOptions | boolean | undefined;
+  readonly sasl?: SaslConfig | undefined;
+  readonly connectTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly metadataMaxAgeMs: number;
+  readonly reconnectBackoffMs: number;
+  readonly reconnectBackoffMaxMs: number;
+  /** Whether Metadata requests ask the broker to create unknown topics. */
+  readonly allowAutoTopicCreation: boolean;
+  readonly versionCaps?: Partial<Record<ApiName, number>>;
+  /** Called when a broker connection closes unexpectedly (the producer fails or retries its requests). */
+  readonly onConnectionClosed?: (nodeId: number, error: KafkaError | undefined) => void;
+}
+
+interface NodeState {
+  connection: Connection | undefined;
+  connecting: Promise<Connection> | undefined;
+  failures: number;
+  /** Date.now() before which no reconnect is attempted. */
+  retryAt: number;
+}
+
+/** Parses `host:port` (IPv6 in brackets). */
+export function parseHostPort(server: string): { host: string; port: number } {
+  const trimmed = server.trim();
+  const match = /^\[([^\]]+)\]:(\d+)$/.exec(trimmed) ?? /^([^:]+):(\d+)$/.exec(trimmed);
+  if (!match) throw new TypeError(`'${server}' is not host:port`);
+  return { host: match[1]!, port: Number(match[2]) };
+}
+
+export class Cluster {
+  readonly config: ClusterConfig;
+  readonly metadata = new MetadataCache();
+  private readonly nodes = new Map<number | string, NodeState>();
+  private readonly wantedTopics = new Set<string>();
+  private refreshing: Promise<void> | undefined;
+  private closed = false;
+  private bootstrapIndex = 0;
+
+  constructor(config: ClusterConfig) {
+    this.config = config;
+  }
+
+  /** Fetches metadata for the first time (trying every bootstrap server in turn). */
+  async connect(): Promise<void> {
+    await this.refreshMetadata();
+  }
+
+  /** Adds topics to those whose metadata is fetched on every refresh. */
+  addTopics(topics: Iterable<string>): void {
+    for (const topic of topics) this.wantedTopics.add(topic);
+  }
+
+  /** Whether cached metadata is older than metadataMaxAgeMs. */
+  isMetadataStale(now = Date.now()): boolean {
+    return now - this.metadata.updatedAt >= this.config.metadataMaxAgeMs;
+  }
+
+  /** Refreshes metadata of every wanted topic; concurrent callers share one request. */
+  refreshMetadata(): Promise<void> {
+    this.refreshing ??= this.fetchMetadata().finally(() => {
+      this.refreshing = undefined;
+    });
+    return this.refreshing;
+  }
+
+  private async fetchMetadata(): Promise<void> {
+    const connection = await this.anyConnection();
+    const topics = [...this.wantedTopics];
+    const version = connection.versionFor('Metadata');
+    // In Metadata v0 an empty topic list means "every topic"; ask for a name that cannot exist instead.
+    const request: MetadataRequestData = {
+      topics: topics.length === 0 && version === 0 ? [{ name: '' }] : topics.map((name) => ({ name })),
+      allowAutoTopicCreation: this.config.allowAutoTopicCreation,
+      includeClusterAuthorizedOperations: false,
+      includeTopicAuthorizedOperations: false,
+    };
+    const response = await connection.requestAt('Metadata', version, request);
+    if (this.closed) return;
+    this.metadata.update(response);
+    this.dropRemovedBrokers();
+  }
+
+  // Connections to brokers that left the cluster are closed; their node state is forgotten.
+  private dropRemovedBrokers(): void {
+    for (const [key, state] of this.nodes) {
+      if (typeof key === 'number' && !this.metadata.brokers.has(key)) {
+        state.connection?.close();
+        this.nodes.delete(key);
+      }
+    }
+  }
+
+  /** A ready connection to some broker: a known broker if any is connected, else a bootstrap server. */
+  async anyConnection(): Promise<Connection> {
+    for (const [key, state] of this.nodes) {
+      if (typeof key === 'number' && state.connection?.isReady) return state.connection;
+    }
+    const candidates: { key: number | string; host: string; port: number }[] = [];
+    for (const broker of this.metadata.brokers.values()) candidates.push({ key: broker.nodeId, ...broker });
+    const servers = this.config.bootstrapServers;
+    for (let index = 0; index < servers.length; index++) {
+      const server = servers[(this.bootstrapIndex + index) % servers.length]!;
+      candidates.push({ key: `bootstrap:${server}`, ...parseHostPort(server) });
+    }
+    this.bootstrapIndex++;
+    let lastError: unknown;
+    for (const candidate of candidates) {
+      try {
+        return await this.connectNode(candidate.key, candidate.host, candidate.port);
+      } catch (error) {
+        lastError = error;
+      }
+    }
+    throw new ConnectionError(
+      `Could not reach any broker (tried ${candidates.map((candidate) => `${candidate.host}:${candidate.port}`).join(', ')})`,
+      { cause: lastError },
+    );
+  }
+
+  /** The ready connection to broker `nodeId`, if there is one (never waits). */
+  connectionIfReady(nodeId: number): Connection | undefined {
+    const connection = this.nodes.get(nodeId)?.connection;
+    return connection?.isReady ? connection : undefined;
+  }
+
+  /** Whether a connection attempt to `nodeId` should wait for its backoff; returns the wait in ms. */
+  reconnectDelay(nodeId: number, now = Date.now()): number {
+    const state = this.nodes.get(nodeId);
+    return state ? Math.max(0, state.retryAt - now) : 0;
+  }
+
+  /** A ready connection to broker `nodeId`, opened if needed (after its reconnect backoff). */
+  connectionTo(nodeId: number): Promise<Connection> {
+    const broker: BrokerInfo | undefined = this.metadata.brokers.get(nodeId);
+    if (!broker) return Promise.reject(new ConnectionError(`Broker ${nodeId} is not in the cluster metadata`));
+    return this.connectNode(nodeId, broker.host, broker.port);
+  }
+
+  private connectNode(key: number | string, host: string, port: number): Promise<Connection> {
+    if (this.closed) return Promise.reject(new ConnectionError('The client is closed', { retriable: false }));
+    let state = this.nodes.get(key);
+    if (!state) {
+      state = { connection: undefined, connecting: undefined, failures: 0, retryAt: 0 };
+      this.nodes.set(key, state);
+    }
+    if (state.connection?.isReady) return Promise.resolve(state.connection);
+    if (state.connecting) return state.connecting;
+    const node = state;
+    const open = async (): Promise<Connection> => {
+      const wait = node.retryAt - Date.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      if (this.closed) throw new ConnectionError('The client is closed', { retriable: false });
+      const connection = new Connection({
+        host,
+        port,
+        clientId: this.config.clientId,
+        ssl: this.config.ssl,
+        sasl: this.config.sasl,
+        connectTimeoutMs: this.config.connectTimeoutMs,
+        requestTimeoutMs: this.config.requestTimeoutMs,
+        ...(this.config.versionCaps ? { versionCaps: this.config.versionCaps } : {}),
+        onClose: (error) => {
+          if (node.connection === connection) node.connection = undefined;
+          if (error && typeof key === 'number') this.config.onConnectionClosed?.(key, error);
+        },
+      });
+      try {
+        await connection.connect();
+      } catch (error) {
+        connection.close();
+        node.failures++;
+        node.retryAt =
+          Date.now() +
+          backoffDelay({ initialMs: this.config.reconnectBackoffMs, maxMs: this.config.reconnectBackoffMaxMs }, node.failures - 1);
+        throw error;
+      }
+      node.failures = 0;
+      node.retryAt = 0;
+      node.connection = connection;
+      return connection;
+    };
+    state.connecting = open().finally(() => {
+      node.connecting = undefined;
+    });
+    return state.connecting;
+  }
+
+  /** Closes every connection; pending requests reject. */
+  close(): void {
+    this.closed = true;
+    for (const state of this.nodes.values()) state.connection?.close();
+    this.nodes.clear();
+  }
+}

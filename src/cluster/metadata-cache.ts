@@ -1,0 +1,107 @@
+// What the client knows about the cluster: brokers, topics, partitions and their leaders with
+// leader epochs. An update never moves a partition back to an older leader epoch (KIP-320), and a
+// topic missing from one response keeps its last known state until it is reported as deleted.
+import type { MetadataResponseData } from '../protocol/index.js';
+
+export interface BrokerInfo {
+  readonly nodeId: number;
+  readonly host: string;
+  readonly port: number;
+  readonly rack: string | null;
+}
+
+export interface PartitionInfo {
+  readonly partition: number;
+  /** -1 while the partition has no leader. */
+  readonly leader: number;
+  readonly leaderEpoch: number;
+  readonly replicas: readonly number[];
+  readonly isr: readonly number[];
+  readonly errorCode: number;
+}
+
+export interface TopicInfo {
+  readonly name: string;
+  readonly errorCode: number;
+  readonly partitions: readonly PartitionInfo[];
+}
+
+export class MetadataCache {
+  readonly brokers = new Map<number, BrokerInfo>();
+  readonly topics = new Map<string, TopicInfo>();
+  /** Topics the last response reported with an error code, by name. */
+  readonly topicErrors = new Map<string, number>();
+  controllerId = -1;
+  clusterId: string | null = null;
+  /** Date.now() of the last successful update, 0 before the first. */
+  updatedAt = 0;
+  /** Increases with every update; lets callers notice a change cheaply. */
+  generation = 0;
+
+  update(response: MetadataResponseData, now = Date.now()): void {
+    this.brokers.clear();
+    for (const broker of response.brokers) {
+      this.brokers.set(broker.nodeId, {
+        nodeId: broker.nodeId,
+        host: broker.host,
+        port: broker.port,
+        rack: broker.rack ?? null,
+      });
+    }
+    this.controllerId = response.controllerId ?? -1;
+    this.clusterId = response.clusterId ?? null;
+    this.topicErrors.clear();
+    for (const topic of response.topics) {
+      const name = topic.name;
+      if (name === null || name === undefined) continue;
+      if (topic.errorCode !== 0) {
+        this.topicErrors.set(name, topic.errorCode);
+        // Keep what we knew through transient errors (leader elections); drop it when the topic is gone.
+        if (topic.errorCode === 3 && !this.topics.has(name)) continue;
+        if (topic.partitions.length === 0) continue;
+      }
+      const previous = this.topics.get(name);
+      const partitions = topic.partitions
+        .map((partition): PartitionInfo => {
+          const leaderEpoch = partition.leaderEpoch ?? -1;
+          const old = previous?.partitions[partition.partitionIndex];
+          if (old && old.partition === partition.partitionIndex && leaderEpoch >= 0 && old.leaderEpoch > leaderEpoch) {
+            return old; // stale answer from a broker behind on metadata
+          }
+          return {
+            partition: partition.partitionIndex,
+            leader: partition.leaderId,
+            leaderEpoch,
+            replicas: partition.replicaNodes,
+            isr: partition.isrNodes,
+            errorCode: partition.errorCode,
+          };
+        })
+        .sort((left, right) => left.partition - right.partition);
+      this.topics.set(name, { name, errorCode: topic.errorCode, partitions });
+    }
+    this.updatedAt = now;
+    this.generation++;
+  }
+
+  /** Forgets a topic (after the broker said it does not exist). */
+  forget(topic: string): void {
+    this.topics.delete(topic);
+  }
+
+  partition(topic: string, partition: number): PartitionInfo | undefined {
+    return this.topics.get(topic)?.partitions[partition];
+  }
+
+  /** Records that `partition` of `topic` is now led by `leader` at `leaderEpoch` (a hint from a response). */
+  updateLeader(topic: string, partition: number, leader: number, leaderEpoch: number): boolean {
+    const info = this.topics.get(topic);
+    const current = info?.partitions[partition];
+    if (!info || !current || leaderEpoch <= current.leaderEpoch || !this.brokers.has(leader)) return false;
+    const partitions = info.partitions.slice();
+    partitions[partition] = { ...current, leader, leaderEpoch };
+    this.topics.set(topic, { ...info, partitions });
+    this.generation++;
+    return true;
+  }
+}

@@ -1,0 +1,178 @@
+// The error hierarchy every layer throws. `instanceof` works across the ESM and CommonJS copies of
+// this package because every class checks a brand registered with Symbol.for, not its own identity.
+
+const brand = Symbol.for('kafka-producer.error');
+const kindBrand = Symbol.for('kafka-producer.error.kind');
+
+/** Options shared by every {@link KafkaError}. */
+export interface KafkaErrorOptions {
+  /** Whether retrying the same operation may succeed. */
+  retriable?: boolean;
+  /** The broker's numeric error code, when a broker reported the error. */
+  brokerErrorCode?: number;
+  /** The broker's error name (e.g. `NOT_LEADER_OR_FOLLOWER`), when a broker reported the error. */
+  brokerErrorName?: string;
+  /** The underlying error. */
+  cause?: unknown;
+}
+
+/**
+ * Base class of every error this package raises.
+ *
+ * `code` is a stable string (e.g. `'DELIVERY_TIMEOUT'`) suitable for `switch` statements;
+ * `retriable` says whether the same operation may succeed if tried again.
+ */
+export class KafkaError extends Error {
+  /** Stable, machine-readable error code. */
+  readonly code: string;
+  /** Whether retrying the operation may succeed. */
+  readonly retriable: boolean;
+  /** The broker's numeric error code, when a broker reported the error. */
+  readonly brokerErrorCode: number | undefined;
+  /** The broker's error name, when a broker reported the error. */
+  readonly brokerErrorName: string | undefined;
+
+  constructor(code: string, message: string, options: KafkaErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.retriable = options.retriable ?? false;
+    this.brokerErrorCode = options.brokerErrorCode;
+    this.brokerErrorName = options.brokerErrorName;
+    Object.defineProperty(this, 'name', { value: kindName(new.target), enumerable: false });
+    Object.defineProperty(this, brand, { value: true });
+    Object.defineProperty(this, kindBrand, { value: collectKinds(new.target) });
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (typeof value !== 'object' || value === null) return false;
+    const kinds = (value as Record<symbol, unknown>)[kindBrand];
+    if (!(value as Record<symbol, unknown>)[brand] || !Array.isArray(kinds)) return false;
+    return kinds.includes(kindName(this));
+  }
+}
+
+// Each class carries a `kind` string; an error records the kinds of its whole class chain so that a
+// check against any ancestor, from either module copy, succeeds.
+function kindName(klass: Function): string {
+  return Object.hasOwn(klass, 'kind') ? (klass as unknown as { kind: string }).kind : klass.name;
+}
+
+function collectKinds(klass: Function): string[] {
+  const kinds: string[] = [];
+  let current: Function | null = klass;
+  while (current && current !== Error && current !== Object) {
+    kinds.push(kindName(current));
+    current = Object.getPrototypeOf(current) as Function | null;
+  }
+  return kinds;
+}
+
+/** An option passed to a constructor is invalid, or conflicts with another option. */
+export class ConfigError extends KafkaError {
+  static readonly kind = 'ConfigError';
+  /** The option at fault. */
+  readonly option: string;
+  constructor(option: string, message: string) {
+    super('INVALID_CONFIG', `Invalid option '${option}': ${message}`);
+    this.option = option;
+  }
+}
+
+/** A record passed to `send()` is invalid; nothing was sent. */
+export class InvalidRecordError extends KafkaError {
+  static readonly kind = 'InvalidRecordError';
+  constructor(message: string, options: KafkaErrorOptions = {}) {
+    super('INVALID_RECORD', message, options);
+  }
+}
+
+/** A broker answered with an error code. */
+export class BrokerError extends KafkaError {
+  static readonly kind = 'BrokerError';
+}
+
+/** A connection to a broker failed or closed; requests pending on it did not get an answer. */
+export class ConnectionError extends KafkaError {
+  static readonly kind = 'ConnectionError';
+  constructor(message: string, options: KafkaErrorOptions = {}) {
+    super('CONNECTION_ERROR', message, { retriable: true, ...options });
+  }
+}
+
+/** A broker did not answer a request within `requestTimeoutMs`. */
+export class RequestTimeoutError extends KafkaError {
+  static readonly kind = 'RequestTimeoutError';
+  constructor(message: string, options: KafkaErrorOptions = {}) {
+    super('REQUEST_TIMEOUT', message, { retriable: true, ...options });
+  }
+}
+
+/**
+ * A record was not acknowledged within `deliveryTimeoutMs`.
+ * `possiblyPersisted` is true when a request carrying it may have been written by the broker.
+ */
+export class DeliveryTimeoutError extends KafkaError {
+  static readonly kind = 'DeliveryTimeoutError';
+  /** True when the record may have been written although no acknowledgement arrived. */
+  readonly possiblyPersisted: boolean;
+  constructor(message: string, possiblyPersisted: boolean, options: KafkaErrorOptions = {}) {
+    super('DELIVERY_TIMEOUT', message, options);
+    this.possiblyPersisted = possiblyPersisted;
+  }
+}
+
+/** `bufferMemory` stayed full for longer than `maxBlockMs`. */
+export class BufferExhaustedError extends KafkaError {
+  static readonly kind = 'BufferExhaustedError';
+  constructor(message: string) {
+    super('BUFFER_EXHAUSTED', message, { retriable: true });
+  }
+}
+
+/** Another producer with the same transactional id (or a newer epoch) took over; this one is fenced. */
+export class ProducerFencedError extends KafkaError {
+  static readonly kind = 'ProducerFencedError';
+  constructor(message: string, options: KafkaErrorOptions = {}) {
+    super('PRODUCER_FENCED', message, options);
+  }
+}
+
+/** The current transaction was aborted; its records were not committed. */
+export class TransactionAbortedError extends KafkaError {
+  static readonly kind = 'TransactionAbortedError';
+  constructor(message: string, options: KafkaErrorOptions = {}) {
+    super('TRANSACTION_ABORTED', message, options);
+  }
+}
+
+/** The producer was closed before the operation completed. */
+export class ClosedError extends KafkaError {
+  static readonly kind = 'ClosedError';
+  constructor(message = 'The producer is closed') {
+    super('CLOSED', message);
+  }
+}
+
+/** A broker's response could not be decoded; the connection that carried it is closed. */
+export class MalformedResponseError extends KafkaError {
+  static readonly kind = 'MalformedResponseError';
+  constructor(message: string, options: KafkaErrorOptions = {}) {
+    super('MALFORMED_RESPONSE', message, { retriable: true, ...options });
+  }
+}
+
+/** No API version is spoken by both this client and the broker. */
+export class UnsupportedVersionError extends KafkaError {
+  static readonly kind = 'UnsupportedVersionError';
+  constructor(message: string) {
+    super('UNSUPPORTED_VERSION', message);
+  }
+}
+
+/** SASL authentication failed or the broker does not offer the mechanism. */
+export class AuthenticationError extends KafkaError {
+  static readonly kind = 'AuthenticationError';
+  constructor(message: string, options: KafkaErrorOptions = {}) {
+    super('AUTHENTICATION_FAILED', message, options);
+  }
+}

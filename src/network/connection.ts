@@ -1,0 +1,352 @@
+// One TCP or TLS connection to one broker: framing, correlation ids, pipelined requests answered in
+// order, one timer for the oldest request's deadline, socket backpressure, and ApiVersions plus SASL
+// on connect. Any close, socket error, timeout or malformed frame fails every pending request.
+import { Socket, connect as connectTcp } from 'node:net';
+import { type ConnectionOptions as TlsOptions, connect as connectTls } from 'node:tls';
+import {
+  ConnectionError,
+  KafkaError,
+  MalformedResponseError,
+  RequestTimeoutError,
+} from '../errors/kafka-error.js';
+import {
+  type ApiName,
+  type ApiTypes,
+  type BrokerApiRange,
+  apiSpecs,
+  decodeResponse,
+  encodeRequest,
+  negotiateVersion,
+  peekCorrelationId,
+  supportedVersions,
+} from '../protocol/index.js';
+import { FrameDecoder } from './frame-decoder.js';
+import { type SaslConfig, authenticate } from './sasl/authenticate.js';
+
+/** How to reach and talk to one broker. */
+export interface ConnectionConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly clientId: string;
+  /** TLS options, or true for TLS with Node's defaults. */
+  readonly ssl?: TlsOptions | boolean | undefined;
+  readonly sasl?: SaslConfig | undefined;
+  readonly connectTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  /** Largest response frame accepted; larger ones close the connection. */
+  readonly maxFrameSize?: number;
+  /** Caps on the versions used per API (e.g. to act as an older client). */
+  readonly versionCaps?: Partial<Record<ApiName, number>>;
+  /** Called once when the connection closes, with the reason when it was not asked for. */
+  readonly onClose?: (error: KafkaError | undefined) => void;
+}
+
+/** Options of one request. */
+export interface RequestOptions {
+  /** False for requests the broker never answers (Produce with acks 0). */
+  readonly expectResponse?: boolean;
+  /** Overrides the connection's request timeout. */
+  readonly timeoutMs?: number;
+}
+
+interface PendingRequest {
+  readonly correlationId: number;
+  readonly api: ApiName;
+  readonly version: number;
+  readonly deadline: number;
+  readonly timeoutMs: number;
+  readonly fallbackDecodeVersion?: number;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: KafkaError) => void;
+}
+
+const DEFAULT_MAX_FRAME_SIZE = 100 * 1024 * 1024;
+const UNSUPPORTED_VERSION = 35;
+
+export class Connection {
+  readonly config: ConnectionConfig;
+  /** The broker's version range per API key, known once connected. */
+  apiVersions: Map<number, BrokerApiRange> = new Map();
+  private socket: Socket | undefined;
+  private decoder: FrameDecoder;
+  private pending: PendingRequest[] = [];
+  private pendingHead = 0;
+  private nextCorrelationId = 1;
+  private timer: NodeJS.Timeout | undefined;
+  private timerDeadline = Number.POSITIVE_INFINITY;
+  private closed = false;
+  private connecting: Promise<void> | undefined;
+  private blocked = false;
+  private drainWaiters: (() => void)[] = [];
+  private ready = false;
+
+  constructor(config: ConnectionConfig) {
+    this.config = config;
+    this.decoder = new FrameDecoder(config.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE);
+  }
+
+  /** `host:port` of the broker, for messages. */
+  get address(): string {
+    return `${this.config.host}:${this.config.port}`;
+  }
+
+  /** Whether the connection is open and has finished its handshake. */
+  get isReady(): boolean {
+    return this.ready && !this.closed;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Requests sent and not yet answered. */
+  get inFlight(): number {
+    return this.pending.length - this.pendingHead;
+  }
+
+  /** True while the socket's write buffer is over its high-water mark. */
+  get isBlocked(): boolean {
+    return this.blocked;
+  }
+
+  /** Opens the socket, negotiates API versions and authenticates; idempotent. */
+  connect(): Promise<void> {
+    this.connecting ??= this.open();
+    return this.connecting;
+  }
+
+  private async open(): Promise<void> {
+    await this.openSocket();
+    await this.negotiateApiVersions();
+    if (this.config.sasl) await authenticate(this, this.config.sasl);
+    this.ready = true;
+  }
+
+  private openSocket(): Promise<void> {
+    const { host, port, ssl, connectTimeoutMs } = this.config;
+    return new Promise((resolve, reject) => {
+      const socket = ssl
+        ? connectTls({ host, port, servername: isIp(host) ? undefined : host, ...(ssl === true ? {} : ssl) })
+        : connectTcp({ host, port });
+      this.socket = socket;
+      socket.setNoDelay(true);
+      const timer = setTimeout(() => {
+        fail(new ConnectionError(`Connection to ${this.address} timed out after ${connectTimeoutMs} ms`));
+      }, connectTimeoutMs);
+      const fail = (error: KafkaError) => {
+        clearTimeout(timer);
+        this.close(error);
+        reject(error);
+      };
+      socket.once(ssl ? 'secureConnect' : 'connect', () => {
+        clearTimeout(timer);
+        socket.off('error', onConnectError);
+        socket.on('error', (error) => this.close(new ConnectionError(`Connection to ${this.address} failed: ${error.message}`, { cause: error })));
+        resolve();
+      });
+      const onConnectError = (error: Error) =>
+        fail(new ConnectionError(`Cannot connect to ${this.address}: ${error.message}`, { cause: error }));
+      socket.once('error', onConnectError);
+      socket.on('close', () => this.close(new ConnectionError(`Connection to ${this.address} closed by the broker`)));
+      socket.on('data', (chunk: Buffer) => this.onData(chunk));
+      socket.on('drain', () => this.onDrain());
+    });
+  }
+
+  // Sends ApiVersions at the newest version; a broker that does not speak it answers
+  // UNSUPPORTED_VERSION with its own range (in the v0 layout), and the request is repeated at the
+  // highest version it lists, as the Java client does.
+  private async negotiateApiVersions(): Promise<void> {
+    let version = Math.min(supportedVersions('ApiVersions').max, this.config.versionCaps?.ApiVersions ?? 99);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const response = await this.requestAt('ApiVersions', version, {
+        clientSoftwareName: 'kafka-producer',
+        clientSoftwareVersion: '0.1.0',
+      }, { fallbackDecodeVersion: 0 });
+      const ranges = new Map<number, BrokerApiRange>();
+      for (const entry of response.apiKeys) {
+        ranges.set(entry.apiKey, { minVersion: entry.minVersion, maxVersion: entry.maxVersion });
+      }
+      if (response.errorCode === UNSUPPORTED_VERSION) {
+        const theirs = ranges.get(apiSpecs.ApiVersions.apiKey);
+        const next = theirs ? Math.min(theirs.maxVersion, version - 1) : 0;
+        if (next >= version || next < 0) break;
+        version = next;
+        continue;
+      }
+      if (response.errorCode !== 0) {
+        throw new ConnectionError(`ApiVersions to ${this.address} failed with error code ${response.errorCode}`, {
+          retriable: false,
+          brokerErrorCode: response.errorCode,
+        });
+      }
+      this.apiVersions = ranges;
+      return;
+    }
+    throw new ConnectionError(`ApiVersions negotiation with ${this.address} failed`, { retriable: false });
+  }
+
+  /** The version of `api` to use with this broker: the highest both sides speak. */
+  versionFor(api: ApiName): number {
+    return negotiateVersion(api, this.apiVersions, this.config.versionCaps?.[api]);
+  }
+
+  /** Sends `body` at the negotiated version of `api`. */
+  request<A extends ApiName>(api: A, body: ApiTypes[A]['request'], options?: RequestOptions): Promise<ApiTypes[A]['response']> {
+    return this.requestAt(api, this.versionFor(api), body, options);
+  }
+
+  /** Sends `body` as `api` at `version`; resolves with the decoded response. */
+  requestAt<A extends ApiName>(
+    api: A,
+    version: number,
+    body: ApiTypes[A]['request'],
+    options: RequestOptions & { fallbackDecodeVersion?: number } = {},
+  ): Promise<ApiTypes[A]['response']> {
+    if (this.closed) return Promise.reject(new ConnectionError(`Connection to ${this.address} is closed`));
+    const socket = this.socket;
+    if (!socket) return Promise.reject(new ConnectionError(`Connection to ${this.address} is not open`));
+    const correlationId = this.nextCorrelationId;
+    this.nextCorrelationId = (this.nextCorrelationId + 1) & 0x7fffffff;
+    const frame = encodeRequest(api, version, correlationId, this.config.clientId, body);
+    if (options.expectResponse === false) {
+      return new Promise((resolve, reject) => {
+        this.write(frame, (error) => {
+          if (error) reject(new ConnectionError(`Write to ${this.address} failed: ${error.message}`, { cause: error }));
+          else resolve(undefined as unknown as ApiTypes[A]['response']);
+        });
+      });
+    }
+    return new Promise((resolve, reject) => {
+      const timeoutMs = options.timeoutMs ?? this.config.requestTimeoutMs;
+      const deadline = Date.now() + timeoutMs;
+      const fallback = options.fallbackDecodeVersion;
+      this.pending.push({
+        correlationId,
+        api,
+        version,
+        deadline,
+        timeoutMs,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+        ...(fallback === undefined ? {} : { fallbackDecodeVersion: fallback }),
+      });
+      this.armTimer(deadline);
+      this.write(frame);
+    });
+  }
+
+  /** Resolves once the socket's write buffer has drained (immediately when it is not blocked). */
+  waitForDrain(): Promise<void> {
+    if (!this.blocked || this.closed) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  private write(frame: Buffer, callback?: (error?: Error | null) => void): void {
+    const flushed = this.socket!.write(frame, callback);
+    if (!flushed) this.blocked = true;
+  }
+
+  private onDrain(): void {
+    this.blocked = false;
+    const waiters = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closed) return;
+    try {
+      this.decoder.push(chunk, (frame) => this.onFrame(frame));
+    } catch (error) {
+      this.close(asKafkaError(error, `Malformed data from ${this.address}`));
+    }
+  }
+
+  // Kafka answers the requests of one connection in order, so the answer belongs to the oldest one.
+  private onFrame(frame: Buffer): void {
+    const request = this.pending[this.pendingHead];
+    const correlationId = peekCorrelationId(frame);
+    if (!request || request.correlationId !== correlationId) {
+      throw new MalformedResponseError(
+        `Response with correlation id ${correlationId} from ${this.address} does not match the oldest request (${request?.correlationId ?? 'none'})`,
+      );
+    }
+    this.pending[this.pendingHead++] = undefined as unknown as PendingRequest;
+    if (this.pendingHead > 1024 && this.pendingHead * 2 > this.pending.length) {
+      this.pending = this.pending.slice(this.pendingHead);
+      this.pendingHead = 0;
+    }
+    let body: unknown;
+    try {
+      body = decodeResponse(request.api, request.version, frame);
+    } catch (error) {
+      const fallback = request.fallbackDecodeVersion;
+      if (fallback === undefined) {
+        const failure = asKafkaError(error, `Malformed ${request.api} v${request.version} response from ${this.address}`);
+        request.reject(failure);
+        throw failure;
+      }
+      body = decodeResponse(request.api, fallback, frame);
+    }
+    request.resolve(body);
+  }
+
+  private armTimer(deadline: number): void {
+    if (deadline >= this.timerDeadline) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerDeadline = deadline;
+    this.timer = setTimeout(() => this.onTimer(), Math.max(0, deadline - Date.now()));
+    this.timer.unref?.();
+  }
+
+  // A request that outlived its deadline means the connection cannot be trusted (the answers are
+  // ordered, so everything behind it is stuck too): close it, as the Java client does.
+  private onTimer(): void {
+    this.timer = undefined;
+    this.timerDeadline = Number.POSITIVE_INFINITY;
+    if (this.closed) return;
+    const now = Date.now();
+    let earliest = Number.POSITIVE_INFINITY;
+    for (let index = this.pendingHead; index < this.pending.length; index++) {
+      const request = this.pending[index]!;
+      if (request.deadline <= now) {
+        this.close(
+          new RequestTimeoutError(
+            `${request.api} request to ${this.address} got no response within ${request.timeoutMs} ms`,
+          ),
+        );
+        return;
+      }
+      earliest = Math.min(earliest, request.deadline);
+    }
+    if (earliest < Number.POSITIVE_INFINITY) this.armTimer(earliest);
+  }
+
+  /** Closes the connection; pending requests reject with `error` (or a ConnectionError). */
+  close(error?: KafkaError): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.ready = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const reason = error ?? new ConnectionError(`Connection to ${this.address} was closed`);
+    const pending = this.pending.slice(this.pendingHead);
+    this.pending = [];
+    this.pendingHead = 0;
+    for (const request of pending) request.reject(reason);
+    this.onDrain();
+    this.socket?.destroy();
+    this.config.onClose?.(error);
+  }
+}
+
+function asKafkaError(error: unknown, context: string): KafkaError {
+  if (error instanceof KafkaError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new MalformedResponseError(`${context}: ${message}`, { cause: error });
+}
+
+function isIp(host: string): boolean {
+  return /^[\d.]+$/.test(host) || host.includes(':');
+}
