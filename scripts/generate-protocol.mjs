@@ -26,6 +26,13 @@ const apis = [
   ['EndTxn', 'end-txn'],
   ['TxnOffsetCommit', 'txn-offset-commit'],
   ['SaslAuthenticate', 'sasl-authenticate'],
+  // Consumer-group APIs: only the fake cluster uses them, so that group consumers can read back.
+  ['OffsetCommit', 'offset-commit'],
+  ['OffsetFetch', 'offset-fetch'],
+  ['JoinGroup', 'join-group'],
+  ['Heartbeat', 'heartbeat'],
+  ['LeaveGroup', 'leave-group'],
+  ['SyncGroup', 'sync-group'],
 ];
 
 // Versions released after the schemas were copied whose body is unchanged from the previous

@@ -13,6 +13,12 @@ export * from './add-offsets-to-txn.js';
 export * from './end-txn.js';
 export * from './txn-offset-commit.js';
 export * from './sasl-authenticate.js';
+export * from './offset-commit.js';
+export * from './offset-fetch.js';
+export * from './join-group.js';
+export * from './heartbeat.js';
+export * from './leave-group.js';
+export * from './sync-group.js';
 import { ProduceRequest, ProduceResponse } from './produce.js';
 import { FetchRequest, FetchResponse } from './fetch.js';
 import { ListOffsetsRequest, ListOffsetsResponse } from './list-offsets.js';
@@ -27,6 +33,12 @@ import { AddOffsetsToTxnRequest, AddOffsetsToTxnResponse } from './add-offsets-t
 import { EndTxnRequest, EndTxnResponse } from './end-txn.js';
 import { TxnOffsetCommitRequest, TxnOffsetCommitResponse } from './txn-offset-commit.js';
 import { SaslAuthenticateRequest, SaslAuthenticateResponse } from './sasl-authenticate.js';
+import { OffsetCommitRequest, OffsetCommitResponse } from './offset-commit.js';
+import { OffsetFetchRequest, OffsetFetchResponse } from './offset-fetch.js';
+import { JoinGroupRequest, JoinGroupResponse } from './join-group.js';
+import { HeartbeatRequest, HeartbeatResponse } from './heartbeat.js';
+import { LeaveGroupRequest, LeaveGroupResponse } from './leave-group.js';
+import { SyncGroupRequest, SyncGroupResponse } from './sync-group.js';
 import type { ProduceRequestData, ProduceResponseData } from './produce.js';
 import type { FetchRequestData, FetchResponseData } from './fetch.js';
 import type { ListOffsetsRequestData, ListOffsetsResponseData } from './list-offsets.js';
@@ -41,6 +53,12 @@ import type { AddOffsetsToTxnRequestData, AddOffsetsToTxnResponseData } from './
 import type { EndTxnRequestData, EndTxnResponseData } from './end-txn.js';
 import type { TxnOffsetCommitRequestData, TxnOffsetCommitResponseData } from './txn-offset-commit.js';
 import type { SaslAuthenticateRequestData, SaslAuthenticateResponseData } from './sasl-authenticate.js';
+import type { OffsetCommitRequestData, OffsetCommitResponseData } from './offset-commit.js';
+import type { OffsetFetchRequestData, OffsetFetchResponseData } from './offset-fetch.js';
+import type { JoinGroupRequestData, JoinGroupResponseData } from './join-group.js';
+import type { HeartbeatRequestData, HeartbeatResponseData } from './heartbeat.js';
+import type { LeaveGroupRequestData, LeaveGroupResponseData } from './leave-group.js';
+import type { SyncGroupRequestData, SyncGroupResponseData } from './sync-group.js';
 import type { MessageSpec } from '../schema.js';
 
 /** The request and response tables of one API. */
@@ -62,6 +80,12 @@ export const apiSpecs = {
   EndTxn: { name: 'EndTxn', apiKey: EndTxnRequest.apiKey!, request: EndTxnRequest, response: EndTxnResponse },
   TxnOffsetCommit: { name: 'TxnOffsetCommit', apiKey: TxnOffsetCommitRequest.apiKey!, request: TxnOffsetCommitRequest, response: TxnOffsetCommitResponse },
   SaslAuthenticate: { name: 'SaslAuthenticate', apiKey: SaslAuthenticateRequest.apiKey!, request: SaslAuthenticateRequest, response: SaslAuthenticateResponse },
+  OffsetCommit: { name: 'OffsetCommit', apiKey: OffsetCommitRequest.apiKey!, request: OffsetCommitRequest, response: OffsetCommitResponse },
+  OffsetFetch: { name: 'OffsetFetch', apiKey: OffsetFetchRequest.apiKey!, request: OffsetFetchRequest, response: OffsetFetchResponse },
+  JoinGroup: { name: 'JoinGroup', apiKey: JoinGroupRequest.apiKey!, request: JoinGroupRequest, response: JoinGroupResponse },
+  Heartbeat: { name: 'Heartbeat', apiKey: HeartbeatRequest.apiKey!, request: HeartbeatRequest, response: HeartbeatResponse },
+  LeaveGroup: { name: 'LeaveGroup', apiKey: LeaveGroupRequest.apiKey!, request: LeaveGroupRequest, response: LeaveGroupResponse },
+  SyncGroup: { name: 'SyncGroup', apiKey: SyncGroupRequest.apiKey!, request: SyncGroupRequest, response: SyncGroupResponse },
 } as const satisfies Record<string, ApiSpec>;
 
 /** Request and response data types of every API, keyed by name. */
@@ -80,6 +104,12 @@ export interface ApiTypes {
   EndTxn: { request: EndTxnRequestData; response: EndTxnResponseData };
   TxnOffsetCommit: { request: TxnOffsetCommitRequestData; response: TxnOffsetCommitResponseData };
   SaslAuthenticate: { request: SaslAuthenticateRequestData; response: SaslAuthenticateResponseData };
+  OffsetCommit: { request: OffsetCommitRequestData; response: OffsetCommitResponseData };
+  OffsetFetch: { request: OffsetFetchRequestData; response: OffsetFetchResponseData };
+  JoinGroup: { request: JoinGroupRequestData; response: JoinGroupResponseData };
+  Heartbeat: { request: HeartbeatRequestData; response: HeartbeatResponseData };
+  LeaveGroup: { request: LeaveGroupRequestData; response: LeaveGroupResponseData };
+  SyncGroup: { request: SyncGroupRequestData; response: SyncGroupResponseData };
 }
 
 /** The name of an API this package speaks. */
