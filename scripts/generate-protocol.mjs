@@ -1,7 +1,7 @@
 // Generates src/protocol/apis/*.ts from the Apache Kafka message schemas (JSON with comments).
 // Only facts are carried over: field names, types, version ranges, tags and defaults; no prose.
 // Usage: node scripts/generate-protocol.mjs <path to the schemas folder>
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const source = process.argv[2];
@@ -119,27 +119,26 @@ function tsScalar(type) {
 }
 
 function emitTypes(message, out) {
-  const [low, high] = parseRange(message.validVersions, 999);
-  const emitStruct = (typeName, fields) => {
+  const emitStruct = (typeName, fields, [low, high]) => {
     const lines = [];
     for (const field of fields) {
       const isArray = field.type.startsWith('[]');
       const element = field.type.replace(/^\[\]/, '');
       let ts = tsScalar(element);
+      const range = parseRange(field.versions, 999);
       if (!ts) {
         ts = element.startsWith(message.name) ? element : `${message.name}${element}`;
-        emitStruct(ts, field.fields);
+        emitStruct(ts, field.fields, [Math.max(low, range[0]), Math.min(high, range[1])]);
       }
       if (isArray) ts = `${ts}[]`;
       if (field.nullableVersions) ts = `${ts} | null`;
-      const range = parseRange(field.versions, 999);
       const always = range && range[0] <= low && range[1] >= high && !field.taggedVersions;
       lines.push(`  ${field.name}${always ? '' : '?'}: ${ts};`);
     }
     lines.push('  unknownTaggedFields?: TaggedField[];');
     out.push(`export interface ${typeName} {\n${lines.join('\n')}\n}\n`);
   };
-  emitStruct(`${message.name}Data`, message.fields);
+  emitStruct(`${message.name}Data`, message.fields, parseRange(message.validVersions, 999));
 }
 
 // One field per line, nested fields indented under their parent, so a diff shows a field change.

@@ -14,6 +14,8 @@ export interface KafkaErrorOptions {
   brokerErrorName?: string;
   /** The underlying error. */
   cause?: unknown;
+  /** For a record's error: true when the broker may have written it although the send failed. */
+  possiblyPersisted?: boolean;
 }
 
 /**
@@ -31,6 +33,11 @@ export class KafkaError extends Error {
   readonly brokerErrorCode: number | undefined;
   /** The broker's error name, when a broker reported the error. */
   readonly brokerErrorName: string | undefined;
+  /**
+   * For the error of a record passed to `send()`: true when a request carrying it may have been
+   * written by the broker (so resending it may duplicate it), false when it was certainly not written.
+   */
+  readonly possiblyPersisted: boolean;
 
   constructor(code: string, message: string, options: KafkaErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -38,6 +45,7 @@ export class KafkaError extends Error {
     this.retriable = options.retriable ?? false;
     this.brokerErrorCode = options.brokerErrorCode;
     this.brokerErrorName = options.brokerErrorName;
+    this.possiblyPersisted = options.possiblyPersisted ?? false;
     Object.defineProperty(this, 'name', { value: kindName(new.target), enumerable: false });
     Object.defineProperty(this, brand, { value: true });
     Object.defineProperty(this, kindBrand, { value: collectKinds(new.target) });
@@ -113,11 +121,8 @@ export class RequestTimeoutError extends KafkaError {
  */
 export class DeliveryTimeoutError extends KafkaError {
   static readonly kind = 'DeliveryTimeoutError';
-  /** True when the record may have been written although no acknowledgement arrived. */
-  readonly possiblyPersisted: boolean;
   constructor(message: string, possiblyPersisted: boolean, options: KafkaErrorOptions = {}) {
-    super('DELIVERY_TIMEOUT', message, options);
-    this.possiblyPersisted = possiblyPersisted;
+    super('DELIVERY_TIMEOUT', message, { ...options, possiblyPersisted });
   }
 }
 

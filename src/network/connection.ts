@@ -1,8 +1,8 @@
 // One TCP or TLS connection to one broker: framing, correlation ids, pipelined requests answered in
 // order, one timer for the oldest request's deadline, socket backpressure, and ApiVersions plus SASL
 // on connect. Any close, socket error, timeout or malformed frame fails every pending request.
-import { Socket, connect as connectTcp } from 'node:net';
-import { type ConnectionOptions as TlsOptions, connect as connectTls } from 'node:tls';
+import { connect as connectTcp, type Socket } from 'node:net';
+import { connect as connectTls, type ConnectionOptions as TlsOptions } from 'node:tls';
 import {
   ConnectionError,
   KafkaError,
@@ -12,8 +12,9 @@ import {
 import {
   type ApiName,
   type ApiTypes,
-  type BrokerApiRange,
+  type ApiVersionsResponseData,
   apiSpecs,
+  type BrokerApiRange,
   decodeResponse,
   encodeRequest,
   negotiateVersion,
@@ -21,7 +22,7 @@ import {
   supportedVersions,
 } from '../protocol/index.js';
 import { FrameDecoder } from './frame-decoder.js';
-import { type SaslConfig, authenticate } from './sasl/authenticate.js';
+import { authenticate, type SaslConfig } from './sasl/authenticate.js';
 
 /** How to reach and talk to one broker. */
 export interface ConnectionConfig {
@@ -55,7 +56,8 @@ interface PendingRequest {
   readonly version: number;
   readonly deadline: number;
   readonly timeoutMs: number;
-  readonly fallbackDecodeVersion?: number;
+  /** ApiVersions only: an UNSUPPORTED_VERSION answer may come in an older layout. */
+  readonly tolerateUnsupported: boolean;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: KafkaError) => void;
 }
@@ -79,6 +81,7 @@ export class Connection {
   private blocked = false;
   private drainWaiters: (() => void)[] = [];
   private ready = false;
+  private readonly unanswered = new Set<number>();
 
   constructor(config: ConnectionConfig) {
     this.config = config;
@@ -115,10 +118,17 @@ export class Connection {
     return this.connecting;
   }
 
+  // A connection that fails its handshake is closed for good; the cluster opens a new one.
   private async open(): Promise<void> {
-    await this.openSocket();
-    await this.negotiateApiVersions();
-    if (this.config.sasl) await authenticate(this, this.config.sasl);
+    try {
+      await this.openSocket();
+      await this.negotiateApiVersions();
+      if (this.config.sasl) await authenticate(this, this.config.sasl);
+    } catch (error) {
+      const failure = asKafkaError(error, `Connecting to ${this.address} failed`);
+      this.close(failure);
+      throw failure;
+    }
     this.ready = true;
   }
 
@@ -154,24 +164,22 @@ export class Connection {
   }
 
   // Sends ApiVersions at the newest version; a broker that does not speak it answers
-  // UNSUPPORTED_VERSION with its own range (in the v0 layout), and the request is repeated at the
-  // highest version it lists, as the Java client does.
+  // UNSUPPORTED_VERSION, with its own range in the v0 layout where it can, and the request is
+  // repeated at the highest version it lists, as the Java client does (v0 when it lists none).
   private async negotiateApiVersions(): Promise<void> {
     let version = Math.min(supportedVersions('ApiVersions').max, this.config.versionCaps?.ApiVersions ?? 99);
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const response = await this.requestAt('ApiVersions', version, {
-        clientSoftwareName: 'kafka-producer',
-        clientSoftwareVersion: '0.1.0',
-      }, { fallbackDecodeVersion: 0 });
-      const ranges = new Map<number, BrokerApiRange>();
-      for (const entry of response.apiKeys) {
-        ranges.set(entry.apiKey, { minVersion: entry.minVersion, maxVersion: entry.maxVersion });
-      }
+    for (let attempt = 0; attempt < 4; attempt++) {
+      const response = await this.requestAt(
+        'ApiVersions',
+        version,
+        { clientSoftwareName: 'kafka-producer', clientSoftwareVersion: '0.1.0' },
+        { tolerateUnsupported: true },
+      );
       if (response.errorCode === UNSUPPORTED_VERSION) {
-        const theirs = ranges.get(apiSpecs.ApiVersions.apiKey);
+        const theirs = response.apiKeys.find((entry) => entry.apiKey === apiSpecs.ApiVersions.apiKey);
         const next = theirs ? Math.min(theirs.maxVersion, version - 1) : 0;
-        if (next >= version || next < 0) break;
-        version = next;
+        if (version === 0) break;
+        version = Math.max(0, next);
         continue;
       }
       if (response.errorCode !== 0) {
@@ -179,6 +187,10 @@ export class Connection {
           retriable: false,
           brokerErrorCode: response.errorCode,
         });
+      }
+      const ranges = new Map<number, BrokerApiRange>();
+      for (const entry of response.apiKeys) {
+        ranges.set(entry.apiKey, { minVersion: entry.minVersion, maxVersion: entry.maxVersion });
       }
       this.apiVersions = ranges;
       return;
@@ -201,7 +213,7 @@ export class Connection {
     api: A,
     version: number,
     body: ApiTypes[A]['request'],
-    options: RequestOptions & { fallbackDecodeVersion?: number } = {},
+    options: RequestOptions & { tolerateUnsupported?: boolean } = {},
   ): Promise<ApiTypes[A]['response']> {
     if (this.closed) return Promise.reject(new ConnectionError(`Connection to ${this.address} is closed`));
     const socket = this.socket;
@@ -210,6 +222,7 @@ export class Connection {
     this.nextCorrelationId = (this.nextCorrelationId + 1) & 0x7fffffff;
     const frame = encodeRequest(api, version, correlationId, this.config.clientId, body);
     if (options.expectResponse === false) {
+      this.rememberUnanswered(correlationId);
       return new Promise((resolve, reject) => {
         this.write(frame, (error) => {
           if (error) reject(new ConnectionError(`Write to ${this.address} failed: ${error.message}`, { cause: error }));
@@ -220,16 +233,15 @@ export class Connection {
     return new Promise((resolve, reject) => {
       const timeoutMs = options.timeoutMs ?? this.config.requestTimeoutMs;
       const deadline = Date.now() + timeoutMs;
-      const fallback = options.fallbackDecodeVersion;
       this.pending.push({
         correlationId,
         api,
         version,
         deadline,
         timeoutMs,
+        tolerateUnsupported: options.tolerateUnsupported === true,
         resolve: resolve as (value: unknown) => void,
         reject,
-        ...(fallback === undefined ? {} : { fallbackDecodeVersion: fallback }),
       });
       this.armTimer(deadline);
       this.write(frame);
@@ -263,10 +275,21 @@ export class Connection {
     }
   }
 
+  // Requests sent expecting no answer (Produce with acks 0). Kafka never answers them, but some
+  // brokers do; such an answer is recognised by its correlation id and dropped.
+  private rememberUnanswered(correlationId: number): void {
+    this.unanswered.add(correlationId);
+    if (this.unanswered.size > 1024) {
+      const oldest = this.unanswered.values().next().value;
+      if (oldest !== undefined) this.unanswered.delete(oldest);
+    }
+  }
+
   // Kafka answers the requests of one connection in order, so the answer belongs to the oldest one.
   private onFrame(frame: Buffer): void {
     const request = this.pending[this.pendingHead];
     const correlationId = peekCorrelationId(frame);
+    if (this.unanswered.delete(correlationId)) return;
     if (!request || request.correlationId !== correlationId) {
       throw new MalformedResponseError(
         `Response with correlation id ${correlationId} from ${this.address} does not match the oldest request (${request?.correlationId ?? 'none'})`,
@@ -279,15 +302,11 @@ export class Connection {
     }
     let body: unknown;
     try {
-      body = decodeResponse(request.api, request.version, frame);
+      body = request.tolerateUnsupported ? decodeApiVersionsAnswer(request.version, frame) : decodeResponse(request.api, request.version, frame);
     } catch (error) {
-      const fallback = request.fallbackDecodeVersion;
-      if (fallback === undefined) {
-        const failure = asKafkaError(error, `Malformed ${request.api} v${request.version} response from ${this.address}`);
-        request.reject(failure);
-        throw failure;
-      }
-      body = decodeResponse(request.api, fallback, frame);
+      const failure = asKafkaError(error, `Malformed ${request.api} v${request.version} response from ${this.address}`);
+      request.reject(failure);
+      throw failure;
     }
     request.resolve(body);
   }
@@ -338,6 +357,18 @@ export class Connection {
     this.onDrain();
     this.socket?.destroy();
     this.config.onClose?.(error);
+  }
+}
+
+// An ApiVersions answer: UNSUPPORTED_VERSION (its first field in every version) comes in the v0
+// layout from Kafka, and in no usable layout from some other brokers; then no range is known.
+function decodeApiVersionsAnswer(version: number, frame: Buffer): ApiVersionsResponseData {
+  const errorCode = frame.length >= 6 ? frame.readInt16BE(4) : 0;
+  if (errorCode !== UNSUPPORTED_VERSION) return decodeResponse('ApiVersions', version, frame);
+  try {
+    return decodeResponse('ApiVersions', 0, frame);
+  } catch {
+    return { errorCode, apiKeys: [] };
   }
 }
 

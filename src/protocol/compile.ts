@@ -3,7 +3,7 @@
 // unknown tagged fields are kept on decode and written back on encode.
 import { MalformedResponseError } from '../errors/kafka-error.js';
 import { Reader } from './reader.js';
-import { type FieldSpec, type MessageSpec, type TaggedField, inRange } from './schema.js';
+import { type FieldSpec, inRange, type MessageSpec, type TaggedField } from './schema.js';
 import { Writer } from './writer.js';
 
 /** A decoded message or struct: plain object keyed by camelCase field name. */

@@ -4,7 +4,7 @@
 // answer whatever version it asked for (KIP-511).
 import { MalformedResponseError } from '../errors/kafka-error.js';
 import { type ApiName, type ApiTypes, apiSpecs } from './apis/index.js';
-import { type Struct, compileMessage } from './compile.js';
+import { compileMessage, type Struct } from './compile.js';
 import { Reader } from './reader.js';
 import { inRange } from './schema.js';
 import { Writer } from './writer.js';

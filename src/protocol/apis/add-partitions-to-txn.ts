@@ -51,11 +51,11 @@ export interface AddPartitionsToTxnRequestAddPartitionsToTxnTopic {
 }
 
 export interface AddPartitionsToTxnRequestAddPartitionsToTxnTransaction {
-  transactionalId?: string;
-  producerId?: bigint;
-  producerEpoch?: number;
-  verifyOnly?: boolean;
-  topics?: AddPartitionsToTxnRequestAddPartitionsToTxnTopic[];
+  transactionalId: string;
+  producerId: bigint;
+  producerEpoch: number;
+  verifyOnly: boolean;
+  topics: AddPartitionsToTxnRequestAddPartitionsToTxnTopic[];
   unknownTaggedFields?: TaggedField[];
 }
 
@@ -87,8 +87,8 @@ export interface AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult {
 }
 
 export interface AddPartitionsToTxnResponseAddPartitionsToTxnResult {
-  transactionalId?: string;
-  topicResults?: AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult[];
+  transactionalId: string;
+  topicResults: AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult[];
   unknownTaggedFields?: TaggedField[];
 }
 

@@ -43,16 +43,16 @@ export interface ApiVersionsResponseApiVersion {
 }
 
 export interface ApiVersionsResponseSupportedFeatureKey {
-  name?: string;
-  minVersion?: number;
-  maxVersion?: number;
+  name: string;
+  minVersion: number;
+  maxVersion: number;
   unknownTaggedFields?: TaggedField[];
 }
 
 export interface ApiVersionsResponseFinalizedFeatureKey {
-  name?: string;
-  maxVersionLevel?: number;
-  minVersionLevel?: number;
+  name: string;
+  maxVersionLevel: number;
+  minVersionLevel: number;
   unknownTaggedFields?: TaggedField[];
 }
 

@@ -69,11 +69,11 @@ export interface CreateTopicsRequestData {
 }
 
 export interface CreateTopicsResponseCreatableTopicConfigs {
-  name?: string;
-  value?: string | null;
-  readOnly?: boolean;
-  configSource?: number;
-  isSensitive?: boolean;
+  name: string;
+  value: string | null;
+  readOnly: boolean;
+  configSource: number;
+  isSensitive: boolean;
   unknownTaggedFields?: TaggedField[];
 }
 

@@ -78,8 +78,8 @@ export const FetchResponse: MessageSpec = {"name":"FetchResponse","apiKey":1,"ty
 ]};
 
 export interface FetchRequestReplicaState {
-  replicaId?: number;
-  replicaEpoch?: bigint;
+  replicaId: number;
+  replicaEpoch: bigint;
   unknownTaggedFields?: TaggedField[];
 }
 
@@ -104,7 +104,7 @@ export interface FetchRequestFetchTopic {
 export interface FetchRequestForgottenTopic {
   topic?: string;
   topicId?: string;
-  partitions?: number[];
+  partitions: number[];
   unknownTaggedFields?: TaggedField[];
 }
 
@@ -125,14 +125,14 @@ export interface FetchRequestData {
 }
 
 export interface FetchResponseEpochEndOffset {
-  epoch?: number;
-  endOffset?: bigint;
+  epoch: number;
+  endOffset: bigint;
   unknownTaggedFields?: TaggedField[];
 }
 
 export interface FetchResponseLeaderIdAndEpoch {
-  leaderId?: number;
-  leaderEpoch?: number;
+  leaderId: number;
+  leaderEpoch: number;
   unknownTaggedFields?: TaggedField[];
 }
 
@@ -143,8 +143,8 @@ export interface FetchResponseSnapshotId {
 }
 
 export interface FetchResponseAbortedTransaction {
-  producerId?: bigint;
-  firstOffset?: bigint;
+  producerId: bigint;
+  firstOffset: bigint;
   unknownTaggedFields?: TaggedField[];
 }
 
@@ -171,10 +171,10 @@ export interface FetchResponseFetchableTopicResponse {
 }
 
 export interface FetchResponseNodeEndpoint {
-  nodeId?: number;
-  host?: string;
-  port?: number;
-  rack?: string | null;
+  nodeId: number;
+  host: string;
+  port: number;
+  rack: string | null;
   unknownTaggedFields?: TaggedField[];
 }
 

@@ -33,12 +33,12 @@ export interface FindCoordinatorRequestData {
 }
 
 export interface FindCoordinatorResponseCoordinator {
-  key?: string;
-  nodeId?: number;
-  host?: string;
-  port?: number;
-  errorCode?: number;
-  errorMessage?: string | null;
+  key: string;
+  nodeId: number;
+  host: string;
+  port: number;
+  errorCode: number;
+  errorMessage: string | null;
   unknownTaggedFields?: TaggedField[];
 }
 

@@ -23,8 +23,8 @@ export const LeaveGroupResponse: MessageSpec = {"name":"LeaveGroupResponse","api
 ]};
 
 export interface LeaveGroupRequestMemberIdentity {
-  memberId?: string;
-  groupInstanceId?: string | null;
+  memberId: string;
+  groupInstanceId: string | null;
   reason?: string | null;
   unknownTaggedFields?: TaggedField[];
 }
@@ -37,9 +37,9 @@ export interface LeaveGroupRequestData {
 }
 
 export interface LeaveGroupResponseMemberResponse {
-  memberId?: string;
-  groupInstanceId?: string | null;
-  errorCode?: number;
+  memberId: string;
+  groupInstanceId: string | null;
+  errorCode: number;
   unknownTaggedFields?: TaggedField[];
 }
 

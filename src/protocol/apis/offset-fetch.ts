@@ -50,22 +50,22 @@ export const OffsetFetchResponse: MessageSpec = {"name":"OffsetFetchResponse","a
 ]};
 
 export interface OffsetFetchRequestTopic {
-  name?: string;
-  partitionIndexes?: number[];
+  name: string;
+  partitionIndexes: number[];
   unknownTaggedFields?: TaggedField[];
 }
 
 export interface OffsetFetchRequestTopics {
-  name?: string;
-  partitionIndexes?: number[];
+  name: string;
+  partitionIndexes: number[];
   unknownTaggedFields?: TaggedField[];
 }
 
 export interface OffsetFetchRequestGroup {
-  groupId?: string;
+  groupId: string;
   memberId?: string | null;
   memberEpoch?: number;
-  topics?: OffsetFetchRequestTopics[] | null;
+  topics: OffsetFetchRequestTopics[] | null;
   unknownTaggedFields?: TaggedField[];
 }
 
@@ -78,39 +78,39 @@ export interface OffsetFetchRequestData {
 }
 
 export interface OffsetFetchResponsePartition {
-  partitionIndex?: number;
-  committedOffset?: bigint;
+  partitionIndex: number;
+  committedOffset: bigint;
   committedLeaderEpoch?: number;
-  metadata?: string | null;
-  errorCode?: number;
+  metadata: string | null;
+  errorCode: number;
   unknownTaggedFields?: TaggedField[];
 }
 
 export interface OffsetFetchResponseTopic {
-  name?: string;
-  partitions?: OffsetFetchResponsePartition[];
+  name: string;
+  partitions: OffsetFetchResponsePartition[];
   unknownTaggedFields?: TaggedField[];
 }
 
 export interface OffsetFetchResponsePartitions {
-  partitionIndex?: number;
-  committedOffset?: bigint;
-  committedLeaderEpoch?: number;
-  metadata?: string | null;
-  errorCode?: number;
+  partitionIndex: number;
+  committedOffset: bigint;
+  committedLeaderEpoch: number;
+  metadata: string | null;
+  errorCode: number;
   unknownTaggedFields?: TaggedField[];
 }
 
 export interface OffsetFetchResponseTopics {
-  name?: string;
-  partitions?: OffsetFetchResponsePartitions[];
+  name: string;
+  partitions: OffsetFetchResponsePartitions[];
   unknownTaggedFields?: TaggedField[];
 }
 
 export interface OffsetFetchResponseGroup {
-  groupId?: string;
-  topics?: OffsetFetchResponseTopics[];
-  errorCode?: number;
+  groupId: string;
+  topics: OffsetFetchResponseTopics[];
+  errorCode: number;
   unknownTaggedFields?: TaggedField[];
 }
 

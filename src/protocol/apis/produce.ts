@@ -65,14 +65,14 @@ export interface ProduceRequestData {
 }
 
 export interface ProduceResponseBatchIndexAndErrorMessage {
-  batchIndex?: number;
-  batchIndexErrorMessage?: string | null;
+  batchIndex: number;
+  batchIndexErrorMessage: string | null;
   unknownTaggedFields?: TaggedField[];
 }
 
 export interface ProduceResponseLeaderIdAndEpoch {
-  leaderId?: number;
-  leaderEpoch?: number;
+  leaderId: number;
+  leaderEpoch: number;
   unknownTaggedFields?: TaggedField[];
 }
 
@@ -95,10 +95,10 @@ export interface ProduceResponseTopicProduceResponse {
 }
 
 export interface ProduceResponseNodeEndpoint {
-  nodeId?: number;
-  host?: string;
-  port?: number;
-  rack?: string | null;
+  nodeId: number;
+  host: string;
+  port: number;
+  rack: string | null;
   unknownTaggedFields?: TaggedField[];
 }
 
