@@ -1,0 +1,40 @@
+// The public entry point of kafka-producer: the Producer, its options and record shapes, and the
+// error classes. The fake cluster for tests is exported separately as 'kafka-producer/testing'.
+
+export { type BrokerErrorCode, brokerErrorByCode, brokerErrorCodes } from './errors/broker-error-codes.js';
+export {
+  AuthenticationError,
+  BrokerError,
+  BufferExhaustedError,
+  ClosedError,
+  ConfigError,
+  ConnectionError,
+  DeliveryTimeoutError,
+  InvalidRecordError,
+  KafkaError,
+  type KafkaErrorOptions,
+  MalformedResponseError,
+  ProducerFencedError,
+  RequestTimeoutError,
+  TransactionAbortedError,
+  UnsupportedVersionError,
+} from './errors/kafka-error.js';
+export type { MetricsSnapshot } from './metrics/producer-metrics.js';
+export type { SaslConfig } from './network/sasl/authenticate.js';
+export type {
+  CompressionType,
+  Logger,
+  ProducerOptions,
+  Serializer,
+} from './producer/options.js';
+export { murmur2, partitionForKey } from './producer/partitioners/murmur2.js';
+export type { PartitionerContext, PartitionerFunction } from './producer/partitioners/partitioner.js';
+export { Producer } from './producer/producer.js';
+export type {
+  Message,
+  ProducerRecord,
+  RecordHeaders,
+  RecordMetadata,
+  RecordValue,
+  TopicMessages,
+} from './producer/producer-record.js';

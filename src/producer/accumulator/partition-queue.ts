@@ -1,0 +1,70 @@
+// Per-partition state shared by the accumulator and the sender: the queue of batches not yet
+// sent (ordered by batch order, retries back at the front in order), the batches in flight (ordered
+// by sequence), and the flags that gate sending while the partition recovers.
+import type { ProducerBatch, TopicPartition } from './producer-batch.js';
+
+export class PartitionQueue implements TopicPartition {
+  readonly topic: string;
+  readonly partition: number;
+  /** Batches waiting to be sent, oldest first; only the last one may still take records. */
+  readonly queued: ProducerBatch[] = [];
+  /** Batches sent and not yet answered, in send (and sequence) order. */
+  readonly inFlight: ProducerBatch[] = [];
+  /** Broker the in-flight batches were sent to. */
+  inFlightLeader = -1;
+  /**
+   * Set after a failure: only the head batch is sent, one at a time, until a success on the
+   * current leader (invariants 3 and 4).
+   */
+  recovering = false;
+  /** > 0 while the partition must not send (a batch of it is being split). */
+  holds = 0;
+  /** Leader that last acknowledged a batch; pipelining is allowed only to this leader. */
+  confirmedLeader = -1;
+
+  // Idempotence state of the partition (owned by the SequenceTracker).
+  /** Sequence of the next new batch. */
+  nextSequence = 0;
+  /** Last sequence the broker acknowledged, -1 when none. */
+  lastAckedSequence = -1;
+  /** Epoch the partition's sequences belong to; differs from the producer's after an epoch bump. */
+  sequenceEpoch = -1;
+  producerId = -1n;
+  /** Highest sequence whose outcome is unknown (a batch expired in flight), -1 when none. */
+  unresolvedSequence = -1;
+  /** Set when the partition must restart its sequences under a new epoch. */
+  resetRequested = false;
+
+  constructor(topic: string, partition: number) {
+    this.topic = topic;
+    this.partition = partition;
+  }
+
+  /** Puts a batch that must be retried back in the queue, before every newer batch. */
+  reenqueue(batch: ProducerBatch): void {
+    const queued = this.queued;
+    let index = 0;
+    while (index < queued.length && queued[index]!.order < batch.order) index++;
+    queued.splice(index, 0, batch);
+  }
+
+  removeQueued(batch: ProducerBatch): void {
+    const index = this.queued.indexOf(batch);
+    if (index >= 0) this.queued.splice(index, 1);
+  }
+
+  removeInFlight(batch: ProducerBatch): boolean {
+    const index = this.inFlight.indexOf(batch);
+    if (index < 0) return false;
+    this.inFlight.splice(index, 1);
+    return true;
+  }
+
+  get isEmpty(): boolean {
+    return this.queued.length === 0 && this.inFlight.length === 0;
+  }
+
+  toString(): string {
+    return `${this.topic}-${this.partition}`;
+  }
+}

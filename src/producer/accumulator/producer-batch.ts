@@ -1,0 +1,186 @@
+// One batch of records for one partition through its life: open (records appended), sealed
+// (bytes final, compressed), in flight, done. Its producer id, epoch and base sequence are stamped
+// once at drain; a retry resends the same bytes. Each record's delivery is settled exactly once.
+import { DeliveryTimeoutError, type KafkaError } from '../../errors/kafka-error.js';
+import { RecordBatchBuilder, stampRecordBatch } from '../../records/index.js';
+import type { RecordMetadata, SerializedRecord } from '../producer-record.js';
+import type { Delivery } from './delivery.js';
+
+/** Identity of a partition; one object per partition, so it can key maps cheaply. */
+export interface TopicPartition {
+  readonly topic: string;
+  readonly partition: number;
+}
+
+let nextBatchId = 1;
+
+export class ProducerBatch {
+  /** Creation order; sequence order within a partition follows it. */
+  readonly id = nextBatchId++;
+  /** Position among the partition's batches: the id, or between the neighbours for split parts. */
+  order = this.id;
+  readonly topicPartition: TopicPartition;
+  readonly createdAt: number;
+  readonly deliveryDeadline: number;
+  /** Bytes reserved from bufferMemory for this batch. */
+  readonly reservedBytes: number;
+  private builder: RecordBatchBuilder | undefined;
+  private readonly capacity: number;
+  /** The final batch bytes, once sealed. */
+  bytes: Buffer | undefined;
+  /** True while compression of the sealed batch is under way. */
+  sealing = false;
+  recordCount = 0;
+  private readonly deliveries: Delivery[] = [];
+  private readonly positions: number[] = [];
+  private readonly timestamps: number[] = [];
+  /** Sending attempts so far. */
+  attempts = 0;
+  /** Earliest time of the next attempt (retry backoff). */
+  retryAt = 0;
+  /** Producer id, epoch and base sequence stamped at drain (-1 when not idempotent or not yet drained). */
+  producerId = -1n;
+  producerEpoch = -1;
+  baseSequence = -1;
+  /** True once a request carrying this batch may have been written (sent with an unknown outcome). */
+  possiblyPersisted = false;
+  /** True after its sequence was reassigned under a new epoch (KIP-360). */
+  sequenceReset = false;
+  private stampPending = false;
+  done = false;
+  /** Set when a newer batch was started for the partition: no more appends. */
+  private closed = false;
+
+  constructor(topicPartition: TopicPartition, now: number, deliveryTimeoutMs: number, capacity: number) {
+    this.topicPartition = topicPartition;
+    this.createdAt = now;
+    this.deliveryDeadline = now + deliveryTimeoutMs;
+    this.capacity = capacity;
+    this.reservedBytes = capacity;
+    this.builder = new RecordBatchBuilder({ initialCapacity: capacity });
+  }
+
+  /** Uncompressed size of the batch so far. */
+  get sizeInBytes(): number {
+    return this.bytes ? this.bytes.length : this.builder!.sizeInBytes;
+  }
+
+  /** Whether `record` fits within the batch's capacity (an empty batch takes any record). */
+  hasRoomFor(record: SerializedRecord): boolean {
+    if (!this.builder || this.closed) return false;
+    if (this.recordCount === 0) return true;
+    return this.builder.sizeAfterAppend(record.timestamp, record.keySize, record.valueSize, record.headers) <= this.capacity;
+  }
+
+  /** Whether no further record can be appended. */
+  get isFull(): boolean {
+    return this.closed || !this.builder || this.builder.sizeInBytes >= this.capacity;
+  }
+
+  /** Stops appends: a newer batch takes the partition's next records. */
+  closeForAppends(): void {
+    this.closed = true;
+  }
+
+  get isSealed(): boolean {
+    return this.bytes !== undefined;
+  }
+
+  append(record: SerializedRecord, delivery: Delivery, position: number): void {
+    this.builder!.append(record.timestamp, record.key, record.value, record.headers);
+    this.deliveries.push(delivery);
+    this.positions.push(position);
+    this.timestamps.push(record.timestamp);
+    this.recordCount++;
+  }
+
+  /** Closes the batch to appends and produces its final bytes (synchronously when uncompressed). */
+  seal(): void {
+    if (!this.builder) return;
+    this.bytes = this.builder.build();
+    this.builder = undefined;
+  }
+
+  /** Closes the batch and compresses it; `bytes` is set when the promise resolves. */
+  async sealCompressed(compress: (builder: RecordBatchBuilder) => Promise<Buffer>): Promise<void> {
+    const builder = this.builder;
+    if (!builder) return;
+    this.builder = undefined;
+    this.sealing = true;
+    try {
+      this.bytes = await compress(builder);
+    } finally {
+      this.sealing = false;
+    }
+  }
+
+  /** Gives the batch its producer id, epoch and base sequence (written into the bytes by applyStamp). */
+  assignSequence(producerId: bigint, producerEpoch: number, baseSequence: number): void {
+    this.producerId = producerId;
+    this.producerEpoch = producerEpoch;
+    this.baseSequence = baseSequence;
+    this.stampPending = true;
+  }
+
+  /** Writes producer id, epoch, base sequence and the transactional bit into the sealed bytes (and the CRC). */
+  applyStamp(transactional: boolean): void {
+    if (!this.stampPending || !this.bytes) return;
+    stampRecordBatch(this.bytes, {
+      producerId: this.producerId,
+      producerEpoch: this.producerEpoch,
+      baseSequence: this.baseSequence,
+      transactional,
+    });
+    this.stampPending = false;
+  }
+
+  /** Sequence of the last record (wrapping at 2^31 as Kafka does). */
+  get lastSequence(): number {
+    return this.baseSequence < 0 ? -1 : (this.baseSequence + this.recordCount - 1) % 0x80000000;
+  }
+
+  /** Resolves every record with its offset. `logAppendTime` replaces create times when not -1. */
+  complete(baseOffset: bigint, logAppendTime: number): void {
+    if (this.done) return;
+    this.done = true;
+    const { topic, partition } = this.topicPartition;
+    const deliveries = this.deliveries;
+    for (let index = 0; index < this.recordCount; index++) {
+      const metadata: RecordMetadata = {
+        topic,
+        partition,
+        offset: baseOffset < 0n ? -1n : baseOffset + BigInt(index),
+        timestamp: logAppendTime >= 0 ? logAppendTime : this.timestamps[index]!,
+      };
+      deliveries[index]!.recordDone(this.positions[index]!, metadata);
+    }
+  }
+
+  /** Rejects every record with `error`. */
+  fail(error: KafkaError): void {
+    if (this.done) return;
+    this.done = true;
+    for (let index = 0; index < this.recordCount; index++) {
+      this.deliveries[index]!.recordFailed(this.positions[index]!, error);
+    }
+  }
+
+  /** Rejects every record with a delivery timeout. */
+  expire(now: number, reason: string): void {
+    const where = `${this.topicPartition.topic}-${this.topicPartition.partition}`;
+    this.fail(
+      new DeliveryTimeoutError(
+        `${this.recordCount} record(s) for ${where} expired after ${now - this.createdAt} ms (deliveryTimeoutMs): ${reason}. ` +
+          (this.possiblyPersisted
+            ? 'A request carrying them got no answer, so they may have been written.'
+            : 'They were not written.'),
+        this.possiblyPersisted,
+      ),
+    );
+  }
+
+  /** The records' deliveries and positions, for splitting a batch that was too large. */
+  recordOwners(): { deliveries: readonly Delivery[]; positions: readonly number[]; timestamps: readonly number[] } {
+    return { deliveries: this.deliveries, positions: this.positions, timestamps: this.timestamps };
+  }
+}

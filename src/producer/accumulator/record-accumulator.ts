@@ -1,0 +1,97 @@
+// Collects records into per-partition batches. Appends are synchronous and in call order; a new
+// batch reserves its capacity from bufferMemory (released when the batch settles), so memory held
+// by unsent records never exceeds bufferMemory. A record larger than batchSize gets its own batch.
+import { RECORD_BATCH_OVERHEAD, RecordBatchBuilder } from '../../records/index.js';
+import type { SerializedRecord } from '../producer-record.js';
+import type { Delivery } from './delivery.js';
+import { PartitionQueue } from './partition-queue.js';
+import { ProducerBatch } from './producer-batch.js';
+
+export interface AccumulatorConfig {
+  readonly batchSize: number;
+  readonly bufferMemory: number;
+  readonly deliveryTimeoutMs: number;
+}
+
+export class RecordAccumulator {
+  private readonly topics = new Map<string, PartitionQueue[]>();
+  /** Partitions with queued or in-flight batches, for the sender to visit. */
+  readonly active = new Set<PartitionQueue>();
+  /** Batches created and not yet settled. */
+  readonly incomplete = new Set<ProducerBatch>();
+  private memoryUsed = 0;
+  /** Called when memory is released (waiting appends may proceed). */
+  onMemoryReleased: () => void = () => {};
+
+  constructor(private readonly config: AccumulatorConfig) {}
+
+  /** The queue of one partition (created on first use). */
+  queueFor(topic: string, partition: number): PartitionQueue {
+    let partitions = this.topics.get(topic);
+    if (!partitions) this.topics.set(topic, (partitions = []));
+    let queue = partitions[partition];
+    if (!queue) partitions[partition] = queue = new PartitionQueue(topic, partition);
+    return queue;
+  }
+
+  /** Every partition queue created so far. */
+  *queues(): IterableIterator<PartitionQueue> {
+    for (const partitions of this.topics.values()) for (const queue of partitions) if (queue) yield queue;
+  }
+
+  /** Bytes reserved by batches not yet settled. */
+  get bufferedBytes(): number {
+    return this.memoryUsed;
+  }
+
+  /** Bytes a new batch for `record` would reserve. */
+  capacityFor(record: SerializedRecord): number {
+    const own = RECORD_BATCH_OVERHEAD + RecordBatchBuilder.recordSizeUpperBound(record.keySize, record.valueSize, record.headers);
+    return Math.max(this.config.batchSize, own);
+  }
+
+  /**
+   * Appends `record` to the open batch of `queue`, or to a new batch when it does not fit.
+   * Returns false, appending nothing, when a new batch is needed and bufferMemory has no room.
+   */
+  tryAppend(queue: PartitionQueue, record: SerializedRecord, delivery: Delivery, position: number, now: number): boolean {
+    const last = queue.queued[queue.queued.length - 1];
+    if (last && !last.isSealed && !last.sealing && last.hasRoomFor(record)) {
+      last.append(record, delivery, position);
+      return true;
+    }
+    const capacity = this.capacityFor(record);
+    if (this.memoryUsed + capacity > this.config.bufferMemory && this.memoryUsed > 0) return false;
+    this.memoryUsed += capacity;
+    if (last && !last.isSealed && !last.sealing) last.closeForAppends();
+    const batch = new ProducerBatch(queue, now, this.config.deliveryTimeoutMs, capacity);
+    batch.append(record, delivery, position);
+    queue.queued.push(batch);
+    this.incomplete.add(batch);
+    this.active.add(queue);
+    return true;
+  }
+
+  /** Whether a new batch of `capacity` bytes fits in bufferMemory now. */
+  hasMemoryFor(capacity: number): boolean {
+    return this.memoryUsed === 0 || this.memoryUsed + capacity <= this.config.bufferMemory;
+  }
+
+  /** Adds a batch made by splitting a larger one (its memory is accounted already). */
+  adoptSplitBatch(batch: ProducerBatch): void {
+    this.incomplete.add(batch);
+    this.memoryUsed += batch.reservedBytes;
+  }
+
+  /** Forgets a settled batch and releases its memory. */
+  release(batch: ProducerBatch): void {
+    if (!this.incomplete.delete(batch)) return;
+    this.memoryUsed -= batch.reservedBytes;
+    this.onMemoryReleased();
+  }
+
+  /** Removes a partition from the active set once it has nothing queued or in flight. */
+  settleIfIdle(queue: PartitionQueue): void {
+    if (queue.isEmpty) this.active.delete(queue);
+  }
+}

@@ -1,0 +1,136 @@
+// Per-partition sequence numbers of an idempotent producer. A batch gets its sequence once, when
+// it is drained, and keeps it through retries (invariant 1). A partition moves to a new epoch
+// (restarting at sequence 0) only when it asked for it and nothing of it is in flight (KIP-360).
+// A batch the broker rejected with OUT_OF_ORDER_SEQUENCE_NUMBER or UNKNOWN_PRODUCER_ID is proven
+// unwritten; a batch that expired in flight leaves an unresolved sequence (invariant 5).
+import type { PartitionQueue } from '../accumulator/partition-queue.js';
+import type { ProducerBatch } from '../accumulator/producer-batch.js';
+import type { ProducerIdentity } from './producer-identity.js';
+
+const SEQUENCE_MODULUS = 0x80000000;
+
+export class SequenceTracker {
+  constructor(
+    private readonly identity: ProducerIdentity,
+    private readonly transactional: boolean,
+  ) {}
+
+  /**
+   * Readies `batch`, the head of `queue`, to be sent: moves the partition to the producer's epoch
+   * when it may, and stamps the batch when it has no sequence under the partition's epoch.
+   * Returns false when the partition must wait (it needs a new epoch but has batches in flight).
+   */
+  prepare(queue: PartitionQueue, batch: ProducerBatch): boolean {
+    const identity = this.identity;
+    const stale = queue.producerId !== identity.producerId || queue.sequenceEpoch !== identity.epoch;
+    if (stale) {
+      const mustMove = queue.resetRequested || queue.producerId !== identity.producerId || !this.holdsStampedBatches(queue, batch);
+      if (mustMove) {
+        if (queue.inFlight.length > 0) return false;
+        this.restart(queue);
+      }
+    }
+    if (batch.baseSequence < 0 || batch.producerId !== queue.producerId || batch.producerEpoch !== queue.sequenceEpoch) {
+      if (batch.baseSequence >= 0) batch.sequenceReset = true;
+      batch.assignSequence(queue.producerId, queue.sequenceEpoch, queue.nextSequence);
+      queue.nextSequence = (queue.nextSequence + batch.recordCount) % SEQUENCE_MODULUS;
+    }
+    batch.applyStamp(this.transactional);
+    return true;
+  }
+
+  /**
+   * A batch too large for the broker was split: the parts take the original's sequence range in
+   * order, so the sequences of later batches stay valid.
+   */
+  onSplit(original: ProducerBatch, parts: readonly ProducerBatch[]): void {
+    let sequence = original.baseSequence;
+    for (const part of parts) {
+      part.assignSequence(original.producerId, original.producerEpoch, sequence);
+      sequence = (sequence + part.recordCount) % SEQUENCE_MODULUS;
+    }
+  }
+
+  // Batches already stamped under the partition's current epoch must keep their stamps while a
+  // previous send of them may still be deduplicated by the broker.
+  private holdsStampedBatches(queue: PartitionQueue, head: ProducerBatch): boolean {
+    return queue.inFlight.length > 0 || (head.baseSequence >= 0 && head.producerEpoch === queue.sequenceEpoch && head.producerId === queue.producerId);
+  }
+
+  private restart(queue: PartitionQueue): void {
+    queue.producerId = this.identity.producerId;
+    queue.sequenceEpoch = this.identity.epoch;
+    queue.nextSequence = 0;
+    queue.lastAckedSequence = -1;
+    queue.unresolvedSequence = -1;
+    queue.resetRequested = false;
+  }
+
+  /** Records an acknowledged batch; an acknowledged sequence past an unresolved one resolves it. */
+  onAcknowledged(queue: PartitionQueue, batch: ProducerBatch): void {
+    if (batch.producerId !== queue.producerId || batch.producerEpoch !== queue.sequenceEpoch || batch.baseSequence < 0) return;
+    if (queue.lastAckedSequence < 0 || isAfter(batch.lastSequence, queue.lastAckedSequence)) {
+      queue.lastAckedSequence = batch.lastSequence;
+    }
+    if (queue.unresolvedSequence >= 0 && !isAfter(queue.unresolvedSequence, queue.lastAckedSequence)) {
+      queue.unresolvedSequence = -1;
+    }
+  }
+
+  /** Records a batch that failed while its outcome was unknown (it may have been written). */
+  onUnresolvedFailure(queue: PartitionQueue, batch: ProducerBatch): void {
+    if (batch.producerId !== queue.producerId || batch.producerEpoch !== queue.sequenceEpoch || batch.baseSequence < 0) return;
+    if (queue.unresolvedSequence < 0 || isAfter(batch.lastSequence, queue.unresolvedSequence)) {
+      queue.unresolvedSequence = batch.lastSequence;
+    }
+  }
+
+  /**
+   * Records a batch that failed for good while certainly unwritten: the sequences after it can no
+   * longer be accepted, so the partition needs a new epoch.
+   */
+  onUnwrittenFailure(queue: PartitionQueue, batch: ProducerBatch): void {
+    if (batch.baseSequence < 0 || batch.producerEpoch !== queue.sequenceEpoch) return;
+    this.requestNewEpoch(queue);
+  }
+
+  /**
+   * The broker rejected `batch` for its sequence (OUT_OF_ORDER_SEQUENCE_NUMBER) or did not know
+   * the producer (UNKNOWN_PRODUCER_ID), so the batch was not written. When an earlier batch of the
+   * partition is still pending, the gap may fill and the batch is retried as it is; otherwise the
+   * gap is permanent (or the broker lost the producer's state) and the partition restarts its
+   * sequences under a new epoch.
+   */
+  onSequenceRejected(queue: PartitionQueue, batch: ProducerBatch): void {
+    batch.possiblyPersisted = false;
+    if (batch.producerEpoch !== queue.sequenceEpoch || batch.producerId !== queue.producerId) return;
+    if (this.hasPendingPredecessor(queue, batch)) return;
+    this.requestNewEpoch(queue);
+  }
+
+  private hasPendingPredecessor(queue: PartitionQueue, batch: ProducerBatch): boolean {
+    const earlier = (other: ProducerBatch) =>
+      other !== batch &&
+      other.baseSequence >= 0 &&
+      other.producerEpoch === batch.producerEpoch &&
+      other.producerId === batch.producerId &&
+      isAfter(batch.baseSequence, other.baseSequence);
+    return queue.inFlight.some(earlier) || queue.queued.some(earlier);
+  }
+
+  private requestNewEpoch(queue: PartitionQueue): void {
+    if (queue.resetRequested) return;
+    queue.resetRequested = true;
+    // A partition must never reuse an epoch it already used; one bump serves every partition that
+    // asks within the same epoch.
+    if (queue.sequenceEpoch === this.identity.epoch && queue.producerId === this.identity.producerId) {
+      this.identity.epochBumpRequested = true;
+    }
+  }
+}
+
+/** Whether sequence `left` comes after `right`, with wrap-around at 2^31. */
+function isAfter(left: number, right: number): boolean {
+  const distance = (left - right + SEQUENCE_MODULUS) % SEQUENCE_MODULUS;
+  return distance !== 0 && distance < SEQUENCE_MODULUS / 2;
+}

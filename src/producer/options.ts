@@ -1,0 +1,303 @@
+// Every producer option, declared once: type, default, validation and meaning. Names are the Java
+// producer's config names in camelCase with Kafka 4.x defaults. Unknown keys and conflicting
+// combinations fail at construction with a ConfigError naming the option and the allowed values;
+// nothing is silently rewritten.
+import type { ConnectionOptions as TlsOptions } from 'node:tls';
+import { ConfigError } from '../errors/kafka-error.js';
+import type { SaslConfig } from '../network/sasl/authenticate.js';
+import type { CodecOverrides } from '../records/index.js';
+import type { PartitionerFunction } from './partitioners/partitioner.js';
+
+/** Compression of record batches. */
+export type CompressionType = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
+
+/** Receives the producer's log lines. */
+export interface Logger {
+  debug?(message: string, context?: Record<string, unknown>): void;
+  info?(message: string, context?: Record<string, unknown>): void;
+  warn?(message: string, context?: Record<string, unknown>): void;
+  error?(message: string, context?: Record<string, unknown>): void;
+}
+
+/** A key or value serializer: turns an application value into bytes. */
+export type Serializer<T = unknown> = (value: T, topic: string) => Buffer | Uint8Array | string | null;
+
+/** Options of {@link Producer}. Only `bootstrapServers` is required. */
+export interface ProducerOptions {
+  /** Brokers to bootstrap from: `'host:port,host:port'` or an array of `'host:port'`. Required. */
+  bootstrapServers: string | readonly string[];
+  /** Client id sent with every request (appears in broker logs and quotas). Default `'kafka-producer'`. */
+  clientId?: string;
+  /** Acknowledgements required: `0` none, `1` the leader, `-1`/`'all'` every in-sync replica. Default `'all'`. */
+  acks?: 0 | 1 | -1 | 'all';
+  /** Idempotent writes: no duplicates and no reordering on retries. Requires acks `'all'`, retries > 0, maxInFlightRequestsPerConnection <= 5. Default `true`. */
+  idempotence?: boolean;
+  /** Retries of a failed batch; `deliveryTimeoutMs` is the real bound. Default `Number.MAX_SAFE_INTEGER`. */
+  retries?: number;
+  /** First backoff between retries, doubled per attempt with +/-20% jitter. Default 100. */
+  retryBackoffMs?: number;
+  /** Largest backoff between retries. Default 1000. */
+  retryBackoffMaxMs?: number;
+  /** Upper bound from `send()` to the record's settlement. Must be >= lingerMs + requestTimeoutMs. Default 120000. */
+  deliveryTimeoutMs?: number;
+  /** How long to wait for a broker's answer to one request. Default 30000. */
+  requestTimeoutMs?: number;
+  /** How long a batch waits for more records before it is sent. Default 5. */
+  lingerMs?: number;
+  /** Target size of one batch in bytes (uncompressed). Default 16384. */
+  batchSize?: number;
+  /** Memory for records waiting to be sent; `send()` waits up to `maxBlockMs` when it is full. Default 33554432. */
+  bufferMemory?: number;
+  /** How long `send()` may wait for metadata or buffer memory before it rejects. Default 60000. */
+  maxBlockMs?: number;
+  /** Largest Produce request (and so largest record) in bytes. Default 1048576. */
+  maxRequestSize?: number;
+  /** Requests in flight per broker connection. Default 5. */
+  maxInFlightRequestsPerConnection?: number;
+  /** Batch compression. Default `'none'`. */
+  compression?: CompressionType;
+  /** Partition choice: `'default'` (murmur2 for keys, sticky otherwise), `'murmur2'`, `'round-robin'`, or a function. Default `'default'`. */
+  partitioner?: 'default' | 'murmur2' | 'round-robin' | PartitionerFunction;
+  /** Enables transactions under this id (requires idempotence). Default none. */
+  transactionalId?: string | undefined;
+  /** Longest a transaction may stay open before the coordinator aborts it. Default 60000. */
+  transactionTimeoutMs?: number;
+  /** TLS: `true` for Node's defaults, or `tls.connect` options. Default none (plaintext). */
+  ssl?: TlsOptions | boolean | undefined;
+  /** SASL authentication. Default none. */
+  sasl?: SaslConfig | undefined;
+  /** Metadata is refreshed at least this often. Default 300000. */
+  metadataMaxAgeMs?: number;
+  /** First wait before reconnecting to a broker. Default 50. */
+  reconnectBackoffMs?: number;
+  /** Longest wait before reconnecting to a broker. Default 1000. */
+  reconnectBackoffMaxMs?: number;
+  /** Time allowed to open a connection (TCP, TLS, ApiVersions, SASL). Default 10000. */
+  connectTimeoutMs?: number;
+  /** Whether sending to an unknown topic asks the broker to create it. Default `true`. */
+  allowAutoTopicCreation?: boolean;
+  /** Receives log lines. Default none. */
+  logger?: Logger | undefined;
+  /** Compression codecs replacing or adding to the built-in ones (KafkaJS codec interface). */
+  codecs?: CodecOverrides | undefined;
+  /** Serializes keys that are not Buffer, Uint8Array, string or null. */
+  keySerializer?: Serializer | undefined;
+  /** Serializes values that are not Buffer, Uint8Array, string or null. */
+  valueSerializer?: Serializer | undefined;
+}
+
+/** Options after defaults and validation. */
+export interface ResolvedProducerOptions {
+  readonly bootstrapServers: readonly string[];
+  readonly clientId: string;
+  readonly acks: 0 | 1 | -1;
+  readonly idempotence: boolean;
+  readonly retries: number;
+  readonly retryBackoffMs: number;
+  readonly retryBackoffMaxMs: number;
+  readonly deliveryTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly lingerMs: number;
+  readonly batchSize: number;
+  readonly bufferMemory: number;
+  readonly maxBlockMs: number;
+  readonly maxRequestSize: number;
+  readonly maxInFlightRequestsPerConnection: number;
+  readonly compression: CompressionType;
+  readonly partitioner: 'default' | 'murmur2' | 'round-robin' | PartitionerFunction;
+  readonly transactionalId: string | undefined;
+  readonly transactionTimeoutMs: number;
+  readonly ssl: TlsOptions | boolean | undefined;
+  readonly sasl: SaslConfig | undefined;
+  readonly metadataMaxAgeMs: number;
+  readonly reconnectBackoffMs: number;
+  readonly reconnectBackoffMaxMs: number;
+  readonly connectTimeoutMs: number;
+  readonly allowAutoTopicCreation: boolean;
+  readonly logger: Logger | undefined;
+  readonly codecs: CodecOverrides | undefined;
+  readonly keySerializer: Serializer | undefined;
+  readonly valueSerializer: Serializer | undefined;
+}
+
+type Check = (value: unknown, name: string) => void;
+
+const integer = (min: number, max = Number.MAX_SAFE_INTEGER): Check => (value, name) => {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(name, `expected an integer from ${min} to ${max}, got ${describe(value)}`);
+  }
+};
+const oneOf = (allowed: readonly unknown[]): Check => (value, name) => {
+  if (!allowed.includes(value)) {
+    throw new ConfigError(name, `expected one of ${allowed.map(describe).join(', ')}, got ${describe(value)}`);
+  }
+};
+const boolean: Check = (value, name) => {
+  if (typeof value !== 'boolean') throw new ConfigError(name, `expected true or false, got ${describe(value)}`);
+};
+const nonEmptyString: Check = (value, name) => {
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new ConfigError(name, `expected a non-empty string, got ${describe(value)}`);
+  }
+};
+const objectOrUndefined: Check = (value, name) => {
+  if (value !== undefined && (typeof value !== 'object' || value === null)) {
+    throw new ConfigError(name, `expected an object, got ${describe(value)}`);
+  }
+};
+const functionOrUndefined: Check = (value, name) => {
+  if (value !== undefined && typeof value !== 'function') {
+    throw new ConfigError(name, `expected a function, got ${describe(value)}`);
+  }
+};
+
+// One declaration per option: default and check. Keys of this table are the accepted option names.
+const declarations: { readonly [K in keyof ProducerOptions]-?: { default: unknown; check: Check } } = {
+  bootstrapServers: { default: undefined, check: checkBootstrapServers },
+  clientId: { default: 'kafka-producer', check: nonEmptyString },
+  acks: { default: 'all', check: oneOf([0, 1, -1, 'all']) },
+  idempotence: { default: true, check: boolean },
+  retries: { default: Number.MAX_SAFE_INTEGER, check: integer(0) },
+  retryBackoffMs: { default: 100, check: integer(0) },
+  retryBackoffMaxMs: { default: 1000, check: integer(0) },
+  deliveryTimeoutMs: { default: 120_000, check: integer(1) },
+  requestTimeoutMs: { default: 30_000, check: integer(1, 2 ** 31 - 1) },
+  lingerMs: { default: 5, check: integer(0) },
+  batchSize: { default: 16_384, check: integer(0, 2 ** 30) },
+  bufferMemory: { default: 32 * 1024 * 1024, check: integer(1024) },
+  maxBlockMs: { default: 60_000, check: integer(0) },
+  maxRequestSize: { default: 1_048_576, check: integer(1024, 2 ** 30) },
+  maxInFlightRequestsPerConnection: { default: 5, check: integer(1, 1000) },
+  compression: { default: 'none', check: oneOf(['none', 'gzip', 'snappy', 'lz4', 'zstd']) },
+  partitioner: {
+    default: 'default',
+    check: (value, name) => {
+      if (typeof value !== 'function') oneOf(['default', 'murmur2', 'round-robin'])(value, name);
+    },
+  },
+  transactionalId: {
+    default: undefined,
+    check: (value, name) => {
+      if (value !== undefined) nonEmptyString(value, name);
+    },
+  },
+  transactionTimeoutMs: { default: 60_000, check: integer(1, 2 ** 31 - 1) },
+  ssl: {
+    default: undefined,
+    check: (value, name) => {
+      if (typeof value !== 'boolean') objectOrUndefined(value, name);
+    },
+  },
+  sasl: { default: undefined, check: checkSasl },
+  metadataMaxAgeMs: { default: 300_000, check: integer(0) },
+  reconnectBackoffMs: { default: 50, check: integer(0) },
+  reconnectBackoffMaxMs: { default: 1000, check: integer(0) },
+  connectTimeoutMs: { default: 10_000, check: integer(1) },
+  allowAutoTopicCreation: { default: true, check: boolean },
+  logger: { default: undefined, check: objectOrUndefined },
+  codecs: { default: undefined, check: objectOrUndefined },
+  keySerializer: { default: undefined, check: functionOrUndefined },
+  valueSerializer: { default: undefined, check: functionOrUndefined },
+};
+
+/** Applies defaults and validates; throws ConfigError naming the first bad option. */
+export function resolveProducerOptions(options: ProducerOptions): ResolvedProducerOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new ConfigError('options', `expected an options object, got ${describe(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!Object.hasOwn(declarations, key)) {
+      const known = Object.keys(declarations);
+      const hint = known.find((name) => name.toLowerCase().startsWith(key.toLowerCase().slice(0, 5)));
+      throw new ConfigError(key, `unknown option${hint ? ` (did you mean '${hint}'?)` : ''}; known options: ${known.join(', ')}`);
+    }
+  }
+  const resolved: Record<string, unknown> = {};
+  for (const [name, declaration] of Object.entries(declarations)) {
+    const given = (options as unknown as Record<string, unknown>)[name];
+    const value = given === undefined ? declaration.default : given;
+    if (value !== undefined || name === 'bootstrapServers') declaration.check(value, name);
+    resolved[name] = value;
+  }
+  resolved.bootstrapServers = splitServers(options.bootstrapServers);
+  resolved.acks = resolved.acks === 'all' ? -1 : resolved.acks;
+  const result = resolved as unknown as ResolvedProducerOptions;
+  checkConflicts(result, options);
+  return result;
+}
+
+function checkConflicts(options: ResolvedProducerOptions, given: ProducerOptions): void {
+  if (options.idempotence) {
+    const why = given.idempotence === undefined ? ' (idempotence is on by default; set idempotence: false to allow this)' : '';
+    if (options.acks !== -1) {
+      throw new ConfigError('acks', `must be 'all' (or -1) when idempotence is enabled, got ${describe(given.acks)}${why}`);
+    }
+    if (options.maxInFlightRequestsPerConnection > 5) {
+      throw new ConfigError(
+        'maxInFlightRequestsPerConnection',
+        `must be from 1 to 5 when idempotence is enabled, got ${options.maxInFlightRequestsPerConnection}${why}`,
+      );
+    }
+    if (options.retries === 0) {
+      throw new ConfigError('retries', `must be at least 1 when idempotence is enabled, got 0${why}`);
+    }
+  }
+  if (options.transactionalId !== undefined && !options.idempotence) {
+    throw new ConfigError('transactionalId', 'requires idempotence: true (transactions are built on idempotent writes)');
+  }
+  if (options.deliveryTimeoutMs < options.lingerMs + options.requestTimeoutMs) {
+    throw new ConfigError(
+      'deliveryTimeoutMs',
+      `must be at least lingerMs + requestTimeoutMs (${options.lingerMs + options.requestTimeoutMs}), got ${options.deliveryTimeoutMs}`,
+    );
+  }
+  if (options.retryBackoffMaxMs < options.retryBackoffMs) {
+    throw new ConfigError('retryBackoffMaxMs', `must be at least retryBackoffMs (${options.retryBackoffMs}), got ${options.retryBackoffMaxMs}`);
+  }
+  if (options.reconnectBackoffMaxMs < options.reconnectBackoffMs) {
+    throw new ConfigError(
+      'reconnectBackoffMaxMs',
+      `must be at least reconnectBackoffMs (${options.reconnectBackoffMs}), got ${options.reconnectBackoffMaxMs}`,
+    );
+  }
+}
+
+function checkBootstrapServers(value: unknown, name: string): void {
+  const servers = typeof value === 'string' ? value.split(',') : Array.isArray(value) ? value : undefined;
+  if (!servers || servers.length === 0) {
+    throw new ConfigError(name, `expected 'host:port' strings (comma-separated or an array), got ${describe(value)}`);
+  }
+  for (const server of servers) {
+    if (typeof server !== 'string' || !/^(\[[^\]]+\]|[^:\s]+):\d{1,5}$/.test(server.trim())) {
+      throw new ConfigError(name, `expected 'host:port', got ${describe(server)}`);
+    }
+  }
+}
+
+function splitServers(value: string | readonly string[]): string[] {
+  const servers = typeof value === 'string' ? value.split(',') : [...value];
+  return servers.map((server) => server.trim());
+}
+
+function checkSasl(value: unknown, name: string): void {
+  if (value === undefined) return;
+  objectOrUndefined(value, name);
+  const sasl = value as { mechanism?: unknown; username?: unknown; password?: unknown; oauthBearerProvider?: unknown };
+  oneOf(['plain', 'scram-sha-256', 'scram-sha-512', 'oauthbearer'])(sasl.mechanism, `${name}.mechanism`);
+  if (sasl.mechanism === 'oauthbearer') {
+    if (typeof sasl.oauthBearerProvider !== 'function') {
+      throw new ConfigError(`${name}.oauthBearerProvider`, 'expected a function returning a promise of { value }');
+    }
+  } else {
+    nonEmptyString(sasl.username, `${name}.username`);
+    if (typeof sasl.password !== 'string') throw new ConfigError(`${name}.password`, 'expected a string');
+  }
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return `'${value}'`;
+  if (typeof value === 'function') return 'a function';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object' && value !== null) return 'an object';
+  return String(value);
+}

@@ -1,0 +1,96 @@
+// Records that could not be appended at send() time — their topic's metadata is unknown, or
+// bufferMemory is full — wait here in call order, each until maxBlockMs. Once one record waits,
+// every later record waits behind it, so appends keep call order across the whole producer.
+import type { KafkaError } from '../errors/kafka-error.js';
+import type { Delivery } from './accumulator/delivery.js';
+import type { SerializedRecord } from './producer-record.js';
+
+export interface PendingAppend {
+  readonly topic: string;
+  readonly record: SerializedRecord;
+  readonly delivery: Delivery;
+  readonly position: number;
+  readonly deadline: number;
+}
+
+/** What the producer answers for the head of the queue. */
+export type AppendAttempt = 'appended' | 'wait-metadata' | 'wait-memory' | KafkaError;
+
+export class PendingAppends {
+  private readonly items: PendingAppend[] = [];
+  private head = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private timerDue = Number.POSITIVE_INFINITY;
+
+  constructor(
+    private readonly tryAppend: (item: PendingAppend) => AppendAttempt,
+    private readonly onTimeout: (item: PendingAppend, waitingFor: 'metadata' | 'memory') => KafkaError,
+  ) {}
+
+  get size(): number {
+    return this.items.length - this.head;
+  }
+
+  /** Topics of waiting records (for metadata requests). */
+  topics(): Set<string> {
+    const topics = new Set<string>();
+    for (let index = this.head; index < this.items.length; index++) topics.add(this.items[index]!.topic);
+    return topics;
+  }
+
+  add(item: PendingAppend): void {
+    this.items.push(item);
+    this.arm(item.deadline);
+  }
+
+  /** Appends waiting records from the head for as long as they can be; returns how many went. */
+  process(now = Date.now()): number {
+    let appended = 0;
+    while (this.head < this.items.length) {
+      const item = this.items[this.head]!;
+      const attempt = this.tryAppend(item);
+      if (attempt === 'appended') {
+        appended++;
+      } else if (typeof attempt === 'string') {
+        if (item.deadline > now) break;
+        item.delivery.recordFailed(item.position, this.onTimeout(item, attempt === 'wait-metadata' ? 'metadata' : 'memory'));
+      } else {
+        item.delivery.recordFailed(item.position, attempt);
+      }
+      this.items[this.head++] = undefined as unknown as PendingAppend;
+    }
+    if (this.head === this.items.length) {
+      this.items.length = 0;
+      this.head = 0;
+    } else if (this.head > 1024) {
+      this.items.splice(0, this.head);
+      this.head = 0;
+    }
+    const next = this.items[this.head];
+    if (next) this.arm(next.deadline);
+    return appended;
+  }
+
+  /** Rejects every waiting record with `error`. */
+  failAll(error: KafkaError): void {
+    for (let index = this.head; index < this.items.length; index++) {
+      const item = this.items[index]!;
+      item.delivery.recordFailed(item.position, error);
+    }
+    this.items.length = 0;
+    this.head = 0;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private arm(deadline: number): void {
+    if (deadline >= this.timerDue) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerDue = deadline;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.timerDue = Number.POSITIVE_INFINITY;
+      this.process();
+    }, Math.max(0, deadline - Date.now()) + 1);
+  }
+}

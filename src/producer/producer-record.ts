@@ -1,0 +1,156 @@
+// The shapes users pass to send() and get back, and their validation and serialization into
+// bytes. Invalid records throw InvalidRecordError before anything is queued or sent.
+import { InvalidRecordError } from '../errors/kafka-error.js';
+import type { Serializer } from './options.js';
+
+/** A key, value or header value: bytes, a string (written as UTF-8) or null. */
+export type RecordValue = Buffer | Uint8Array | string | null;
+
+/** Record headers: an object (an array value repeats the key) or `[key, value]` pairs. */
+export type RecordHeaders = Readonly<Record<string, RecordValue | readonly RecordValue[] | undefined>> | readonly (readonly [string, RecordValue])[];
+
+/** One message of a `send({ topic, messages })` call (KafkaJS shape). */
+export interface Message {
+  key?: unknown;
+  value: unknown;
+  headers?: RecordHeaders | undefined;
+  /** Explicit partition; wins over the partitioner. */
+  partition?: number | undefined;
+  /** Create time in ms since the epoch, or a Date. Default: now. */
+  timestamp?: number | Date | string | undefined;
+}
+
+/** One record for `send()`. */
+export interface ProducerRecord extends Message {
+  topic: string;
+}
+
+/** Several records to one topic, in order (KafkaJS shape). */
+export interface TopicMessages {
+  topic: string;
+  messages: readonly Message[];
+}
+
+/** Where a record was written. */
+export interface RecordMetadata {
+  readonly topic: string;
+  readonly partition: number;
+  /** The record's offset; -1n when acks is 0 (no acknowledgement). */
+  readonly offset: bigint;
+  /** The record's timestamp: its create time, or the broker's log-append time when the topic uses it. */
+  readonly timestamp: number;
+}
+
+/** A record after validation and serialization, ready for the accumulator. */
+export interface SerializedRecord {
+  readonly key: Buffer | string | null;
+  readonly value: Buffer | string | null;
+  readonly headers: readonly (readonly [string, Buffer | null])[] | undefined;
+  readonly timestamp: number;
+  readonly partition: number | undefined;
+  /** Exact UTF-8/byte length of key and value (for sizing and partitioning). */
+  readonly keySize: number;
+  readonly valueSize: number;
+  readonly headersSize: number;
+}
+
+const TOPIC_PATTERN = /^[a-zA-Z0-9._-]{1,249}$/;
+
+/** Throws InvalidRecordError unless `topic` is a legal Kafka topic name. */
+export function checkTopic(topic: unknown): asserts topic is string {
+  if (typeof topic !== 'string' || !TOPIC_PATTERN.test(topic) || topic === '.' || topic === '..') {
+    throw new InvalidRecordError(
+      `Invalid topic ${JSON.stringify(topic)}: a topic name is 1 to 249 characters of a-z, A-Z, 0-9, '.', '_' or '-'`,
+    );
+  }
+}
+
+/** Validates and serializes one message. */
+export function serializeRecord(
+  topic: string,
+  message: Message,
+  keySerializer: Serializer | undefined,
+  valueSerializer: Serializer | undefined,
+  now: number,
+): SerializedRecord {
+  if (typeof message !== 'object' || message === null) {
+    throw new InvalidRecordError(`Invalid record for topic '${topic}': expected an object with a value`);
+  }
+  const key = toBytes(message.key === undefined ? null : message.key, keySerializer, topic, 'key');
+  const value = toBytes(message.value === undefined ? null : message.value, valueSerializer, topic, 'value');
+  const partition = message.partition;
+  if (partition !== undefined && (!Number.isInteger(partition) || partition < 0 || partition > 0x7fffffff)) {
+    throw new InvalidRecordError(`Invalid partition ${String(partition)} for topic '${topic}': expected an integer >= 0`);
+  }
+  const timestamp = toTimestamp(message.timestamp, now, topic);
+  const headers = message.headers === undefined ? undefined : toHeaders(message.headers, topic);
+  let headersSize = 0;
+  if (headers) for (const [name, bytes] of headers) headersSize += Buffer.byteLength(name) + (bytes ? bytes.length : 0);
+  return {
+    key,
+    value,
+    headers,
+    timestamp,
+    partition,
+    keySize: byteSize(key),
+    valueSize: byteSize(value),
+    headersSize,
+  };
+}
+
+function byteSize(value: Buffer | string | null): number {
+  if (value === null) return 0;
+  return typeof value === 'string' ? Buffer.byteLength(value) : value.length;
+}
+
+function toBytes(value: unknown, serializer: Serializer | undefined, topic: string, what: string): Buffer | string | null {
+  if (value === null || typeof value === 'string' || Buffer.isBuffer(value)) {
+    return value as Buffer | string | null;
+  }
+  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  if (serializer) {
+    const serialized = serializer(value, topic);
+    if (serialized === null || typeof serialized === 'string' || Buffer.isBuffer(serialized)) return serialized;
+    if (serialized instanceof Uint8Array) return Buffer.from(serialized.buffer, serialized.byteOffset, serialized.byteLength);
+    throw new InvalidRecordError(`The ${what} serializer for topic '${topic}' returned ${typeof serialized}, expected bytes, a string or null`);
+  }
+  throw new InvalidRecordError(
+    `Invalid ${what} for topic '${topic}': expected Buffer, Uint8Array, string or null, got ${typeof value} (set ${what}Serializer to send other types)`,
+  );
+}
+
+function toTimestamp(value: Message['timestamp'], now: number, topic: string): number {
+  if (value === undefined) return now;
+  const millis = value instanceof Date ? value.getTime() : typeof value === 'string' ? Number(value) : value;
+  if (typeof millis !== 'number' || !Number.isSafeInteger(millis) || millis < 0) {
+    throw new InvalidRecordError(`Invalid timestamp ${String(value)} for topic '${topic}': expected ms since the epoch or a Date`);
+  }
+  return millis;
+}
+
+function toHeaders(headers: RecordHeaders, topic: string): [string, Buffer | null][] {
+  const result: [string, Buffer | null][] = [];
+  const add = (name: unknown, value: unknown) => {
+    if (typeof name !== 'string') throw new InvalidRecordError(`Invalid header name for topic '${topic}': expected a string`);
+    if (value === null || value === undefined) result.push([name, null]);
+    else if (typeof value === 'string') result.push([name, Buffer.from(value)]);
+    else if (value instanceof Uint8Array) result.push([name, Buffer.from(value.buffer, value.byteOffset, value.byteLength)]);
+    else throw new InvalidRecordError(`Invalid value of header '${name}' for topic '${topic}': expected Buffer, Uint8Array, string or null`);
+  };
+  if (Array.isArray(headers)) {
+    for (const pair of headers as readonly unknown[]) {
+      if (!Array.isArray(pair) || pair.length !== 2) {
+        throw new InvalidRecordError(`Invalid headers for topic '${topic}': expected [key, value] pairs`);
+      }
+      add(pair[0], pair[1]);
+    }
+  } else if (typeof headers === 'object' && headers !== null) {
+    for (const [name, value] of Object.entries(headers)) {
+      if (Array.isArray(value)) for (const item of value) add(name, item);
+      else add(name, value);
+    }
+  } else {
+    throw new InvalidRecordError(`Invalid headers for topic '${topic}': expected an object or [key, value] pairs`);
+  }
+  return result;
+}

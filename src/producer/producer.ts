@@ -1,0 +1,327 @@
+// The public Producer: validates and appends records synchronously in call order, returns one
+// promise per send() call, and wires the accumulator, the sender, idempotence and the cluster.
+// It owns no delivery logic of its own; see sender/ and idempotence/ for that.
+import { Cluster } from '../cluster/cluster.js';
+import { brokerErrorByCode } from '../errors/broker-error-codes.js';
+import {
+  BufferExhaustedError,
+  ClosedError,
+  InvalidRecordError,
+  KafkaError,
+} from '../errors/kafka-error.js';
+import { type MetricsSnapshot, ProducerMetrics } from '../metrics/producer-metrics.js';
+import { RECORD_BATCH_OVERHEAD, RecordBatchBuilder } from '../records/index.js';
+import { BatchDelivery, type Delivery, SingleDelivery } from './accumulator/delivery.js';
+import { RecordAccumulator } from './accumulator/record-accumulator.js';
+import { createBatchCompressor } from './compression.js';
+import { ProducerIdentity } from './idempotence/producer-identity.js';
+import { SequenceTracker } from './idempotence/sequence-tracker.js';
+import { type ProducerOptions, type ResolvedProducerOptions, resolveProducerOptions } from './options.js';
+import { createPartitioner, type Partitioner } from './partitioners/partitioner.js';
+import { type AppendAttempt, type PendingAppend, PendingAppends } from './pending-appends.js';
+import {
+  checkTopic,
+  type Message,
+  type ProducerRecord,
+  type RecordMetadata,
+  type SerializedRecord,
+  serializeRecord,
+  type TopicMessages,
+} from './producer-record.js';
+import { BatchSplitter } from './sender/batch-splitter.js';
+import { Sender } from './sender/sender.js';
+
+// Metadata errors after which waiting is pointless: the topic can never be written.
+const FATAL_TOPIC_ERRORS = new Set([17 /* INVALID_TOPIC_EXCEPTION */, 29 /* TOPIC_AUTHORIZATION_FAILED */]);
+
+/**
+ * A Kafka producer. Records are batched per partition and sent by a background loop; each
+ * `send()` returns a promise that settles once its records are acknowledged (per `acks`) or failed.
+ *
+ * @example
+ * ```ts
+ * const producer = new Producer({ bootstrapServers: 'localhost:9092' });
+ * const { partition, offset } = await producer.send({ topic: 'orders', key: '1001', value: '{"total":42}' });
+ * await producer.close();
+ * ```
+ */
+export class Producer {
+  private readonly options: ResolvedProducerOptions;
+  private readonly cluster: Cluster;
+  private readonly accumulator: RecordAccumulator;
+  private readonly sender: Sender;
+  private readonly partitioner: Partitioner;
+  private readonly pending: PendingAppends;
+  private readonly producerMetrics = new ProducerMetrics();
+  private started = false;
+  private closing: Promise<void> | undefined;
+  private closed = false;
+  private metadataRefreshScheduled = false;
+
+  /** Validates `options` (throwing a ConfigError naming the first bad one); connects lazily. */
+  constructor(options: ProducerOptions) {
+    this.options = resolveProducerOptions(options);
+    const resolved = this.options;
+    this.cluster = new Cluster({
+      bootstrapServers: resolved.bootstrapServers,
+      clientId: resolved.clientId,
+      ssl: resolved.ssl,
+      sasl: resolved.sasl,
+      connectTimeoutMs: resolved.connectTimeoutMs,
+      requestTimeoutMs: resolved.requestTimeoutMs,
+      metadataMaxAgeMs: resolved.metadataMaxAgeMs,
+      reconnectBackoffMs: resolved.reconnectBackoffMs,
+      reconnectBackoffMaxMs: resolved.reconnectBackoffMaxMs,
+      allowAutoTopicCreation: resolved.allowAutoTopicCreation,
+      onConnectionClosed: () => this.sender.wake(),
+    });
+    this.accumulator = new RecordAccumulator(resolved);
+    this.accumulator.onMemoryReleased = () => {
+      if (this.pending.size > 0) this.processPending();
+    };
+    const identity = resolved.idempotence ? new ProducerIdentity() : undefined;
+    this.partitioner = createPartitioner(resolved.partitioner, resolved.batchSize);
+    this.sender = new Sender({
+      options: resolved,
+      cluster: this.cluster,
+      accumulator: this.accumulator,
+      identity,
+      sequences: identity ? new SequenceTracker(identity, resolved.transactionalId !== undefined) : undefined,
+      splitter: new BatchSplitter(resolved, resolved.codecs),
+      metrics: this.producerMetrics,
+      compress: createBatchCompressor(resolved.compression, resolved.codecs),
+      log: (level, message, context) => resolved.logger?.[level]?.(message, context),
+    });
+    this.pending = new PendingAppends(
+      (item) => this.appendPending(item),
+      (item, waitingFor) =>
+        waitingFor === 'metadata'
+          ? new KafkaError(
+              'METADATA_TIMEOUT',
+              `Topic '${item.topic}' is not in the cluster metadata after ${this.options.maxBlockMs} ms (maxBlockMs)${this.describeTopicError(item.topic)}`,
+              { retriable: true },
+            )
+          : new BufferExhaustedError(
+              `bufferMemory (${this.options.bufferMemory} bytes) stayed full for ${this.options.maxBlockMs} ms (maxBlockMs); the brokers are not keeping up or are unreachable`,
+            ),
+    );
+  }
+
+  /** Connects to the cluster and fetches metadata. Optional: `send()` connects lazily. */
+  async connect(): Promise<void> {
+    this.assertOpen();
+    this.start();
+    await this.cluster.connect();
+  }
+
+  /** Sends one record; resolves with where it was written. */
+  send(record: ProducerRecord): Promise<RecordMetadata>;
+  /** Sends several records to one topic, in order; resolves with their metadata in the same order. */
+  send(batch: TopicMessages): Promise<RecordMetadata[]>;
+  send(input: ProducerRecord | TopicMessages): Promise<RecordMetadata | RecordMetadata[]> {
+    if (this.closed || this.closing) return Promise.reject(new ClosedError('send() after close()'));
+    const fatal = this.sender.fatalError;
+    if (fatal) return Promise.reject(fatal);
+    try {
+      if (typeof input !== 'object' || input === null) {
+        throw new InvalidRecordError('send() expects a record ({ topic, value, ... }) or { topic, messages: [...] }');
+      }
+      checkTopic(input.topic);
+      const topic = input.topic;
+      const now = Date.now();
+      if ('messages' in input && Array.isArray(input.messages)) {
+        const records = input.messages.map((message) => this.serialize(topic, message, now));
+        const delivery = new BatchDelivery(records.length);
+        this.submit(topic, records, delivery, now);
+        return delivery.promise;
+      }
+      const record = this.serialize(topic, input as Message, now);
+      const delivery = new SingleDelivery();
+      this.submit(topic, [record], delivery, now);
+      return delivery.promise;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  private serialize(topic: string, message: Message, now: number): SerializedRecord {
+    const record = serializeRecord(topic, message, this.options.keySerializer, this.options.valueSerializer, now);
+    const size = RECORD_BATCH_OVERHEAD + RecordBatchBuilder.recordSizeUpperBound(record.keySize, record.valueSize, record.headers);
+    if (size > this.options.maxRequestSize) {
+      throw new InvalidRecordError(
+        `A record of ${size} bytes for topic '${topic}' exceeds maxRequestSize (${this.options.maxRequestSize} bytes)`,
+        { possiblyPersisted: false },
+      );
+    }
+    if (size > this.options.bufferMemory) {
+      throw new InvalidRecordError(`A record of ${size} bytes for topic '${topic}' exceeds bufferMemory (${this.options.bufferMemory} bytes)`);
+    }
+    return record;
+  }
+
+  private submit(topic: string, records: readonly SerializedRecord[], delivery: Delivery, now: number): void {
+    this.start();
+    const deadline = now + this.options.maxBlockMs;
+    let position = 0;
+    if (this.pending.size === 0) {
+      for (; position < records.length; position++) {
+        const attempt = this.tryAppend(topic, records[position]!, delivery, position, now);
+        if (attempt !== 'appended') {
+          if (typeof attempt !== 'string') {
+            // A record that can never be appended (bad partition, unwritable topic) fails alone.
+            delivery.recordFailed(position, attempt);
+            continue;
+          }
+          break;
+        }
+      }
+      if (position > 0) this.sender.wake();
+    }
+    for (; position < records.length; position++) {
+      this.pending.add({ topic, record: records[position]!, delivery, position, deadline });
+    }
+    if (this.pending.size > 0) this.requestMetadataForPending();
+  }
+
+  private appendPending(item: PendingAppend): AppendAttempt {
+    const attempt = this.tryAppend(item.topic, item.record, item.delivery, item.position, Date.now());
+    if (attempt === 'appended') this.sender.wake();
+    return attempt;
+  }
+
+  // Appends one record now if its topic's metadata is known and memory allows.
+  private tryAppend(topic: string, record: SerializedRecord, delivery: Delivery, position: number, now: number): AppendAttempt {
+    const info = this.cluster.metadata.topics.get(topic);
+    if (!info || info.partitions.length === 0) {
+      const code = this.cluster.metadata.topicErrors.get(topic);
+      if (code !== undefined && FATAL_TOPIC_ERRORS.has(code)) {
+        const error = brokerErrorByCode(code);
+        return new KafkaError(error.name, `Cannot send to topic '${topic}': ${error.name} (${code}): ${error.description}`, {
+          brokerErrorCode: code,
+          brokerErrorName: error.name,
+        });
+      }
+      return 'wait-metadata';
+    }
+    const partitionCount = info.partitions.length;
+    let partition = record.partition;
+    if (partition === undefined) {
+      const available = info.partitions.filter((entry) => entry.leader >= 0).map((entry) => entry.partition);
+      const key = record.key === null ? null : typeof record.key === 'string' ? Buffer.from(record.key) : record.key;
+      partition = this.partitioner.partition(topic, key, partitionCount, available);
+      if (!Number.isInteger(partition) || partition < 0 || partition >= partitionCount) {
+        return new InvalidRecordError(`The partitioner returned ${String(partition)} for topic '${topic}', which has ${partitionCount} partitions`);
+      }
+    } else if (partition >= partitionCount) {
+      return new InvalidRecordError(`Partition ${partition} does not exist: topic '${topic}' has ${partitionCount} partitions`);
+    }
+    const queue = this.accumulator.queueFor(topic, partition);
+    if (!this.accumulator.tryAppend(queue, record, delivery, position, now)) return 'wait-memory';
+    if (record.key === null) this.partitioner.onAppend(topic, partition, record.keySize + record.valueSize + record.headersSize);
+    this.producerMetrics.recordAppend(record.keySize + record.valueSize);
+    return 'appended';
+  }
+
+  private processPending(): void {
+    this.pending.process();
+    if (this.pending.size > 0) this.requestMetadataForPending();
+  }
+
+  // Records waiting for metadata: ask for it, again after retryBackoffMs while they keep waiting.
+  private requestMetadataForPending(): void {
+    const topics = [...this.pending.topics()].filter((topic) => !this.cluster.metadata.topics.has(topic));
+    if (topics.length === 0 || this.metadataRefreshScheduled) return;
+    this.metadataRefreshScheduled = true;
+    this.cluster.addTopics(topics);
+    this.cluster
+      .refreshMetadata()
+      .catch((error: unknown) => this.options.logger?.warn?.('metadata refresh failed', { error: String(error) }))
+      .finally(() => {
+        setTimeout(() => {
+          this.metadataRefreshScheduled = false;
+          if (this.closed) return;
+          this.processPending();
+        }, this.cluster.metadata.topics.size > 0 && topics.every((topic) => this.cluster.metadata.topics.has(topic)) ? 0 : this.options.retryBackoffMs);
+      });
+  }
+
+  private describeTopicError(topic: string): string {
+    const code = this.cluster.metadata.topicErrors.get(topic);
+    if (code === undefined) return '';
+    const error = brokerErrorByCode(code);
+    return `; the broker reports ${error.name} (${code})`;
+  }
+
+  private start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.cluster.connect().then(
+      () => {
+        this.processPending();
+        this.sender.wake();
+      },
+      (error: unknown) => this.options.logger?.warn?.('bootstrap failed; retrying', { error: String(error) }),
+    );
+  }
+
+  /** Resolves once every record sent before this call has settled (sending lingering batches now). */
+  async flush(): Promise<void> {
+    const pendingBefore = this.pending.size;
+    this.sender.flushing++;
+    this.sender.wake();
+    try {
+      await waitUntil(() => this.pending.size === 0 || (pendingBefore === 0 && this.pending.size === 0));
+      const batches = [...this.accumulator.incomplete];
+      await waitUntil(() => batches.every((batch) => batch.done));
+    } finally {
+      this.sender.flushing--;
+    }
+  }
+
+  /**
+   * Sends what is buffered, waits for it (at most `timeoutMs`, default forever), then releases
+   * connections. Records still unsettled at the deadline reject with a ClosedError.
+   */
+  close(options: { timeoutMs?: number } = {}): Promise<void> {
+    this.closing ??= this.shutdown(options.timeoutMs ?? Number.POSITIVE_INFINITY);
+    return this.closing;
+  }
+
+  private async shutdown(timeoutMs: number): Promise<void> {
+    if (this.started && timeoutMs > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<void>((resolve) => {
+        if (Number.isFinite(timeoutMs)) timer = setTimeout(resolve, timeoutMs);
+      });
+      await Promise.race([this.flush(), deadline]);
+      if (timer) clearTimeout(timer);
+    }
+    const error = new ClosedError('The producer was closed before the record was acknowledged');
+    this.pending.failAll(error);
+    this.sender.close(error);
+    this.cluster.close();
+    this.closed = true;
+  }
+
+  /** A snapshot of the producer's metrics under the Java client's names. */
+  metrics(): MetricsSnapshot {
+    return this.producerMetrics.snapshot(this.accumulator.bufferedBytes, this.options.bufferMemory);
+  }
+
+  private assertOpen(): void {
+    if (this.closed || this.closing) throw new ClosedError();
+  }
+}
+
+// Polls a condition cheaply; flush and close are rare and the condition is a few comparisons.
+function waitUntil(condition: () => boolean): Promise<void> {
+  if (condition()) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setInterval(() => {
+      if (condition()) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 2);
+  });
+}

@@ -1,0 +1,46 @@
+// Splits a batch the broker refused as too large (MESSAGE_TOO_LARGE) into batches of about half
+// its size, re-reading its records from its bytes. Parts keep the original's deliveries, order,
+// creation time (so the same delivery deadline) and, through the sequence tracker, its sequences.
+// Parts are sealed (and compressed) by the sender like any new batch.
+import { type CodecOverrides, readRecordBatches } from '../../records/index.js';
+import { ProducerBatch } from '../accumulator/producer-batch.js';
+import type { SerializedRecord } from '../producer-record.js';
+
+export class BatchSplitter {
+  constructor(
+    private readonly options: { readonly batchSize: number; readonly deliveryTimeoutMs: number },
+    private readonly userCodecs: CodecOverrides | undefined,
+  ) {}
+
+  async split(batch: ProducerBatch): Promise<ProducerBatch[]> {
+    const [decoded] = await readRecordBatches(batch.bytes!, this.userCodecs ? { codecs: this.userCodecs, strict: true } : { strict: true });
+    if (!decoded) throw new Error('the batch could not be re-read');
+    const owners = batch.recordOwners();
+    const target = Math.max(1, Math.floor(Math.min(batch.sizeInBytes, this.options.batchSize * 2) / 2));
+    const parts: ProducerBatch[] = [];
+    let current: ProducerBatch | undefined;
+    decoded.records.forEach((record, index) => {
+      const serialized: SerializedRecord = {
+        key: record.key,
+        value: record.value,
+        headers: record.headers,
+        timestamp: owners.timestamps[index]!,
+        partition: batch.topicPartition.partition,
+        keySize: record.key ? record.key.length : 0,
+        valueSize: record.value ? record.value.length : 0,
+        headersSize: 0,
+      };
+      if (!current || (current.recordCount > 0 && current.sizeInBytes + (serialized.keySize + serialized.valueSize) > target)) {
+        current?.closeForAppends();
+        current = new ProducerBatch(batch.topicPartition, batch.createdAt, this.options.deliveryTimeoutMs, target);
+        parts.push(current);
+      }
+      current.append(serialized, owners.deliveries[index]!, owners.positions[index]!);
+    });
+    parts.forEach((part, index) => {
+      part.order = batch.order + (index + 1) / (parts.length + 1);
+      part.attempts = batch.attempts;
+    });
+    return parts;
+  }
+}

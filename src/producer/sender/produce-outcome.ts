@@ -1,0 +1,50 @@
+// What a Produce error code means for one batch: done, retry (after a metadata refresh when the
+// leader may have moved), split (too large), a sequence problem for the idempotence rules, or a
+// failure. Retriable-ness comes from the broker error table; the rest is the Java client's policy.
+import { brokerErrorByCode } from '../../errors/broker-error-codes.js';
+
+export type ProduceOutcome =
+  | 'success'
+  | 'retry'
+  | 'retry-after-metadata'
+  | 'split'
+  | 'sequence-rejected'
+  | 'fenced'
+  | 'fatal';
+
+// Codes that mean the client's view of the partition's leader is out of date.
+const METADATA_ERRORS = new Set([
+  3, // UNKNOWN_TOPIC_OR_PARTITION
+  5, // LEADER_NOT_AVAILABLE
+  6, // NOT_LEADER_OR_FOLLOWER
+  56, // KAFKA_STORAGE_ERROR
+  74, // FENCED_LEADER_EPOCH
+  75, // UNKNOWN_LEADER_EPOCH
+]);
+
+/** Classifies the error code of one partition of a Produce response. */
+export function classifyProduceError(code: number): ProduceOutcome {
+  switch (code) {
+    case 0: // NONE
+    case 46: // DUPLICATE_SEQUENCE_NUMBER: already written (brokers before 2.x answered this way)
+      return 'success';
+    case 10: // MESSAGE_TOO_LARGE
+    case 18: // RECORD_LIST_TOO_LARGE
+      return 'split';
+    case 45: // OUT_OF_ORDER_SEQUENCE_NUMBER
+    case 59: // UNKNOWN_PRODUCER_ID
+      return 'sequence-rejected';
+    case 47: // INVALID_PRODUCER_EPOCH
+    case 90: // PRODUCER_FENCED
+      return 'fenced';
+  }
+  if (METADATA_ERRORS.has(code)) return 'retry-after-metadata';
+  return brokerErrorByCode(code).retriable ? 'retry' : 'fatal';
+}
+
+/** Whether a batch answered with `code` may nevertheless have been written. */
+export function mayHaveBeenWritten(code: number): boolean {
+  // NOT_ENOUGH_REPLICAS_AFTER_APPEND: written to the leader, not yet to enough replicas.
+  // REQUEST_TIMED_OUT: the broker gave up waiting for replication after appending.
+  return code === 20 || code === 7;
+}

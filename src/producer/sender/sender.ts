@@ -1,0 +1,542 @@
+// The send loop: one pass (runOnce) expires batches past deliveryTimeoutMs, finds partitions whose
+// head batch is ready and whose leader is known, and drains them per leader into Produce requests
+// (one batch per partition per request, up to maxRequestSize, up to maxInFlight per connection).
+// Woken by appends, responses and one timer for the next deadline. Choosing a batch, stamping its
+// sequence and writing its request happen in one synchronous step (invariant 8).
+import type { Cluster } from '../../cluster/cluster.js';
+import { brokerErrorByCode } from '../../errors/broker-error-codes.js';
+import { BrokerError, KafkaError, UnsupportedVersionError } from '../../errors/kafka-error.js';
+import type { ProducerMetrics } from '../../metrics/producer-metrics.js';
+import type { Connection } from '../../network/connection.js';
+import { backoffDelay } from '../../network/exponential-backoff.js';
+import type { PartitionQueue } from '../accumulator/partition-queue.js';
+import type { ProducerBatch } from '../accumulator/producer-batch.js';
+import type { RecordAccumulator } from '../accumulator/record-accumulator.js';
+import type { ProducerIdentity } from '../idempotence/producer-identity.js';
+import type { SequenceTracker } from '../idempotence/sequence-tracker.js';
+import type { ResolvedProducerOptions } from '../options.js';
+import type { BatchSplitter } from './batch-splitter.js';
+import { classifyProduceError, mayHaveBeenWritten } from './produce-outcome.js';
+import { type BatchResult, buildProduceRequest, requestOverhead, resultsByBatch, sendProduceRequest } from './produce-request.js';
+
+export interface SenderDependencies {
+  readonly options: ResolvedProducerOptions;
+  readonly cluster: Cluster;
+  readonly accumulator: RecordAccumulator;
+  /** Present when idempotence is on. */
+  readonly identity: ProducerIdentity | undefined;
+  readonly sequences: SequenceTracker | undefined;
+  readonly splitter: BatchSplitter;
+  readonly metrics: ProducerMetrics;
+  /** Compresses a batch (absent when compression is 'none'). */
+  readonly compress: ((batch: ProducerBatch) => Promise<void>) | undefined;
+  readonly log: (level: 'debug' | 'info' | 'warn' | 'error', message: string, context?: Record<string, unknown>) => void;
+}
+
+export class Sender {
+  private readonly deps: SenderDependencies;
+  private wakeScheduled = false;
+  private timer: NodeJS.Timeout | undefined;
+  private timerDue = Number.POSITIVE_INFINITY;
+  private metadataWanted = false;
+  private producerIdPending = false;
+  private producerIdFailures = 0;
+  private producerIdRetryAt = 0;
+  private readonly connecting = new Set<number>();
+  private drainRotation = 0;
+  /** > 0 while flush() or close() wants every batch sent now, lingering or not. */
+  flushing = 0;
+  closed = false;
+  /** A fatal error of the producer (e.g. authorization to produce denied): every batch fails with it. */
+  fatalError: KafkaError | undefined;
+
+  constructor(deps: SenderDependencies) {
+    this.deps = deps;
+  }
+
+  /** Schedules a pass of the loop soon (coalesced: many wakes, one pass). */
+  wake(): void {
+    if (this.wakeScheduled || this.closed) return;
+    this.wakeScheduled = true;
+    setImmediate(() => {
+      this.wakeScheduled = false;
+      this.runOnce();
+    });
+  }
+
+  private wakeAt(due: number): void {
+    if (due >= this.timerDue || this.closed) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerDue = due;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.timerDue = Number.POSITIVE_INFINITY;
+      this.runOnce();
+    }, Math.max(0, due - Date.now()));
+  }
+
+  /** One pass of the loop. */
+  runOnce(): void {
+    if (this.closed) return;
+    const { accumulator, cluster, identity } = this.deps;
+    const now = Date.now();
+    if (this.fatalError) {
+      this.failEverything(this.fatalError);
+      return;
+    }
+    if (cluster.isMetadataStale(now) && cluster.metadata.updatedAt > 0) this.metadataWanted = true;
+    if (identity) {
+      if (identity.epochBumpRequested && !identity.bumpEpoch()) this.deps.log('info', 'producer epoch exhausted; requesting a new producer id');
+      if (!identity.isKnown) {
+        this.expireQueued(now, 'no producer id could be obtained');
+        this.ensureProducerId(now);
+        return;
+      }
+    }
+    const readyByLeader = new Map<number, PartitionQueue[]>();
+    for (const queue of accumulator.active) {
+      this.expireQueuedOf(queue, now, 'the batch could not be sent in time');
+      const head = queue.queued[0];
+      if (!head) {
+        accumulator.settleIfIdle(queue);
+        continue;
+      }
+      const leader = cluster.metadata.partition(queue.topic, queue.partition)?.leader ?? -1;
+      if (leader < 0 || !cluster.metadata.brokers.has(leader)) {
+        this.metadataWanted = true;
+        this.wakeAt(head.deliveryDeadline);
+        continue;
+      }
+      if (!this.isReady(queue, head, now)) continue;
+      let list = readyByLeader.get(leader);
+      if (!list) readyByLeader.set(leader, (list = []));
+      list.push(queue);
+    }
+    for (const [leader, queues] of readyByLeader) this.drainTo(leader, queues, now);
+    if (this.metadataWanted) this.refreshMetadata();
+  }
+
+  // Ready: the head batch is full, or not the only one, or lingered, or a retry whose backoff
+  // passed, or everything must go now (flush, close). Compressed batches must be sealed first.
+  private isReady(queue: PartitionQueue, head: ProducerBatch, now: number): boolean {
+    if (head.retryAt > now) {
+      this.wakeAt(head.retryAt);
+      return false;
+    }
+    const lingered = head.attempts > 0 || head.isFull || queue.queued.length > 1 || this.flushing > 0 || now >= head.createdAt + this.deps.options.lingerMs;
+    if (!lingered) {
+      this.wakeAt(head.createdAt + this.deps.options.lingerMs);
+      return false;
+    }
+    if (head.isSealed) return true;
+    const compress = this.deps.compress;
+    if (!compress) return true;
+    if (!head.sealing) {
+      compress(head).then(
+        () => this.wake(),
+        (error: unknown) => {
+          this.failBatch(queue, head, error instanceof KafkaError ? error : new KafkaError('COMPRESSION_FAILED', `Compressing a batch for ${queue} failed: ${String(error)}`, { cause: error }));
+          this.wake();
+        },
+      );
+    }
+    return false;
+  }
+
+  // Whether the head of `queue` may go to `leader` now (invariants 3 and 4).
+  private canDrain(queue: PartitionQueue, leader: number): boolean {
+    if (queue.holds > 0) return false;
+    if (queue.inFlight.length === 0) return true;
+    if (queue.inFlightLeader !== leader) return false;
+    if (queue.recovering) return false;
+    return queue.confirmedLeader === leader;
+  }
+
+  private drainTo(leader: number, queues: PartitionQueue[], now: number): void {
+    const { cluster, options, sequences, metrics } = this.deps;
+    const connection = cluster.connectionIfReady(leader);
+    if (!connection) {
+      this.connect(leader);
+      return;
+    }
+    let version: number;
+    try {
+      version = connection.versionFor('Produce');
+    } catch (error) {
+      this.fatalError = error instanceof UnsupportedVersionError ? error : new UnsupportedVersionError(String(error));
+      this.failEverything(this.fatalError);
+      return;
+    }
+    const rotation = this.drainRotation++ % queues.length;
+    while (connection.inFlight < options.maxInFlightRequestsPerConnection && !connection.isBlocked) {
+      const batches: ProducerBatch[] = [];
+      let size = 0;
+      for (let step = 0; step < queues.length; step++) {
+        const queue = queues[(rotation + step) % queues.length]!;
+        const head = queue.queued[0];
+        if (!head || !this.canDrain(queue, leader)) continue;
+        if (batches.length > 0 && !this.isReady(queue, head, now)) continue;
+        if (!head.isSealed) {
+          if (head.sealing || this.deps.compress) continue;
+          head.seal();
+        }
+        const bytes = head.bytes!.length + requestOverhead(queue.topic);
+        if (batches.length > 0 && size + bytes > options.maxRequestSize) continue;
+        if (sequences && !sequences.prepare(queue, head)) continue;
+        queue.queued.shift();
+        queue.inFlight.push(head);
+        queue.inFlightLeader = leader;
+        head.attempts++;
+        batches.push(head);
+        size += bytes;
+      }
+      if (batches.length === 0) break;
+      this.send(connection, leader, version, batches);
+      metrics.recordRequest(batches, size);
+      // Further requests only for partitions whose next batch is ready too.
+      now = Date.now();
+      queues = queues.filter((queue) => queue.queued.length > 0 && this.isReady(queue, queue.queued[0]!, now));
+      if (queues.length === 0) break;
+    }
+  }
+
+  private send(connection: Connection, leader: number, version: number, batches: ProducerBatch[]): void {
+    const { options } = this.deps;
+    const request = buildProduceRequest(batches, options.acks, options.requestTimeoutMs, options.transactionalId ?? null);
+    sendProduceRequest(connection, version, request).then(
+      (response) => {
+        if (response === undefined) {
+          for (const batch of batches) this.onBatchResult(batch, leader, { errorCode: 0, baseOffset: -1n, logAppendTimeMs: -1, errorMessage: null, currentLeader: undefined });
+        } else {
+          const results = resultsByBatch(batches, response);
+          batches.forEach((batch, index) => {
+            this.onBatchResult(batch, leader, results[index] ?? missingResult);
+          });
+        }
+        this.wake();
+      },
+      (error: unknown) => {
+        const failure = error instanceof KafkaError ? error : new KafkaError('REQUEST_FAILED', String(error), { cause: error });
+        for (const batch of batches) this.onRequestFailed(batch, leader, failure);
+        this.metadataWanted = true;
+        this.wake();
+      },
+    );
+  }
+
+  private onBatchResult(batch: ProducerBatch, leader: number, result: BatchResult): void {
+    const { accumulator, sequences, cluster, metrics } = this.deps;
+    const queue = batch.topicPartition as PartitionQueue;
+    queue.removeInFlight(batch);
+    const outcome = classifyProduceError(result.errorCode);
+    if (outcome === 'success') {
+      sequences?.onAcknowledged(queue, batch);
+      queue.confirmedLeader = leader;
+      if (queue.inFlight.length === 0) queue.recovering = false;
+      if (!batch.done) {
+        batch.complete(result.baseOffset, result.logAppendTimeMs);
+        metrics.recordBatchDone(batch, true);
+      }
+      accumulator.release(batch);
+      accumulator.settleIfIdle(queue);
+      return;
+    }
+    if (batch.done) {
+      accumulator.release(batch);
+      return;
+    }
+    if (mayHaveBeenWritten(result.errorCode)) batch.possiblyPersisted = true;
+    const error = this.brokerError(queue, leader, result);
+    switch (outcome) {
+      case 'split':
+        if (batch.recordCount > 1) {
+          this.split(queue, batch);
+          return;
+        }
+        this.failBatch(queue, batch, error);
+        return;
+      case 'sequence-rejected':
+        if (!sequences) {
+          this.failBatch(queue, batch, error);
+          return;
+        }
+        sequences.onSequenceRejected(queue, batch);
+        this.retry(queue, batch, error);
+        return;
+      case 'fenced':
+        this.fatalError = error;
+        this.failEverything(error);
+        return;
+      case 'retry-after-metadata':
+        if (result.currentLeader) {
+          cluster.metadata.updateLeader(queue.topic, queue.partition, result.currentLeader.leaderId, result.currentLeader.leaderEpoch);
+        }
+        this.metadataWanted = true;
+        this.retry(queue, batch, error);
+        return;
+      case 'retry':
+        this.retry(queue, batch, error);
+        return;
+      default:
+        this.failBatch(queue, batch, error);
+    }
+  }
+
+  // The request's outcome is unknown (connection lost, request timed out): the batch may have
+  // been written, so it is retried with the same producer id, epoch and sequence.
+  private onRequestFailed(batch: ProducerBatch, leader: number, error: KafkaError): void {
+    const queue = batch.topicPartition as PartitionQueue;
+    queue.removeInFlight(batch);
+    queue.confirmedLeader = -1;
+    if (batch.done) {
+      this.deps.accumulator.release(batch);
+      return;
+    }
+    if (this.deps.options.acks !== 0) batch.possiblyPersisted = true;
+    this.retry(queue, batch, new KafkaError(error.code, `${error.message} (sending to broker ${leader})`, { retriable: true, cause: error, possiblyPersisted: batch.possiblyPersisted }));
+  }
+
+  private retry(queue: PartitionQueue, batch: ProducerBatch, error: KafkaError): void {
+    const { options, metrics } = this.deps;
+    const now = Date.now();
+    if (now >= batch.deliveryDeadline) {
+      this.expire(queue, batch, now, `last error: ${error.message}`);
+      return;
+    }
+    if (batch.attempts > options.retries) {
+      this.failBatch(queue, batch, new KafkaError(error.code, `${error.message}; gave up after ${batch.attempts} attempts (retries: ${options.retries})`, {
+        retriable: error.retriable,
+        cause: error,
+        possiblyPersisted: batch.possiblyPersisted,
+        ...(error.brokerErrorCode === undefined ? {} : { brokerErrorCode: error.brokerErrorCode }),
+        ...(error.brokerErrorName === undefined ? {} : { brokerErrorName: error.brokerErrorName }),
+      }));
+      return;
+    }
+    metrics.recordRetry(batch);
+    batch.retryAt = now + backoffDelay({ initialMs: options.retryBackoffMs, maxMs: options.retryBackoffMaxMs }, batch.attempts - 1);
+    queue.recovering = true;
+    queue.reenqueue(batch);
+    this.deps.accumulator.active.add(queue);
+    this.wakeAt(batch.retryAt);
+  }
+
+  // MESSAGE_TOO_LARGE: the batch is re-read and rebuilt as smaller batches that take its place
+  // (and its sequence range). The partition holds while the records are re-read.
+  private split(queue: PartitionQueue, batch: ProducerBatch): void {
+    const { accumulator, sequences } = this.deps;
+    queue.holds++;
+    queue.recovering = true;
+    this.deps.splitter.split(batch).then(
+      (parts) => {
+        queue.holds--;
+        accumulator.release(batch);
+        if (sequences && batch.baseSequence >= 0) sequences.onSplit(batch, parts);
+        for (let index = parts.length - 1; index >= 0; index--) {
+          accumulator.adoptSplitBatch(parts[index]!);
+          queue.queued.unshift(parts[index]!);
+        }
+        accumulator.active.add(queue);
+        this.wake();
+      },
+      (error: unknown) => {
+        queue.holds--;
+        this.failBatch(queue, batch, error instanceof KafkaError ? error : new KafkaError('SPLIT_FAILED', `Splitting a batch for ${queue} failed: ${String(error)}`, { cause: error }));
+        this.wake();
+      },
+    );
+  }
+
+  private expire(queue: PartitionQueue, batch: ProducerBatch, now: number, reason: string): void {
+    if (batch.possiblyPersisted) this.deps.sequences?.onUnresolvedFailure(queue, batch);
+    else this.deps.sequences?.onUnwrittenFailure(queue, batch);
+    batch.expire(now, reason);
+    this.deps.metrics.recordBatchDone(batch, false);
+    queue.removeQueued(batch);
+    this.deps.accumulator.release(batch);
+  }
+
+  // A batch that fails for good takes the partition's later queued batches with it, so that no
+  // later record of the partition is written after one that failed (invariant 6).
+  private failBatch(queue: PartitionQueue, batch: ProducerBatch, error: KafkaError): void {
+    const { accumulator, sequences, metrics } = this.deps;
+    if (batch.possiblyPersisted) sequences?.onUnresolvedFailure(queue, batch);
+    else sequences?.onUnwrittenFailure(queue, batch);
+    queue.removeQueued(batch);
+    batch.fail(withPersistence(error, batch.possiblyPersisted));
+    metrics.recordBatchDone(batch, false);
+    accumulator.release(batch);
+    const later = queue.queued.filter((other) => other.order > batch.order);
+    for (const other of later) {
+      queue.removeQueued(other);
+      other.fail(
+        new KafkaError(error.code, `Not sent: an earlier batch of ${queue} failed: ${error.message}`, {
+          retriable: error.retriable,
+          cause: error,
+          possiblyPersisted: other.possiblyPersisted,
+        }),
+      );
+      metrics.recordBatchDone(other, false);
+      accumulator.release(other);
+    }
+    accumulator.settleIfIdle(queue);
+  }
+
+  private expireQueuedOf(queue: PartitionQueue, now: number, reason: string): void {
+    while (queue.queued.length > 0 && queue.queued[0]!.deliveryDeadline <= now) {
+      this.expire(queue, queue.queued[0]!, now, reason);
+    }
+    const head = queue.queued[0];
+    if (head) this.wakeAt(head.deliveryDeadline);
+  }
+
+  private expireQueued(now: number, reason: string): void {
+    for (const queue of this.deps.accumulator.active) this.expireQueuedOf(queue, now, reason);
+  }
+
+  private brokerError(queue: PartitionQueue, leader: number, result: BatchResult): BrokerError {
+    const info = brokerErrorByCode(result.errorCode);
+    const detail = result.errorMessage ? ` (${result.errorMessage})` : '';
+    return new BrokerError(info.name, `Broker ${leader} rejected the batch for ${queue}: ${info.name} (${info.code}): ${info.description}${detail}`, {
+      retriable: info.retriable,
+      brokerErrorCode: info.code,
+      brokerErrorName: info.name,
+    });
+  }
+
+  private connect(leader: number): void {
+    if (this.connecting.has(leader)) return;
+    this.connecting.add(leader);
+    this.deps.cluster.connectionTo(leader).then(
+      () => {
+        this.connecting.delete(leader);
+        this.wake();
+      },
+      (error: unknown) => {
+        this.connecting.delete(leader);
+        this.metadataWanted = true;
+        this.deps.log('warn', `cannot connect to broker ${leader}`, { error: String(error) });
+        this.wakeAt(Date.now() + Math.max(this.deps.options.reconnectBackoffMs, this.deps.cluster.reconnectDelay(leader)));
+      },
+    );
+  }
+
+  private refreshMetadata(): void {
+    this.metadataWanted = false;
+    this.deps.cluster.refreshMetadata().then(
+      () => this.wake(),
+      (error: unknown) => {
+        this.deps.log('warn', 'metadata refresh failed', { error: String(error) });
+        this.metadataWanted = true;
+        this.wakeAt(Date.now() + this.deps.options.retryBackoffMs);
+      },
+    );
+  }
+
+  // InitProducerId for an idempotent producer: any broker answers it. Retriable failures retry
+  // with backoff; authorization failures are fatal.
+  private ensureProducerId(now: number): void {
+    if (this.producerIdPending) return;
+    if (now < this.producerIdRetryAt) {
+      this.wakeAt(this.producerIdRetryAt);
+      return;
+    }
+    this.producerIdPending = true;
+    const { cluster, identity } = this.deps;
+    cluster
+      .anyConnection()
+      .then((connection) =>
+        connection.request('InitProducerId', {
+          transactionalId: null,
+          transactionTimeoutMs: 2 ** 31 - 1,
+          producerId: -1n,
+          producerEpoch: -1,
+        }),
+      )
+      .then(
+        (response) => {
+          this.producerIdPending = false;
+          if (response.errorCode === 0) {
+            this.producerIdFailures = 0;
+            identity!.set(response.producerId, response.producerEpoch);
+            this.deps.log('debug', 'producer id assigned', { producerId: String(response.producerId), epoch: response.producerEpoch });
+          } else {
+            const info = brokerErrorByCode(response.errorCode);
+            if (!info.retriable) {
+              this.fatalError = new BrokerError(info.name, `InitProducerId failed: ${info.name} (${info.code}): ${info.description}`, {
+                brokerErrorCode: info.code,
+                brokerErrorName: info.name,
+              });
+            }
+            this.producerIdBackoff();
+          }
+          this.wake();
+        },
+        (error: unknown) => {
+          this.producerIdPending = false;
+          if (error instanceof UnsupportedVersionError) this.fatalError = error;
+          this.deps.log('warn', 'InitProducerId failed', { error: String(error) });
+          this.producerIdBackoff();
+          this.wake();
+        },
+      );
+  }
+
+  private producerIdBackoff(): void {
+    const { options } = this.deps;
+    this.producerIdRetryAt = Date.now() + backoffDelay({ initialMs: options.retryBackoffMs, maxMs: options.retryBackoffMaxMs }, this.producerIdFailures++);
+    this.wakeAt(this.producerIdRetryAt);
+  }
+
+  /** Fails every batch not yet settled (queued now; in-flight ones as their requests end). */
+  failEverything(error: KafkaError): void {
+    const { accumulator } = this.deps;
+    for (const queue of accumulator.active) {
+      for (const batch of [...queue.queued]) {
+        queue.removeQueued(batch);
+        batch.fail(withPersistence(error, batch.possiblyPersisted));
+        accumulator.release(batch);
+      }
+      for (const batch of queue.inFlight) {
+        batch.fail(withPersistence(error, true));
+      }
+    }
+  }
+
+  /** Stops the loop; with `error`, every unsettled batch (queued or in flight) fails with it. */
+  close(error?: KafkaError): void {
+    if (error) {
+      this.failEverything(error);
+      for (const batch of [...this.deps.accumulator.incomplete]) {
+        batch.fail(withPersistence(error, batch.possiblyPersisted || batch.attempts > 0));
+        this.deps.accumulator.release(batch);
+      }
+    }
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Whether every batch has settled. */
+  get idle(): boolean {
+    return this.deps.accumulator.incomplete.size === 0;
+  }
+}
+
+const missingResult: BatchResult = {
+  errorCode: 13, // NETWORK_EXCEPTION: the response did not mention the partition
+  baseOffset: -1n,
+  logAppendTimeMs: -1,
+  errorMessage: 'the response did not mention this partition',
+  currentLeader: undefined,
+};
+
+// One error object may reject records in different situations (written or not): each gets a copy
+// with its own possiblyPersisted, keeping class, brand and message.
+function withPersistence(error: KafkaError, possiblyPersisted: boolean): KafkaError {
+  if (error.possiblyPersisted === possiblyPersisted) return error;
+  const copy = Object.create(Object.getPrototypeOf(error) as object) as KafkaError;
+  Object.defineProperties(copy, Object.getOwnPropertyDescriptors(error));
+  Object.defineProperty(copy, 'possiblyPersisted', { value: possiblyPersisted, enumerable: true });
+  return copy;
+}

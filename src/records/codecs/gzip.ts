@@ -1,0 +1,27 @@
+// gzip through node:zlib, always available. Compression level 6 is Java's default
+// (compression.gzip.level, KIP-390). Inputs above 32 KiB go to the zlib thread pool, since
+// compressing them takes over 0.25 ms of the event loop (bench/records/RESULTS.md).
+import { promisify } from 'node:util';
+import { constants, gunzip, gunzipSync, gzip, gzipSync, type ZlibOptions } from 'node:zlib';
+import type { SynchronousCompressionCodec } from './codec.js';
+
+const gzipAsync = promisify<Buffer, ZlibOptions, Buffer>(gzip);
+const gunzipAsync = promisify<Buffer, Buffer>(gunzip);
+
+/** Options of {@link createGzipCodec}. */
+export interface GzipCodecOptions {
+  /** zlib compression level, 1 (fastest) to 9 (smallest). Default 6. */
+  level?: number;
+}
+
+/** A gzip codec (KafkaJS-compatible, with synchronous methods). */
+export function createGzipCodec(options: GzipCodecOptions = {}): SynchronousCompressionCodec {
+  const zlibOptions: ZlibOptions = { level: options.level ?? constants.Z_DEFAULT_COMPRESSION };
+  return {
+    synchronousLimit: 32 * 1024,
+    compress: (encoder) => gzipAsync(encoder.buffer, zlibOptions),
+    decompress: (buffer) => gunzipAsync(buffer),
+    compressSync: (buffer) => gzipSync(buffer, zlibOptions),
+    decompressSync: (buffer) => gunzipSync(buffer),
+  };
+}

@@ -1,0 +1,15 @@
+// The records layer: RecordBatch v2 building (with an exact running size), producer stamping,
+// reading with CRC verification, CRC-32C, transaction markers and compression codecs.
+export { type CodecOverrides, type CodecProvider, type CompressionCodec, compressWith, decompressWith, isSynchronousCodec, type SynchronousCompressionCodec } from './codecs/codec.js';
+export { type CompressedType, resolveCodec } from './codecs/codec-registry.js';
+export { createGzipCodec, type GzipCodecOptions } from './codecs/gzip.js';
+export { buildEndTransactionBatch, type ControlRecord, type ControlRecordType, type EndTransactionMarker, readControlRecord } from './control-record.js';
+export { crc32c, crc32cImplementation, crc32cReady } from './crc32c.js';
+export { CorruptRecordError, UnsupportedCompressionError, UnsupportedRecordFormatError } from './errors.js';
+export { RecordBatchBuilder, type RecordBatchBuilderOptions } from './record-batch-builder.js';
+export { MIN_BATCH_LENGTH, type RecordBatchHeader, readBatchHeader, verifyBatchCrc } from './record-batch-header.js';
+export { type CompressionType, RECORD_BATCH_OVERHEAD, type TimestampType } from './record-batch-layout.js';
+export { type ReadRecordBatchesOptions, type ReadRecordBatchesSyncOptions, type RecordBatch, readRecordBatches, readRecordBatchesSync } from './record-batch-reader.js';
+export { assignBaseOffset, type ProducerStamp, stampRecordBatch } from './record-batch-stamp.js';
+export type { KafkaRecord } from './record-decoder.js';
+export type { RecordData, RecordHeaderList } from './record-encoding.js';
