@@ -1,0 +1,42 @@
+// How each Produce error code is handled for a batch: success, retry, retry after a metadata
+// refresh, split, sequence rules, fenced, or fatal.
+import * as assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { classifyProduceError, mayHaveBeenWritten } from '../../../src/producer/sender/produce-outcome.js';
+
+describe('classifyProduceError', () => {
+  const cases: [number, string][] = [
+    [0, 'success'],
+    [46, 'success'],
+    [10, 'split'],
+    [18, 'split'],
+    [45, 'sequence-rejected'],
+    [59, 'sequence-rejected'],
+    [47, 'fenced'],
+    [90, 'fenced'],
+    [6, 'retry-after-metadata'],
+    [3, 'retry-after-metadata'],
+    [5, 'retry-after-metadata'],
+    [74, 'retry-after-metadata'],
+    [19, 'retry'],
+    [20, 'retry'],
+    [7, 'retry'],
+    [2, 'retry'],
+    [29, 'fatal'],
+    [40, 'fatal'],
+    [87, 'fatal'],
+    [31, 'fatal'],
+    [-1, 'fatal'],
+    [9999, 'fatal'],
+  ];
+  for (const [code, outcome] of cases) {
+    it(`code ${code} -> ${outcome}`, () => assert.equal(classifyProduceError(code), outcome));
+  }
+
+  it('knows which errors may follow an append', () => {
+    assert.equal(mayHaveBeenWritten(20), true);
+    assert.equal(mayHaveBeenWritten(7), true);
+    assert.equal(mayHaveBeenWritten(19), false);
+    assert.equal(mayHaveBeenWritten(6), false);
+  });
+});

@@ -1,0 +1,155 @@
+// The idempotence rules of one partition, without sockets: sequences assigned once at drain and kept
+// through retries, OUT_OF_ORDER/UNKNOWN_PRODUCER_ID handled as proof the batch was not written, a new
+// epoch only once nothing of the partition is in flight, unresolved sequences resolved by the next
+// acknowledgement.
+import * as assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Delivery } from '../../../src/producer/accumulator/delivery.js';
+import { PartitionQueue } from '../../../src/producer/accumulator/partition-queue.js';
+import { ProducerBatch } from '../../../src/producer/accumulator/producer-batch.js';
+import { ProducerIdentity } from '../../../src/producer/idempotence/producer-identity.js';
+import { SequenceTracker } from '../../../src/producer/idempotence/sequence-tracker.js';
+import { serializeRecord } from '../../../src/producer/producer-record.js';
+import { readBatchHeader } from '../../../src/records/index.js';
+
+const ignore: Delivery = { recordDone() {}, recordFailed() {} };
+
+function batchOf(queue: PartitionQueue, records: number): ProducerBatch {
+  const batch = new ProducerBatch(queue, 0, 60_000, 16_384);
+  for (let index = 0; index < records; index++) batch.append(serializeRecord(queue.topic, { value: `v${index}` }, undefined, undefined, 1000), ignore, index);
+  batch.seal();
+  return batch;
+}
+
+function setup() {
+  const identity = new ProducerIdentity();
+  identity.set(7n, 0);
+  const tracker = new SequenceTracker(identity, false);
+  const queue = new PartitionQueue('t', 0);
+  return { identity, tracker, queue };
+}
+
+function drain(tracker: SequenceTracker, queue: PartitionQueue, batch: ProducerBatch): boolean {
+  if (!tracker.prepare(queue, batch)) return false;
+  queue.queued.splice(queue.queued.indexOf(batch), 1);
+  queue.inFlight.push(batch);
+  return true;
+}
+
+describe('SequenceTracker', () => {
+  it('assigns consecutive sequences at drain and stamps them into the bytes', () => {
+    const { tracker, queue } = setup();
+    const first = batchOf(queue, 3);
+    const second = batchOf(queue, 2);
+    queue.queued.push(first, second);
+    assert.ok(drain(tracker, queue, first));
+    assert.ok(drain(tracker, queue, second));
+    assert.deepEqual([first.baseSequence, second.baseSequence], [0, 3]);
+    const header = readBatchHeader(second.bytes!, 0, { verifyCrc: true });
+    assert.equal(header.producerId, 7n);
+    assert.equal(header.producerEpoch, 0);
+    assert.equal(header.baseSequence, 3);
+  });
+
+  it('keeps producer id, epoch and sequence on retry', () => {
+    const { tracker, queue } = setup();
+    const batch = batchOf(queue, 2);
+    queue.queued.push(batch);
+    drain(tracker, queue, batch);
+    const bytes = Buffer.from(batch.bytes!);
+    queue.removeInFlight(batch);
+    queue.reenqueue(batch);
+    drain(tracker, queue, batch);
+    assert.equal(batch.baseSequence, 0);
+    assert.deepEqual(batch.bytes, bytes, 'a retry resends the same bytes');
+  });
+
+  it('retries a batch rejected out of order while an earlier one is pending, without a new epoch', () => {
+    const { identity, tracker, queue } = setup();
+    const first = batchOf(queue, 1);
+    const second = batchOf(queue, 1);
+    queue.queued.push(first, second);
+    drain(tracker, queue, first);
+    drain(tracker, queue, second);
+    queue.removeInFlight(second);
+    tracker.onSequenceRejected(queue, second);
+    assert.equal(identity.epochBumpRequested, false);
+    assert.equal(queue.resetRequested, false);
+  });
+
+  it('restarts the partition under a bumped epoch when the broker lost the producer state', () => {
+    const { identity, tracker, queue } = setup();
+    const acknowledged = batchOf(queue, 2);
+    queue.queued.push(acknowledged);
+    drain(tracker, queue, acknowledged);
+    queue.removeInFlight(acknowledged);
+    tracker.onAcknowledged(queue, acknowledged);
+    assert.equal(queue.lastAckedSequence, 1);
+    const rejected = batchOf(queue, 2);
+    queue.queued.push(rejected);
+    drain(tracker, queue, rejected);
+    rejected.possiblyPersisted = true;
+    queue.removeInFlight(rejected);
+    tracker.onSequenceRejected(queue, rejected);
+    assert.equal(rejected.possiblyPersisted, false, 'a rejected sequence proves the batch was not written');
+    assert.equal(identity.epochBumpRequested, true);
+    identity.bumpEpoch();
+    queue.reenqueue(rejected);
+    assert.ok(drain(tracker, queue, rejected));
+    assert.equal(rejected.producerEpoch, 1);
+    assert.equal(rejected.baseSequence, 0);
+    assert.equal(rejected.sequenceReset, true);
+  });
+
+  it('waits for in-flight batches before moving to a new epoch', () => {
+    const { identity, tracker, queue } = setup();
+    const inFlight = batchOf(queue, 1);
+    const waiting = batchOf(queue, 1);
+    queue.queued.push(inFlight, waiting);
+    drain(tracker, queue, inFlight);
+    queue.resetRequested = true;
+    identity.bumpEpoch();
+    assert.equal(tracker.prepare(queue, waiting), false);
+    queue.removeInFlight(inFlight);
+    assert.equal(tracker.prepare(queue, waiting), true);
+    assert.equal(waiting.producerEpoch, 1);
+    assert.equal(waiting.baseSequence, 0);
+  });
+
+  it('keeps old-epoch stamps of a partition that did not ask for a new epoch', () => {
+    const { identity, tracker, queue } = setup();
+    const stamped = batchOf(queue, 1);
+    queue.queued.push(stamped);
+    drain(tracker, queue, stamped);
+    queue.removeInFlight(stamped);
+    queue.reenqueue(stamped);
+    identity.bumpEpoch();
+    assert.ok(tracker.prepare(queue, stamped));
+    assert.equal(stamped.producerEpoch, 0, 'a batch that may be deduplicated keeps its stamp');
+  });
+
+  it('resolves an unresolved sequence once a later sequence is acknowledged', () => {
+    const { tracker, queue } = setup();
+    const expired = batchOf(queue, 2);
+    const next = batchOf(queue, 1);
+    queue.queued.push(expired, next);
+    drain(tracker, queue, expired);
+    queue.removeInFlight(expired);
+    tracker.onUnresolvedFailure(queue, expired);
+    assert.equal(queue.unresolvedSequence, 1);
+    drain(tracker, queue, next);
+    queue.removeInFlight(next);
+    tracker.onAcknowledged(queue, next);
+    assert.equal(queue.unresolvedSequence, -1);
+  });
+
+  it('gives split parts the original sequence range', () => {
+    const { tracker, queue } = setup();
+    const original = batchOf(queue, 4);
+    queue.queued.push(original);
+    drain(tracker, queue, original);
+    const parts = [batchOf(queue, 3), batchOf(queue, 1)];
+    tracker.onSplit(original, parts);
+    assert.deepEqual(parts.map((part) => part.baseSequence), [0, 3]);
+  });
+});
