@@ -77,7 +77,7 @@ function collectKinds(klass: Function): string[] {
 
 /** An option passed to a constructor is invalid, or conflicts with another option. */
 export class ConfigError extends KafkaError {
-  static readonly kind = 'ConfigError';
+  static readonly kind: string = 'ConfigError';
   /** The option at fault. */
   readonly option: string;
   constructor(option: string, message: string) {
@@ -88,7 +88,7 @@ export class ConfigError extends KafkaError {
 
 /** A record passed to `send()` is invalid; nothing was sent. */
 export class InvalidRecordError extends KafkaError {
-  static readonly kind = 'InvalidRecordError';
+  static readonly kind: string = 'InvalidRecordError';
   constructor(message: string, options: KafkaErrorOptions = {}) {
     super('INVALID_RECORD', message, options);
   }
@@ -96,20 +96,25 @@ export class InvalidRecordError extends KafkaError {
 
 /** A broker answered with an error code. */
 export class BrokerError extends KafkaError {
-  static readonly kind = 'BrokerError';
+  static readonly kind: string = 'BrokerError';
 }
 
 /** A connection to a broker failed or closed; requests pending on it did not get an answer. */
 export class ConnectionError extends KafkaError {
-  static readonly kind = 'ConnectionError';
+  static readonly kind: string = 'ConnectionError';
   constructor(message: string, options: KafkaErrorOptions = {}) {
     super('CONNECTION_ERROR', message, { retriable: true, ...options });
   }
 }
 
+/** A request could not be written because its connection was already closed: it never reached the broker. */
+export class RequestNotSentError extends ConnectionError {
+  static override readonly kind: string = 'RequestNotSentError';
+}
+
 /** A broker did not answer a request within `requestTimeoutMs`. */
 export class RequestTimeoutError extends KafkaError {
-  static readonly kind = 'RequestTimeoutError';
+  static readonly kind: string = 'RequestTimeoutError';
   constructor(message: string, options: KafkaErrorOptions = {}) {
     super('REQUEST_TIMEOUT', message, { retriable: true, ...options });
   }
@@ -120,7 +125,7 @@ export class RequestTimeoutError extends KafkaError {
  * `possiblyPersisted` is true when a request carrying it may have been written by the broker.
  */
 export class DeliveryTimeoutError extends KafkaError {
-  static readonly kind = 'DeliveryTimeoutError';
+  static readonly kind: string = 'DeliveryTimeoutError';
   constructor(message: string, possiblyPersisted: boolean, options: KafkaErrorOptions = {}) {
     super('DELIVERY_TIMEOUT', message, { ...options, possiblyPersisted });
   }
@@ -128,7 +133,7 @@ export class DeliveryTimeoutError extends KafkaError {
 
 /** `bufferMemory` stayed full for longer than `maxBlockMs`. */
 export class BufferExhaustedError extends KafkaError {
-  static readonly kind = 'BufferExhaustedError';
+  static readonly kind: string = 'BufferExhaustedError';
   constructor(message: string) {
     super('BUFFER_EXHAUSTED', message, { retriable: true });
   }
@@ -136,7 +141,7 @@ export class BufferExhaustedError extends KafkaError {
 
 /** Another producer with the same transactional id (or a newer epoch) took over; this one is fenced. */
 export class ProducerFencedError extends KafkaError {
-  static readonly kind = 'ProducerFencedError';
+  static readonly kind: string = 'ProducerFencedError';
   constructor(message: string, options: KafkaErrorOptions = {}) {
     super('PRODUCER_FENCED', message, options);
   }
@@ -144,7 +149,7 @@ export class ProducerFencedError extends KafkaError {
 
 /** The current transaction was aborted; its records were not committed. */
 export class TransactionAbortedError extends KafkaError {
-  static readonly kind = 'TransactionAbortedError';
+  static readonly kind: string = 'TransactionAbortedError';
   constructor(message: string, options: KafkaErrorOptions = {}) {
     super('TRANSACTION_ABORTED', message, options);
   }
@@ -152,7 +157,7 @@ export class TransactionAbortedError extends KafkaError {
 
 /** The producer was closed before the operation completed. */
 export class ClosedError extends KafkaError {
-  static readonly kind = 'ClosedError';
+  static readonly kind: string = 'ClosedError';
   constructor(message = 'The producer is closed') {
     super('CLOSED', message);
   }
@@ -160,7 +165,7 @@ export class ClosedError extends KafkaError {
 
 /** A broker's response could not be decoded; the connection that carried it is closed. */
 export class MalformedResponseError extends KafkaError {
-  static readonly kind = 'MalformedResponseError';
+  static readonly kind: string = 'MalformedResponseError';
   constructor(message: string, options: KafkaErrorOptions = {}) {
     super('MALFORMED_RESPONSE', message, { retriable: true, ...options });
   }
@@ -168,7 +173,7 @@ export class MalformedResponseError extends KafkaError {
 
 /** No API version is spoken by both this client and the broker. */
 export class UnsupportedVersionError extends KafkaError {
-  static readonly kind = 'UnsupportedVersionError';
+  static readonly kind: string = 'UnsupportedVersionError';
   constructor(message: string) {
     super('UNSUPPORTED_VERSION', message);
   }
@@ -176,7 +181,7 @@ export class UnsupportedVersionError extends KafkaError {
 
 /** SASL authentication failed or the broker does not offer the mechanism. */
 export class AuthenticationError extends KafkaError {
-  static readonly kind = 'AuthenticationError';
+  static readonly kind: string = 'AuthenticationError';
   constructor(message: string, options: KafkaErrorOptions = {}) {
     super('AUTHENTICATION_FAILED', message, options);
   }

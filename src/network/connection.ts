@@ -7,6 +7,7 @@ import {
   ConnectionError,
   KafkaError,
   MalformedResponseError,
+  RequestNotSentError,
   RequestTimeoutError,
 } from '../errors/kafka-error.js';
 import {
@@ -158,6 +159,8 @@ export class Connection {
         fail(new ConnectionError(`Cannot connect to ${this.address}: ${error.message}`, { cause: error }));
       socket.once('error', onConnectError);
       socket.on('close', () => this.close(new ConnectionError(`Connection to ${this.address} closed by the broker`)));
+      // Brokers never half-close: the end of the stream is the end of the connection.
+      socket.on('end', () => this.close(new ConnectionError(`Connection to ${this.address} closed by the broker`)));
       socket.on('data', (chunk: Buffer) => this.onData(chunk));
       socket.on('drain', () => this.onDrain());
     });
@@ -215,9 +218,10 @@ export class Connection {
     body: ApiTypes[A]['request'],
     options: RequestOptions & { tolerateUnsupported?: boolean } = {},
   ): Promise<ApiTypes[A]['response']> {
-    if (this.closed) return Promise.reject(new ConnectionError(`Connection to ${this.address} is closed`));
     const socket = this.socket;
-    if (!socket) return Promise.reject(new ConnectionError(`Connection to ${this.address} is not open`));
+    if (this.closed || !socket || socket.readableEnded || !socket.writable) {
+      return Promise.reject(new RequestNotSentError(`Connection to ${this.address} is closed; the ${api} request was not sent`));
+    }
     const correlationId = this.nextCorrelationId;
     this.nextCorrelationId = (this.nextCorrelationId + 1) & 0x7fffffff;
     const frame = encodeRequest(api, version, correlationId, this.config.clientId, body);

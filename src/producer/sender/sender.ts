@@ -5,7 +5,7 @@
 // sequence and writing its request happen in one synchronous step (invariant 8).
 import type { Cluster } from '../../cluster/cluster.js';
 import { brokerErrorByCode } from '../../errors/broker-error-codes.js';
-import { BrokerError, KafkaError, UnsupportedVersionError } from '../../errors/kafka-error.js';
+import { BrokerError, KafkaError, RequestNotSentError, UnsupportedVersionError } from '../../errors/kafka-error.js';
 import type { ProducerMetrics } from '../../metrics/producer-metrics.js';
 import type { Connection } from '../../network/connection.js';
 import { backoffDelay } from '../../network/exponential-backoff.js';
@@ -292,7 +292,7 @@ export class Sender {
       this.deps.accumulator.release(batch);
       return;
     }
-    if (this.deps.options.acks !== 0) batch.possiblyPersisted = true;
+    if (this.deps.options.acks !== 0 && !(error instanceof RequestNotSentError)) batch.possiblyPersisted = true;
     this.retry(queue, batch, new KafkaError(error.code, `${error.message} (sending to broker ${leader})`, { retriable: true, cause: error, possiblyPersisted: batch.possiblyPersisted }));
   }
 
