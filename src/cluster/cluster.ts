@@ -2,7 +2,7 @@
 // broker (reopened with jittered exponential backoff), and the metadata cache refreshed on demand
 // (coalesced: concurrent callers share one request) and by age.
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
-import { ConnectionError, KafkaError } from '../errors/kafka-error.js';
+import { ConnectionError, type KafkaError } from '../errors/kafka-error.js';
 import { Connection } from '../network/connection.js';
 import { backoffDelay } from '../network/exponential-backoff.js';
 import type { SaslConfig } from '../network/sasl/authenticate.js';

@@ -9,7 +9,15 @@ export { CorruptRecordError, UnsupportedCompressionError, UnsupportedRecordForma
 export { RecordBatchBuilder, type RecordBatchBuilderOptions } from './record-batch-builder.js';
 export { MIN_BATCH_LENGTH, type RecordBatchHeader, readBatchHeader, verifyBatchCrc } from './record-batch-header.js';
 export { type CompressionType, RECORD_BATCH_OVERHEAD, type TimestampType } from './record-batch-layout.js';
-export { type ReadRecordBatchesOptions, type ReadRecordBatchesSyncOptions, type RecordBatch, readRecordBatches, readRecordBatchesSync } from './record-batch-reader.js';
+export {
+  type ReadRecordBatchesOptions,
+  type ReadRecordBatchesSyncOptions,
+  type RecordBatch,
+  type RecordBatchLocation,
+  readBatchHeaders,
+  readRecordBatches,
+  readRecordBatchesSync,
+} from './record-batch-reader.js';
 export { assignBaseOffset, type ProducerStamp, stampRecordBatch } from './record-batch-stamp.js';
 export type { KafkaRecord } from './record-decoder.js';
 export type { RecordData, RecordHeaderList } from './record-encoding.js';

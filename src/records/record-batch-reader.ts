@@ -42,18 +42,19 @@ export interface ReadRecordBatchesSyncOptions {
   strict?: boolean;
 }
 
-/** Where one complete batch lies in the data. */
-interface BatchLocation {
+/** One complete batch of a records blob: its header and where it starts. */
+export interface RecordBatchLocation {
   header: RecordBatchHeader;
+  /** Byte position of the batch in the blob; the batch spans `header.sizeInBytes` bytes from there. */
   position: number;
 }
 
 /** Parses every complete batch of `data` with its records. */
 export async function readRecordBatches(data: Buffer, options: ReadRecordBatchesOptions = {}): Promise<RecordBatch[]> {
   const batches: RecordBatch[] = [];
-  for (const { header, position } of locateBatches(data, options.verifyCrc ?? true, options.strict ?? false)) {
+  for (const { header, position } of readBatchHeaders(data, options)) {
     let section = recordsSection(data, position, header);
-    if (header.compression !== 'none') {
+    if (needsDecompression(header, section)) {
       const codec = await resolveCodec(header.compression, options.codecs);
       section = await decompressGuarded(() => decompressWith(codec, section), header, position);
     }
@@ -68,9 +69,9 @@ export async function readRecordBatches(data: Buffer, options: ReadRecordBatches
  */
 export function readRecordBatchesSync(data: Buffer, options: ReadRecordBatchesSyncOptions = {}): RecordBatch[] {
   const batches: RecordBatch[] = [];
-  for (const { header, position } of locateBatches(data, options.verifyCrc ?? true, options.strict ?? false)) {
+  for (const { header, position } of readBatchHeaders(data, options)) {
     let section = recordsSection(data, position, header);
-    if (header.compression !== 'none') {
+    if (needsDecompression(header, section)) {
       const codec = options.codecs?.[header.compression];
       if (!codec || !isSynchronousCodec(codec)) {
         throw new UnsupportedCompressionError(
@@ -86,11 +87,14 @@ export function readRecordBatchesSync(data: Buffer, options: ReadRecordBatchesSy
 }
 
 /**
- * The headers and positions of the complete batches in `data`, in order. A last batch cut short is
- * skipped (or CorruptRecordError when `strict`); anything else malformed throws.
+ * The headers and positions of the complete batches in `data`, in order, without decoding records
+ * (what a broker checks on Produce). A last batch cut short is skipped, or CorruptRecordError when
+ * `strict`; anything else malformed throws. CRCs are verified unless `verifyCrc` is false.
  */
-export function locateBatches(data: Buffer, verifyCrc: boolean, strict: boolean): BatchLocation[] {
-  const locations: BatchLocation[] = [];
+export function readBatchHeaders(data: Buffer, options: { verifyCrc?: boolean; strict?: boolean } = {}): RecordBatchLocation[] {
+  const verifyCrc = options.verifyCrc ?? true;
+  const strict = options.strict ?? false;
+  const locations: RecordBatchLocation[] = [];
   let position = 0;
   while (position < data.length) {
     const available = data.length - position;
@@ -117,6 +121,17 @@ export function locateBatches(data: Buffer, verifyCrc: boolean, strict: boolean)
     position += header.sizeInBytes;
   }
   return locations;
+}
+
+/**
+ * Whether the records section must go through the codec. Log compaction can leave empty batches
+ * (no records, no bytes after the header) that keep their compression bits: nothing to decompress.
+ */
+function needsDecompression(
+  header: RecordBatchHeader,
+  section: Buffer,
+): header is RecordBatchHeader & { compression: Exclude<CompressionType, 'none'> } {
+  return header.compression !== 'none' && !(header.recordCount === 0 && section.length === 0);
 }
 
 function recordsSection(data: Buffer, position: number, header: RecordBatchHeader): Buffer {

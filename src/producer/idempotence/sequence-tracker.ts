@@ -95,14 +95,15 @@ export class SequenceTracker {
   }
 
   /**
-   * The broker rejected `batch` for its sequence (OUT_OF_ORDER_SEQUENCE_NUMBER) or did not know
-   * the producer (UNKNOWN_PRODUCER_ID), so the batch was not written. When an earlier batch of the
-   * partition is still pending, the gap may fill and the batch is retried as it is; otherwise the
-   * gap is permanent (or the broker lost the producer's state) and the partition restarts its
-   * sequences under a new epoch.
+   * The broker rejected `batch` for its sequence (OUT_OF_ORDER_SEQUENCE_NUMBER), which proves the
+   * batch unwritten (a broker deduplicates the last 5 batches of a producer), or did not know the
+   * producer (UNKNOWN_PRODUCER_ID), which proves nothing about an earlier send of it. When an earlier
+   * batch of the partition is still pending, the gap may fill and the batch is retried as it is;
+   * otherwise the gap is permanent (or the broker lost the producer's state) and the partition
+   * restarts its sequences under a new epoch.
    */
-  onSequenceRejected(queue: PartitionQueue, batch: ProducerBatch): void {
-    batch.possiblyPersisted = false;
+  onSequenceRejected(queue: PartitionQueue, batch: ProducerBatch, provesUnwritten: boolean): void {
+    if (provesUnwritten) batch.possiblyPersisted = false;
     if (batch.producerEpoch !== queue.sequenceEpoch || batch.producerId !== queue.producerId) return;
     if (this.hasPendingPredecessor(queue, batch)) return;
     this.requestNewEpoch(queue);

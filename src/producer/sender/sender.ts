@@ -260,7 +260,17 @@ export class Sender {
           this.failBatch(queue, batch, error);
           return;
         }
-        sequences.onSequenceRejected(queue, batch);
+        sequences.onSequenceRejected(queue, batch, result.errorCode === 45);
+        if (batch.possiblyPersisted) {
+          // The broker forgot this producer while an earlier send of the batch went unanswered: the
+          // batch may be in the log, and resending it under a new epoch could write it twice.
+          this.failUnresolved(queue, batch, new BrokerError(error.code, `${error.message}. An earlier send of these records got no answer, so they may have been written; they are not resent, to avoid a duplicate`, {
+            brokerErrorCode: result.errorCode,
+            brokerErrorName: error.brokerErrorName ?? 'UNKNOWN_PRODUCER_ID',
+            possiblyPersisted: true,
+          }));
+          return;
+        }
         this.retry(queue, batch, error);
         return;
       case 'fenced':
@@ -345,6 +355,17 @@ export class Sender {
         this.wake();
       },
     );
+  }
+
+  // A batch whose outcome cannot be known fails alone: later batches of the partition stay, since
+  // whether or not it was written, they come after it.
+  private failUnresolved(queue: PartitionQueue, batch: ProducerBatch, error: KafkaError): void {
+    this.deps.sequences?.onUnresolvedFailure(queue, batch);
+    queue.removeQueued(batch);
+    batch.fail(withPersistence(error, true));
+    this.deps.metrics.recordBatchDone(batch, false);
+    this.deps.accumulator.release(batch);
+    this.deps.accumulator.settleIfIdle(queue);
   }
 
   private expire(queue: PartitionQueue, batch: ProducerBatch, now: number, reason: string): void {

@@ -22,7 +22,7 @@ export async function loadSnappyCodec(): Promise<SynchronousCompressionCodec> {
   const uncompressSync = snappy.uncompressSync as UncompressSync;
   const uncompress = snappy.uncompress as Uncompress;
   return {
-    synchronousLimit: 128 * 1024,
+    synchronousLimit: 64 * 1024,
     compressSync: (buffer) => frameXerial(xerialPieces(buffer).map((piece) => compressSync(piece))),
     compress: async (encoder) => frameXerial(await Promise.all(xerialPieces(encoder.buffer).map((piece) => compress(piece)))),
     decompressSync: (buffer) => {

@@ -72,7 +72,7 @@ describe('SequenceTracker', () => {
     drain(tracker, queue, first);
     drain(tracker, queue, second);
     queue.removeInFlight(second);
-    tracker.onSequenceRejected(queue, second);
+    tracker.onSequenceRejected(queue, second, true);
     assert.equal(identity.epochBumpRequested, false);
     assert.equal(queue.resetRequested, false);
   });
@@ -90,7 +90,7 @@ describe('SequenceTracker', () => {
     drain(tracker, queue, rejected);
     rejected.possiblyPersisted = true;
     queue.removeInFlight(rejected);
-    tracker.onSequenceRejected(queue, rejected);
+    tracker.onSequenceRejected(queue, rejected, true);
     assert.equal(rejected.possiblyPersisted, false, 'a rejected sequence proves the batch was not written');
     assert.equal(identity.epochBumpRequested, true);
     identity.bumpEpoch();

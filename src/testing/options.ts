@@ -1,0 +1,109 @@
+// The options of a FakeCluster and their defaults. Validation happens once, here, so the rest of the
+// fake cluster reads resolved values only; invalid combinations fail at construction with a TypeError.
+import type { ApiName } from '../protocol/index.js';
+
+/** A topic that exists from the start. */
+export interface FakeTopicConfig {
+  /** Topic name (Kafka's rules: 1-249 characters among `a-z A-Z 0-9 . _ -`). */
+  readonly name: string;
+  /** Number of partitions; default the cluster's `defaultPartitions`. */
+  readonly partitions?: number;
+  /** Replicas per partition; default the cluster's `defaultReplicationFactor`. */
+  readonly replicationFactor?: number;
+  /** The topic's `min.insync.replicas`; default the cluster's `minInsyncReplicas`. */
+  readonly minInsyncReplicas?: number;
+  /** The topic's `max.message.bytes`; default the cluster's `maxMessageBytes`. */
+  readonly maxMessageBytes?: number;
+}
+
+/** Options of {@link FakeCluster}. Every field is optional. */
+export interface FakeClusterOptions {
+  /** Number of brokers, with ids 1..N. Default 3. */
+  readonly brokers?: number;
+  /** Topics created at construction. */
+  readonly topics?: readonly FakeTopicConfig[];
+  /** Create unknown topics when a Metadata request asks for them and allows it (Kafka's `auto.create.topics.enable`). Default true. */
+  readonly autoCreateTopics?: boolean;
+  /** Partitions of auto-created topics and of CreateTopics requests asking for the default. Default 3. */
+  readonly defaultPartitions?: number;
+  /** Replication factor of auto-created topics. Default min(3, brokers). */
+  readonly defaultReplicationFactor?: number;
+  /** Kafka's `min.insync.replicas`: acks=all fails with NOT_ENOUGH_REPLICAS below it. Default 1, as Kafka. */
+  readonly minInsyncReplicas?: number;
+  /** Kafka's `message.max.bytes`: larger batches get MESSAGE_TOO_LARGE. Default 1048588, as Kafka. */
+  readonly maxMessageBytes?: number;
+  /** Highest version advertised (and accepted) per API, to act as an older broker, e.g. `{ Produce: 8 }`. */
+  readonly maxVersions?: Partial<Record<ApiName, number>>;
+  /** Listening address; only loopback addresses are accepted. Default '127.0.0.1'. */
+  readonly host?: string;
+  /** Port per broker (index 0 is broker 1); 0 or missing picks a free port. */
+  readonly ports?: readonly number[];
+  /** The cluster id reported by Metadata. Default 'fake-cluster'. */
+  readonly clusterId?: string;
+  /** Longest time a Fetch request is held waiting for data, whatever its maxWaitMs. Default 500. */
+  readonly maxFetchWaitMs?: number;
+  /** Kafka's `group.initial.rebalance.delay.ms`: how long a new group waits for more members. Default 100 (Kafka: 3000). */
+  readonly groupInitialRebalanceDelayMs?: number;
+  /** Kafka's `transaction.max.timeout.ms`. Default 900000. */
+  readonly transactionMaxTimeoutMs?: number;
+}
+
+/** Options with every default applied. */
+export interface ResolvedOptions {
+  readonly brokers: number;
+  readonly topics: readonly FakeTopicConfig[];
+  readonly autoCreateTopics: boolean;
+  readonly defaultPartitions: number;
+  readonly defaultReplicationFactor: number;
+  readonly minInsyncReplicas: number;
+  readonly maxMessageBytes: number;
+  readonly maxVersions: Partial<Record<ApiName, number>>;
+  readonly host: string;
+  readonly ports: readonly number[];
+  readonly clusterId: string;
+  readonly maxFetchWaitMs: number;
+  readonly groupInitialRebalanceDelayMs: number;
+  readonly transactionMaxTimeoutMs: number;
+}
+
+const loopbackHosts = new Set(['127.0.0.1', 'localhost', '::1']);
+
+/** Applies defaults and rejects invalid values. */
+export function resolveOptions(options: FakeClusterOptions): ResolvedOptions {
+  const brokers = options.brokers ?? 3;
+  positiveInteger('brokers', brokers);
+  const host = options.host ?? '127.0.0.1';
+  if (!loopbackHosts.has(host)) {
+    throw new TypeError(`FakeCluster listens on loopback only; host '${host}' is not one of ${[...loopbackHosts].join(', ')}`);
+  }
+  const ports = options.ports ?? [];
+  if (ports.length > brokers) throw new TypeError(`ports lists ${ports.length} ports for ${brokers} brokers`);
+  const resolved: ResolvedOptions = {
+    brokers,
+    topics: options.topics ?? [],
+    autoCreateTopics: options.autoCreateTopics ?? true,
+    defaultPartitions: options.defaultPartitions ?? 3,
+    defaultReplicationFactor: options.defaultReplicationFactor ?? Math.min(3, brokers),
+    minInsyncReplicas: options.minInsyncReplicas ?? 1,
+    maxMessageBytes: options.maxMessageBytes ?? 1_048_588,
+    maxVersions: options.maxVersions ?? {},
+    host,
+    ports,
+    clusterId: options.clusterId ?? 'fake-cluster',
+    maxFetchWaitMs: options.maxFetchWaitMs ?? 500,
+    groupInitialRebalanceDelayMs: options.groupInitialRebalanceDelayMs ?? 100,
+    transactionMaxTimeoutMs: options.transactionMaxTimeoutMs ?? 900_000,
+  };
+  positiveInteger('defaultPartitions', resolved.defaultPartitions);
+  positiveInteger('defaultReplicationFactor', resolved.defaultReplicationFactor);
+  positiveInteger('minInsyncReplicas', resolved.minInsyncReplicas);
+  positiveInteger('maxMessageBytes', resolved.maxMessageBytes);
+  if (resolved.defaultReplicationFactor > brokers) {
+    throw new TypeError(`defaultReplicationFactor ${resolved.defaultReplicationFactor} exceeds the ${brokers} brokers`);
+  }
+  return resolved;
+}
+
+function positiveInteger(name: string, value: number): void {
+  if (!Number.isInteger(value) || value < 1) throw new TypeError(`${name} must be a positive integer, got ${value}`);
+}

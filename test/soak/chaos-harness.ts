@@ -1,0 +1,215 @@
+// Drives a chaos soak: the real Producer sends numbered records (keyed and keyless, several topics,
+// per-record and multi-record sends) to a FakeCluster in seeded chaos mode, with a broker restart
+// and lost producer state on the way, then audits what was stored against what every promise said.
+import { type KafkaError, Producer, type ProducerOptions, type RecordMetadata } from '../../src/index.js';
+import { FakeCluster } from '../../src/testing/index.js';
+
+export interface SoakConfig {
+  readonly seed: number;
+  readonly records: number;
+  readonly idempotence: boolean;
+  readonly producerOptions?: Partial<ProducerOptions>;
+}
+
+export interface SoakReport {
+  readonly seed: number;
+  readonly sent: number;
+  readonly acknowledged: number;
+  readonly rejected: number;
+  readonly rejectedPossiblyPersisted: number;
+  readonly stored: number;
+  readonly duplicates: number;
+  readonly outOfOrder: number;
+  /** Resolved records not stored at the offset they reported. */
+  readonly misplaced: number;
+  /** Rejected records said not persisted, yet stored. */
+  readonly storedDespiteNotPersisted: number;
+  readonly unsettled: number;
+  readonly retries: number;
+  readonly faults: Readonly<Record<string, number>>;
+  readonly elapsedMs: number;
+}
+
+const TOPICS = [
+  { name: 'orders', partitions: 8, replicationFactor: 3 },
+  { name: 'payments', partitions: 6, replicationFactor: 3 },
+  { name: 'audit', partitions: 4, replicationFactor: 3 },
+];
+
+interface Outcome {
+  metadata?: RecordMetadata;
+  error?: KafkaError;
+}
+
+/** Record number -> topic, key; every tenth record keyless. */
+function recordShape(index: number): { topic: string; key: string | null } {
+  const topic = TOPICS[index % TOPICS.length]!.name;
+  return { topic, key: index % 10 === 3 ? null : `customer-${(index * 7919) % 997}` };
+}
+
+export async function runSoak(config: SoakConfig): Promise<SoakReport> {
+  const started = Date.now();
+  const cluster = new FakeCluster({ brokers: 3, topics: TOPICS });
+  await cluster.start();
+  const producer = new Producer({
+    bootstrapServers: cluster.bootstrapServers,
+    idempotence: config.idempotence,
+    ...(config.idempotence ? {} : { acks: 'all' as const }),
+    requestTimeoutMs: 400,
+    deliveryTimeoutMs: 60_000,
+    retryBackoffMs: 5,
+    retryBackoffMaxMs: 100,
+    reconnectBackoffMs: 5,
+    reconnectBackoffMaxMs: 100,
+    lingerMs: 1,
+    // Small batches make many requests, so that the per-request fault rates below bite often.
+    batchSize: 1024,
+    ...config.producerOptions,
+  });
+  const outcomes: Outcome[] = new Array(config.records);
+  const chaos = cluster.chaos({
+    seed: config.seed,
+    dropResponseRate: 0.01,
+    errorRate: 0.02,
+    errorCodes: [6, 19, 7, 20, 56],
+    disconnectRate: 0.01,
+    closeAfterAppendRate: 0.01,
+    leaderMoveEveryMs: 150,
+  });
+  try {
+    const window: Promise<unknown>[] = [];
+    const restartAt = Math.floor(config.records / 3);
+    const loseStateAt = Math.floor((2 * config.records) / 3);
+    let index = 0;
+    while (index < config.records) {
+      if (index === restartAt) {
+        const broker = 2;
+        await cluster.stopBroker(broker);
+        setTimeout(() => void cluster.startBroker(broker), 300);
+      }
+      // Lost producer state is answered with UNKNOWN_PRODUCER_ID. (A Kafka 2.5+ broker that loses a
+      // producer's state accepts its next batch whatever the sequence; mid-stream, with batches in
+      // flight, no client can then keep order: docs/delivery-guarantees.md.)
+      if (index === loseStateAt) cluster.loseProducerState(undefined, { unknownProducerId: true });
+      // One slice in five goes as multi-record calls (one per topic, 100 records), the rest record by record.
+      if (index % 5000 < 1000 && index % 100 === 0) {
+        const end = Math.min(config.records, index + 100);
+        const byTopic = new Map<string, number[]>();
+        for (let number = index; number < end; number++) {
+          const { topic } = recordShape(number);
+          byTopic.set(topic, [...(byTopic.get(topic) ?? []), number]);
+        }
+        for (const [topic, numbers] of byTopic) window.push(sendMany(producer, topic, numbers, outcomes));
+        index = end;
+      } else {
+        window.push(sendOne(producer, index, outcomes));
+        index++;
+      }
+      if (window.length >= 20_000) await Promise.all(window.splice(0, 10_000));
+    }
+    await withTimeout(Promise.all(window), 120_000, 'every promise settles');
+  } finally {
+    chaos.stop();
+  }
+  const retries = producer.metrics()['record-retry-total'] ?? 0;
+  await producer.close();
+  const report = audit(cluster, outcomes, config, retries, chaos.stats as unknown as Record<string, number>, started);
+  await cluster.stop();
+  return report;
+}
+
+function sendMany(producer: Producer, topic: string, numbers: readonly number[], outcomes: Outcome[]): Promise<void> {
+  const messages = numbers.map((number) => ({ key: recordShape(number).key, value: `${number}` }));
+  return producer.send({ topic, messages }).then(
+    (metadata) => {
+      metadata.forEach((entry, position) => {
+        outcomes[numbers[position]!] = { metadata: entry };
+      });
+    },
+    (error: unknown) => {
+      // A multi-record call rejects as a whole with its first failure; its records are audited
+      // with that error (a record said not persisted must not be stored).
+      for (const number of numbers) outcomes[number] = { error: error as KafkaError };
+    },
+  );
+}
+
+function sendOne(producer: Producer, index: number, outcomes: Outcome[]): Promise<void> {
+  const { topic, key } = recordShape(index);
+  return producer.send({ topic, key, value: `${index}` }).then(
+    (metadata) => {
+      outcomes[index] = { metadata };
+    },
+    (error: unknown) => {
+      outcomes[index] = { error: error as KafkaError };
+    },
+  );
+}
+
+function audit(cluster: FakeCluster, outcomes: Outcome[], config: SoakConfig, retries: number, faults: Record<string, number>, started: number): SoakReport {
+  let stored = 0;
+  let duplicates = 0;
+  let outOfOrder = 0;
+  const storedAt = new Map<string, number>();
+  const everStored = new Set<number>();
+  for (const topic of TOPICS) {
+    for (let partition = 0; partition < topic.partitions; partition++) {
+      const seen = new Set<number>();
+      let previous = -1;
+      for (const record of cluster.records(topic.name, partition)) {
+        stored++;
+        const number = Number(record.value?.toString());
+        if (seen.has(number)) duplicates++;
+        else if (number < previous) outOfOrder++;
+        seen.add(number);
+        everStored.add(number);
+        previous = Math.max(previous, number);
+        storedAt.set(`${topic.name}/${partition}/${record.offset}`, number);
+      }
+    }
+  }
+  let acknowledged = 0;
+  let rejected = 0;
+  let rejectedPossiblyPersisted = 0;
+  let misplaced = 0;
+  let storedDespiteNotPersisted = 0;
+  let unsettled = 0;
+  outcomes.forEach((outcome, number) => {
+    if (!outcome) {
+      unsettled++;
+    } else if (outcome.metadata) {
+      acknowledged++;
+      const { topic, partition, offset } = outcome.metadata;
+      if (storedAt.get(`${topic}/${partition}/${offset}`) !== number) misplaced++;
+    } else {
+      rejected++;
+      if (outcome.error?.possiblyPersisted) rejectedPossiblyPersisted++;
+      else if (everStored.has(number)) storedDespiteNotPersisted++;
+    }
+  });
+  for (let number = outcomes.length; number < config.records; number++) unsettled++;
+  return {
+    seed: config.seed,
+    sent: config.records,
+    acknowledged,
+    rejected,
+    rejectedPossiblyPersisted,
+    stored,
+    duplicates,
+    outOfOrder,
+    misplaced,
+    storedDespiteNotPersisted,
+    unsettled,
+    retries,
+    faults,
+    elapsedMs: Date.now() - started,
+  };
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting until ${what}`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
