@@ -24,6 +24,13 @@ export interface TopicInfo {
   readonly name: string;
   readonly errorCode: number;
   readonly partitions: readonly PartitionInfo[];
+  /** Partitions that have a leader, computed once per update for the partitioners. */
+  readonly available: readonly number[];
+}
+
+function topicInfo(name: string, errorCode: number, partitions: readonly PartitionInfo[]): TopicInfo {
+  const available = partitions.filter((partition) => partition.leader >= 0).map((partition) => partition.partition);
+  return { name, errorCode, partitions, available };
 }
 
 export class MetadataCache {
@@ -78,7 +85,7 @@ export class MetadataCache {
           };
         })
         .sort((left, right) => left.partition - right.partition);
-      this.topics.set(name, { name, errorCode: topic.errorCode, partitions });
+      this.topics.set(name, topicInfo(name, topic.errorCode, partitions));
     }
     this.updatedAt = now;
     this.generation++;
@@ -100,7 +107,7 @@ export class MetadataCache {
     if (!info || !current || leaderEpoch <= current.leaderEpoch || !this.brokers.has(leader)) return false;
     const partitions = info.partitions.slice();
     partitions[partition] = { ...current, leader, leaderEpoch };
-    this.topics.set(topic, { ...info, partitions });
+    this.topics.set(topic, topicInfo(topic, info.errorCode, partitions));
     this.generation++;
     return true;
   }

@@ -22,6 +22,7 @@ import {
   peekCorrelationId,
   supportedVersions,
 } from '../protocol/index.js';
+import { Writer } from '../protocol/writer.js';
 import { FrameDecoder } from './frame-decoder.js';
 import { authenticate, type SaslConfig } from './sasl/authenticate.js';
 
@@ -49,6 +50,8 @@ export interface RequestOptions {
   readonly expectResponse?: boolean;
   /** Overrides the connection's request timeout. */
   readonly timeoutMs?: number;
+  /** Expected size of the encoded request, so that its buffer is allocated once. */
+  readonly sizeHint?: number;
 }
 
 interface PendingRequest {
@@ -224,7 +227,7 @@ export class Connection {
     }
     const correlationId = this.nextCorrelationId;
     this.nextCorrelationId = (this.nextCorrelationId + 1) & 0x7fffffff;
-    const frame = encodeRequest(api, version, correlationId, this.config.clientId, body);
+    const frame = encodeRequest(api, version, correlationId, this.config.clientId, body, new Writer(options.sizeHint ?? 256));
     if (options.expectResponse === false) {
       this.rememberUnanswered(correlationId);
       return new Promise((resolve, reject) => {

@@ -31,14 +31,11 @@ export class PendingAppends {
     return this.items.length - this.head;
   }
 
-  /** Topics of waiting records (for metadata requests). */
-  topics(): Set<string> {
-    const topics = new Set<string>();
-    for (let index = this.head; index < this.items.length; index++) topics.add(this.items[index]!.topic);
-    return topics;
-  }
+  /** What the oldest waiting record waits for, and its topic; undefined when none waits. */
+  blockedOn: { readonly reason: 'wait-metadata' | 'wait-memory'; readonly topic: string } | undefined;
 
-  add(item: PendingAppend): void {
+  add(item: PendingAppend, waitingFor: 'wait-metadata' | 'wait-memory'): void {
+    if (this.size === 0) this.blockedOn = { reason: waitingFor, topic: item.topic };
     this.items.push(item);
     this.arm(item.deadline);
   }
@@ -46,13 +43,17 @@ export class PendingAppends {
   /** Appends waiting records from the head for as long as they can be; returns how many went. */
   process(now = Date.now()): number {
     let appended = 0;
+    this.blockedOn = undefined;
     while (this.head < this.items.length) {
       const item = this.items[this.head]!;
       const attempt = this.tryAppend(item);
       if (attempt === 'appended') {
         appended++;
       } else if (typeof attempt === 'string') {
-        if (item.deadline > now) break;
+        if (item.deadline > now) {
+          this.blockedOn = { reason: attempt, topic: item.topic };
+          break;
+        }
         item.delivery.recordFailed(item.position, this.onTimeout(item, attempt === 'wait-metadata' ? 'metadata' : 'memory'));
       } else {
         item.delivery.recordFailed(item.position, attempt);
@@ -79,6 +80,7 @@ export class PendingAppends {
     }
     this.items.length = 0;
     this.head = 0;
+    this.blockedOn = undefined;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
   }

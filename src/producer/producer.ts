@@ -57,6 +57,9 @@ export class Producer {
   private closing: Promise<void> | undefined;
   private closed = false;
   private metadataRefreshScheduled = false;
+  private keyScratch = Buffer.allocUnsafe(256);
+  /** Topic names already validated, so that the check runs once per topic, not per record. */
+  private readonly validTopics = new Set<string>();
 
   /** Validates `options` (throwing a ConfigError naming the first bad one); connects lazily. */
   constructor(options: ProducerOptions) {
@@ -126,8 +129,11 @@ export class Producer {
       if (typeof input !== 'object' || input === null) {
         throw new InvalidRecordError('send() expects a record ({ topic, value, ... }) or { topic, messages: [...] }');
       }
-      checkTopic(input.topic);
       const topic = input.topic;
+      if (!this.validTopics.has(topic)) {
+        checkTopic(topic);
+        if (this.validTopics.size < 10_000) this.validTopics.add(topic);
+      }
       const now = Date.now();
       if ('messages' in input && Array.isArray(input.messages)) {
         const records = input.messages.map((message) => this.serialize(topic, message, now));
@@ -137,7 +143,7 @@ export class Producer {
       }
       const record = this.serialize(topic, input as Message, now);
       const delivery = new SingleDelivery();
-      this.submit(topic, [record], delivery, now);
+      this.submitOne(topic, record, delivery, now);
       return delivery.promise;
     } catch (error) {
       return Promise.reject(error);
@@ -163,24 +169,42 @@ export class Producer {
     this.start();
     const deadline = now + this.options.maxBlockMs;
     let position = 0;
+    let waitingFor: 'wait-metadata' | 'wait-memory' = 'wait-metadata';
     if (this.pending.size === 0) {
       for (; position < records.length; position++) {
         const attempt = this.tryAppend(topic, records[position]!, delivery, position, now);
-        if (attempt !== 'appended') {
-          if (typeof attempt !== 'string') {
-            // A record that can never be appended (bad partition, unwritable topic) fails alone.
-            delivery.recordFailed(position, attempt);
-            continue;
-          }
-          break;
+        if (attempt === 'appended') continue;
+        if (typeof attempt !== 'string') {
+          // A record that can never be appended (bad partition, unwritable topic) fails alone.
+          delivery.recordFailed(position, attempt);
+          continue;
         }
+        waitingFor = attempt;
+        break;
       }
       if (position > 0) this.sender.wake();
     }
     for (; position < records.length; position++) {
-      this.pending.add({ topic, record: records[position]!, delivery, position, deadline });
+      this.pending.add({ topic, record: records[position]!, delivery, position, deadline }, waitingFor);
     }
-    if (this.pending.size > 0) this.requestMetadataForPending();
+    this.requestMetadataForPending();
+  }
+
+  // submit() for one record, without the array: the common case of per-record send() calls.
+  private submitOne(topic: string, record: SerializedRecord, delivery: Delivery, now: number): void {
+    if (this.pending.size === 0) {
+      this.start();
+      const attempt = this.tryAppend(topic, record, delivery, 0, now);
+      if (attempt === 'appended') {
+        this.sender.wake();
+        return;
+      }
+      if (typeof attempt !== 'string') {
+        delivery.recordFailed(0, attempt);
+        return;
+      }
+    }
+    this.submit(topic, [record], delivery, now);
   }
 
   private appendPending(item: PendingAppend): AppendAttempt {
@@ -206,9 +230,7 @@ export class Producer {
     const partitionCount = info.partitions.length;
     let partition = record.partition;
     if (partition === undefined) {
-      const available = info.partitions.filter((entry) => entry.leader >= 0).map((entry) => entry.partition);
-      const key = record.key === null ? null : typeof record.key === 'string' ? Buffer.from(record.key) : record.key;
-      partition = this.partitioner.partition(topic, key, partitionCount, available);
+      partition = this.partitioner.partition(topic, this.keyBytes(record), partitionCount, info.available);
       if (!Number.isInteger(partition) || partition < 0 || partition >= partitionCount) {
         return new InvalidRecordError(`The partitioner returned ${String(partition)} for topic '${topic}', which has ${partitionCount} partitions`);
       }
@@ -222,15 +244,27 @@ export class Producer {
     return 'appended';
   }
 
-  private processPending(): void {
-    this.pending.process();
-    if (this.pending.size > 0) this.requestMetadataForPending();
+  // The key's bytes for the partitioner. A string key is written into a scratch buffer rather than
+  // a new Buffer per record: partitioners read the key synchronously and keep no reference to it.
+  private keyBytes(record: SerializedRecord): Buffer | null {
+    const key = record.key;
+    if (key === null || typeof key !== 'string') return key;
+    if (this.keyScratch.length < record.keySize) this.keyScratch = Buffer.allocUnsafe(Math.max(record.keySize, this.keyScratch.length * 2));
+    this.keyScratch.write(key, 0, record.keySize, 'utf8');
+    return this.keyScratch.subarray(0, record.keySize);
   }
 
-  // Records waiting for metadata: ask for it, again after retryBackoffMs while they keep waiting.
+  private processPending(): void {
+    this.pending.process();
+    this.requestMetadataForPending();
+  }
+
+  // The oldest waiting record waits for its topic's metadata: ask for it, again after
+  // retryBackoffMs while it keeps waiting.
   private requestMetadataForPending(): void {
-    const topics = [...this.pending.topics()].filter((topic) => !this.cluster.metadata.topics.has(topic));
-    if (topics.length === 0 || this.metadataRefreshScheduled) return;
+    const blocked = this.pending.blockedOn;
+    if (!blocked || blocked.reason !== 'wait-metadata' || this.metadataRefreshScheduled) return;
+    const topics = [blocked.topic];
     this.metadataRefreshScheduled = true;
     this.cluster.addTopics(topics);
     this.cluster

@@ -14,6 +14,10 @@ export interface TopicPartition {
 
 let nextBatchId = 1;
 
+// Offsets are bigint in the API: the per-record delta comes from this table rather than a new
+// BigInt per record (batches rarely hold more records than this; larger indexes are computed).
+const OFFSET_DELTAS: readonly bigint[] = Array.from({ length: 4096 }, (_, index) => BigInt(index));
+
 export class ProducerBatch {
   /** Creation order; sequence order within a partition follows it. */
   readonly id = nextBatchId++;
@@ -149,7 +153,7 @@ export class ProducerBatch {
       const metadata: RecordMetadata = {
         topic,
         partition,
-        offset: baseOffset < 0n ? -1n : baseOffset + BigInt(index),
+        offset: baseOffset < 0n ? -1n : baseOffset + (OFFSET_DELTAS[index] ?? BigInt(index)),
         timestamp: logAppendTime >= 0 ? logAppendTime : this.timestamps[index]!,
       };
       deliveries[index]!.recordDone(this.positions[index]!, metadata);

@@ -79,8 +79,9 @@ export class RoundRobinPartitioner implements Partitioner {
 export class FunctionPartitioner implements Partitioner {
   constructor(private readonly choose: PartitionerFunction) {}
 
+  // The producer passes key bytes from a scratch buffer; the user's function gets its own copy.
   partition(topic: string, key: Buffer | null, partitionCount: number, available: readonly number[]): number {
-    return this.choose({ topic, key, partitionCount, availablePartitions: available });
+    return this.choose({ topic, key: key === null ? null : Buffer.from(key), partitionCount, availablePartitions: available });
   }
 
   onAppend(): void {}
