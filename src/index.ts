@@ -21,6 +21,7 @@ export {
 } from './errors/kafka-error.js';
 export type { MetricsSnapshot } from './metrics/producer-metrics.js';
 export type { SaslConfig } from './network/sasl/authenticate.js';
+export type { ConsumerGroupMetadata, TransactionOffset } from './producer/transactions/transaction-manager.js';
 export type {
   CompressionType,
   Logger,

@@ -30,6 +30,7 @@ import {
 } from './producer-record.js';
 import { BatchSplitter } from './sender/batch-splitter.js';
 import { Sender } from './sender/sender.js';
+import { type ConsumerGroupMetadata, TransactionManager, type TransactionOffset } from './transactions/transaction-manager.js';
 
 // Metadata errors after which waiting is pointless: the topic can never be written.
 const FATAL_TOPIC_ERRORS = new Set([17 /* INVALID_TOPIC_EXCEPTION */, 29 /* TOPIC_AUTHORIZATION_FAILED */]);
@@ -53,6 +54,7 @@ export class Producer {
   private readonly partitioner: Partitioner;
   private readonly pending: PendingAppends;
   private readonly producerMetrics = new ProducerMetrics();
+  private readonly transactions: TransactionManager | undefined;
   private started = false;
   private closing: Promise<void> | undefined;
   private closed = false;
@@ -83,6 +85,19 @@ export class Producer {
       if (this.pending.size > 0) this.processPending();
     };
     const identity = resolved.idempotence ? new ProducerIdentity() : undefined;
+    this.transactions =
+      resolved.transactionalId !== undefined && identity
+        ? new TransactionManager({
+            transactionalId: resolved.transactionalId,
+            transactionTimeoutMs: resolved.transactionTimeoutMs,
+            maxBlockMs: resolved.maxBlockMs,
+            retryBackoffMs: resolved.retryBackoffMs,
+            retryBackoffMaxMs: resolved.retryBackoffMaxMs,
+            cluster: this.cluster,
+            identity,
+            onPartitionsAdded: () => this.sender.wake(),
+          })
+        : undefined;
     this.partitioner = createPartitioner(resolved.partitioner, resolved.batchSize);
     this.sender = new Sender({
       options: resolved,
@@ -90,6 +105,7 @@ export class Producer {
       accumulator: this.accumulator,
       identity,
       sequences: identity ? new SequenceTracker(identity, resolved.transactionalId !== undefined) : undefined,
+      transactions: this.transactions,
       splitter: new BatchSplitter(resolved, resolved.codecs),
       metrics: this.producerMetrics,
       compress: createBatchCompressor(resolved.compression, resolved.codecs),
@@ -123,8 +139,16 @@ export class Producer {
   send(batch: TopicMessages): Promise<RecordMetadata[]>;
   send(input: ProducerRecord | TopicMessages): Promise<RecordMetadata | RecordMetadata[]> {
     if (this.closed || this.closing) return Promise.reject(new ClosedError('send() after close()'));
-    const fatal = this.sender.fatalError;
+    const fatal = this.sender.fatalError ?? this.transactions?.fatalError;
     if (fatal) return Promise.reject(fatal);
+    if (this.transactions && !this.transactions.inTransaction) {
+      return Promise.reject(
+        new KafkaError(
+          'INVALID_TRANSACTION_STATE',
+          `A transactional producer sends only inside a transaction: call beginTransaction() first (the transaction state is ${this.transactions.state})`,
+        ),
+      );
+    }
     try {
       if (typeof input !== 'object' || input === null) {
         throw new InvalidRecordError('send() expects a record ({ topic, value, ... }) or { topic, messages: [...] }');
@@ -335,6 +359,73 @@ export class Producer {
     this.sender.close(error);
     this.cluster.close();
     this.closed = true;
+  }
+
+  /**
+   * Transactional producers: gets the producer id and epoch of `transactionalId` from its
+   * coordinator, fencing any older producer with the same id and aborting its open transaction.
+   * Call once before the first transaction.
+   */
+  async initTransactions(): Promise<void> {
+    const transactions = this.requireTransactions('initTransactions()');
+    this.start();
+    await this.cluster.connect();
+    await transactions.initTransactions();
+  }
+
+  /** Opens a transaction; records sent until commit or abort belong to it. */
+  beginTransaction(): void {
+    this.requireTransactions('beginTransaction()').beginTransaction();
+  }
+
+  /**
+   * Adds a consumer group's offsets to the transaction, so that they are committed with its
+   * records (consume-transform-produce, exactly once).
+   */
+  async sendOffsetsToTransaction(offsets: readonly TransactionOffset[], group: ConsumerGroupMetadata | string): Promise<void> {
+    const metadata = typeof group === 'string' ? { groupId: group } : group;
+    await this.requireTransactions('sendOffsetsToTransaction()').sendOffsets(offsets, metadata);
+  }
+
+  /**
+   * Sends everything buffered, then commits. Rejects, leaving the transaction to be aborted, when
+   * a record of it failed.
+   */
+  async commitTransaction(): Promise<void> {
+    await this.requireTransactions('commitTransaction()').commit(() => this.flush());
+  }
+
+  /** Aborts: records not yet sent reject, those in flight settle, then the transaction is aborted. */
+  async abortTransaction(): Promise<void> {
+    await this.requireTransactions('abortTransaction()').abort(
+      (error) => this.sender.failUnsent(error),
+      () => this.flush(),
+    );
+  }
+
+  /**
+   * Runs `work` in a transaction: commits when it returns, aborts (and rethrows) when it throws or
+   * when the commit fails.
+   */
+  async transaction<T>(work: (producer: this) => Promise<T>): Promise<T> {
+    this.beginTransaction();
+    let result: T;
+    try {
+      result = await work(this);
+      await this.commitTransaction();
+    } catch (error) {
+      if (this.transactions && !this.transactions.fatalError) await this.abortTransaction();
+      throw error;
+    }
+    return result;
+  }
+
+  private requireTransactions(operation: string): TransactionManager {
+    this.assertOpen();
+    if (!this.transactions) {
+      throw new KafkaError('INVALID_TRANSACTION_STATE', `${operation} needs a transactional producer: set the transactionalId option`);
+    }
+    return this.transactions;
   }
 
   /** A snapshot of the producer's metrics under the Java client's names. */

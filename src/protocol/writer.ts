@@ -115,7 +115,8 @@ export class Writer {
   /** A UUID written as its 16 raw bytes; accepts the canonical 8-4-4-4-12 hex form. */
   uuid(value: string): this {
     const hex = (value || EMPTY_UUID).replace(/-/g, '');
-    if (hex.length !== 32) throw new TypeError(`invalid UUID '${value}'`);
+    // Buffer#write stops at the first non-hex digit, which would leave stale bytes in the frame.
+    if (!/^[0-9a-fA-F]{32}$/.test(hex)) throw new TypeError(`invalid UUID '${value}'`);
     this.ensure(16);
     this.buffer.write(hex, this.offset, 16, 'hex');
     this.offset += 16;

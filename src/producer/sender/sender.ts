@@ -5,7 +5,7 @@
 // sequence and writing its request happen in one synchronous step (invariant 8).
 import type { Cluster } from '../../cluster/cluster.js';
 import { brokerErrorByCode } from '../../errors/broker-error-codes.js';
-import { BrokerError, KafkaError, RequestNotSentError, UnsupportedVersionError } from '../../errors/kafka-error.js';
+import { BrokerError, KafkaError, ProducerFencedError, RequestNotSentError, UnsupportedVersionError } from '../../errors/kafka-error.js';
 import type { ProducerMetrics } from '../../metrics/producer-metrics.js';
 import type { Connection } from '../../network/connection.js';
 import { backoffDelay } from '../../network/exponential-backoff.js';
@@ -15,6 +15,7 @@ import type { RecordAccumulator } from '../accumulator/record-accumulator.js';
 import type { ProducerIdentity } from '../idempotence/producer-identity.js';
 import type { SequenceTracker } from '../idempotence/sequence-tracker.js';
 import type { ResolvedProducerOptions } from '../options.js';
+import type { TransactionManager } from '../transactions/transaction-manager.js';
 import type { BatchSplitter } from './batch-splitter.js';
 import { classifyProduceError, mayHaveBeenWritten } from './produce-outcome.js';
 import { type BatchResult, buildProduceRequest, requestOverhead, resultsByBatch, sendProduceRequest } from './produce-request.js';
@@ -26,6 +27,8 @@ export interface SenderDependencies {
   /** Present when idempotence is on. */
   readonly identity: ProducerIdentity | undefined;
   readonly sequences: SequenceTracker | undefined;
+  /** Present for transactional producers. */
+  readonly transactions: TransactionManager | undefined;
   readonly splitter: BatchSplitter;
   readonly metrics: ProducerMetrics;
   /** Compresses a batch (absent when compression is 'none'). */
@@ -85,11 +88,16 @@ export class Sender {
       return;
     }
     if (cluster.isMetadataStale(now) && cluster.metadata.updatedAt > 0) this.metadataWanted = true;
+    const transactions = this.deps.transactions;
     if (identity) {
-      if (identity.epochBumpRequested && !identity.bumpEpoch()) this.deps.log('info', 'producer epoch exhausted; requesting a new producer id');
+      // An idempotent producer bumps its epoch itself; a transactional one asks the coordinator
+      // when the transaction is aborted (KIP-360).
+      if (identity.epochBumpRequested && !transactions && !identity.bumpEpoch()) {
+        this.deps.log('info', 'producer epoch exhausted; requesting a new producer id');
+      }
       if (!identity.isKnown) {
         this.expireQueued(now, 'no producer id could be obtained');
-        this.ensureProducerId(now);
+        if (!transactions) this.ensureProducerId(now);
         return;
       }
     }
@@ -162,6 +170,8 @@ export class Sender {
     let version: number;
     try {
       version = connection.versionFor('Produce');
+      // Produce v12 tells the broker the client runs transactions v2 (KIP-890), which this one does not.
+      if (this.deps.transactions) version = Math.min(version, 11);
     } catch (error) {
       this.fatalError = error instanceof UnsupportedVersionError ? error : new UnsupportedVersionError(String(error));
       this.failEverything(this.fatalError);
@@ -176,6 +186,7 @@ export class Sender {
         const head = queue.queued[0];
         if (!head || !this.canDrain(queue, leader)) continue;
         if (batches.length > 0 && !this.isReady(queue, head, now)) continue;
+        if (this.deps.transactions && !this.deps.transactions.partitionReady(queue)) continue;
         if (!head.isSealed) {
           if (head.sealing || this.deps.compress) continue;
           head.seal();
@@ -273,10 +284,16 @@ export class Sender {
         }
         this.retry(queue, batch, error);
         return;
-      case 'fenced':
-        this.fatalError = error;
-        this.failEverything(error);
+      case 'fenced': {
+        const fenced = new ProducerFencedError(`${error.message}: a newer producer with the same id took over`, {
+          brokerErrorCode: result.errorCode,
+          brokerErrorName: error.brokerErrorName ?? 'PRODUCER_FENCED',
+        });
+        this.fatalError = fenced;
+        this.deps.transactions?.onBatchFailed(fenced);
+        this.failEverything(fenced);
         return;
+      }
       case 'retry-after-metadata':
         if (result.currentLeader) {
           cluster.metadata.updateLeader(queue.topic, queue.partition, result.currentLeader.leaderId, result.currentLeader.leaderEpoch);
@@ -360,6 +377,7 @@ export class Sender {
   // A batch whose outcome cannot be known fails alone: later batches of the partition stay, since
   // whether or not it was written, they come after it.
   private failUnresolved(queue: PartitionQueue, batch: ProducerBatch, error: KafkaError): void {
+    this.deps.transactions?.onBatchFailed(error);
     this.deps.sequences?.onUnresolvedFailure(queue, batch);
     queue.removeQueued(batch);
     batch.fail(withPersistence(error, true));
@@ -369,6 +387,7 @@ export class Sender {
   }
 
   private expire(queue: PartitionQueue, batch: ProducerBatch, now: number, reason: string): void {
+    this.deps.transactions?.onBatchFailed(new KafkaError('DELIVERY_TIMEOUT', `a batch for ${queue} expired: ${reason}`));
     if (batch.possiblyPersisted) this.deps.sequences?.onUnresolvedFailure(queue, batch);
     else this.deps.sequences?.onUnwrittenFailure(queue, batch);
     batch.expire(now, reason);
@@ -381,6 +400,7 @@ export class Sender {
   // later record of the partition is written after one that failed (invariant 6).
   private failBatch(queue: PartitionQueue, batch: ProducerBatch, error: KafkaError): void {
     const { accumulator, sequences, metrics } = this.deps;
+    this.deps.transactions?.onBatchFailed(error);
     if (batch.possiblyPersisted) sequences?.onUnresolvedFailure(queue, batch);
     else sequences?.onUnwrittenFailure(queue, batch);
     queue.removeQueued(batch);
@@ -507,6 +527,19 @@ export class Sender {
     const { options } = this.deps;
     this.producerIdRetryAt = Date.now() + backoffDelay({ initialMs: options.retryBackoffMs, maxMs: options.retryBackoffMaxMs }, this.producerIdFailures++);
     this.wakeAt(this.producerIdRetryAt);
+  }
+
+  /** Fails every batch not yet sent (an aborted transaction); batches in flight settle as they end. */
+  failUnsent(error: KafkaError): void {
+    const { accumulator } = this.deps;
+    for (const queue of accumulator.active) {
+      for (const batch of [...queue.queued]) {
+        queue.removeQueued(batch);
+        batch.fail(withPersistence(error, batch.possiblyPersisted));
+        accumulator.release(batch);
+      }
+      accumulator.settleIfIdle(queue);
+    }
   }
 
   /** Fails every batch not yet settled (queued now; in-flight ones as their requests end). */

@@ -1,0 +1,104 @@
+// Requests to a coordinator (of a transactional id or of a consumer group): finds it with
+// FindCoordinator, sends, and retries what Kafka says is worth retrying (coordinator moved, loading,
+// a concurrent transaction, connection trouble) with backoff until a deadline.
+import type { Cluster } from '../../cluster/cluster.js';
+import { brokerErrorByCode } from '../../errors/broker-error-codes.js';
+import { BrokerError, KafkaError, ProducerFencedError } from '../../errors/kafka-error.js';
+import type { Connection } from '../../network/connection.js';
+import { backoffDelay } from '../../network/exponential-backoff.js';
+
+export const COORDINATOR_GROUP = 0;
+export const COORDINATOR_TRANSACTION = 1;
+
+// Codes after which the coordinator must be looked up again.
+const COORDINATOR_MOVED = new Set([15 /* COORDINATOR_NOT_AVAILABLE */, 16 /* NOT_COORDINATOR */]);
+// Codes after which the same request is retried after a backoff.
+const RETRY_LATER = new Set([14 /* COORDINATOR_LOAD_IN_PROGRESS */, 51 /* CONCURRENT_TRANSACTIONS */]);
+// Codes that mean this producer is fenced by a newer one with the same transactional id.
+const FENCED = new Set([47 /* INVALID_PRODUCER_EPOCH */, 90 /* PRODUCER_FENCED */]);
+
+export interface CoordinatorClientConfig {
+  readonly cluster: Cluster;
+  readonly retryBackoffMs: number;
+  readonly retryBackoffMaxMs: number;
+}
+
+export class CoordinatorClient {
+  private readonly coordinators = new Map<string, number>();
+
+  constructor(private readonly config: CoordinatorClientConfig) {}
+
+  /**
+   * Sends `send(connection)` to the coordinator of (`keyType`, `key`) and returns its answer once
+   * its error code (read by `errorOf`) is 0, retrying retriable failures until `deadline`.
+   */
+  request<T>(
+    keyType: number,
+    key: string,
+    what: string,
+    deadline: number,
+    send: (connection: Connection) => Promise<T>,
+    errorOf: (answer: T) => number,
+  ): Promise<T> {
+    return this.retrying(what, deadline, async () => {
+      const connection = await this.coordinator(keyType, key, deadline);
+      const answer = await send(connection);
+      const code = errorOf(answer);
+      if (COORDINATOR_MOVED.has(code)) this.coordinators.delete(`${keyType}/${key}`);
+      return { answer, code };
+    });
+  }
+
+  private async coordinator(keyType: number, key: string, deadline: number): Promise<Connection> {
+    const cacheKey = `${keyType}/${key}`;
+    const cluster = this.config.cluster;
+    let nodeId = this.coordinators.get(cacheKey);
+    if (nodeId === undefined) {
+      const found = await this.retrying(`FindCoordinator for '${key}'`, deadline, async () => {
+        const connection = await cluster.anyConnection();
+        const response = await connection.request('FindCoordinator', { key, keyType, coordinatorKeys: [key] });
+        const entry = response.coordinators?.[0];
+        const answer = entry ? { nodeId: entry.nodeId, code: entry.errorCode } : { nodeId: response.nodeId ?? -1, code: response.errorCode ?? 0 };
+        return { answer, code: answer.code };
+      });
+      nodeId = found.nodeId;
+      if (!cluster.metadata.brokers.has(nodeId)) await cluster.refreshMetadata();
+      this.coordinators.set(cacheKey, nodeId);
+    }
+    return cluster.connectionTo(nodeId);
+  }
+
+  private async retrying<T>(what: string, deadline: number, attempt: () => Promise<{ answer: T; code: number }>): Promise<T> {
+    for (let count = 0; ; count++) {
+      let code: number;
+      let failure: KafkaError | undefined;
+      try {
+        const result = await attempt();
+        if (result.code === 0) return result.answer;
+        code = result.code;
+      } catch (error) {
+        if (!(error instanceof KafkaError) || !error.retriable) throw error;
+        failure = error;
+        code = -1;
+      }
+      const info = brokerErrorByCode(code);
+      if (!failure && FENCED.has(code)) {
+        throw new ProducerFencedError(`${what} failed: ${info.name}: a newer producer with the same transactional id took over`, {
+          brokerErrorCode: code,
+          brokerErrorName: info.name,
+        });
+      }
+      const retriable = failure !== undefined || COORDINATOR_MOVED.has(code) || RETRY_LATER.has(code) || info.retriable;
+      const delay = backoffDelay({ initialMs: this.config.retryBackoffMs, maxMs: this.config.retryBackoffMaxMs }, count);
+      if (!retriable || Date.now() + delay > deadline) {
+        if (failure) throw failure;
+        throw new BrokerError(info.name, `${what} failed: ${info.name} (${code}): ${info.description}`, {
+          retriable: info.retriable,
+          brokerErrorCode: code,
+          brokerErrorName: info.name,
+        });
+      }
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+}

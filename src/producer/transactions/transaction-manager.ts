@@ -1,0 +1,302 @@
+// Transactions on top of the idempotent producer: InitProducerId for the transactional id (fencing
+// older producers), AddPartitionsToTxn before the first batch of each partition is sent, offsets
+// added with AddOffsetsToTxn + TxnOffsetCommit, and EndTxn to commit or abort. A failed batch makes
+// the transaction abortable; a fenced producer is done for good.
+import type { Cluster } from '../../cluster/cluster.js';
+import { brokerErrorByCode } from '../../errors/broker-error-codes.js';
+import { KafkaError, ProducerFencedError } from '../../errors/kafka-error.js';
+import type { PartitionQueue } from '../accumulator/partition-queue.js';
+import type { ProducerIdentity } from '../idempotence/producer-identity.js';
+import { COORDINATOR_GROUP, COORDINATOR_TRANSACTION, CoordinatorClient } from './coordinator-client.js';
+import { type TransactionState, TransactionStateMachine } from './transaction-state.js';
+
+/** One offset to commit within a transaction. */
+export interface TransactionOffset {
+  readonly topic: string;
+  readonly partition: number;
+  /** The next offset to consume (the last processed offset + 1). */
+  readonly offset: bigint | number | string;
+  readonly metadata?: string | null;
+}
+
+/** The consumer group whose offsets a transaction commits (Java's ConsumerGroupMetadata). */
+export interface ConsumerGroupMetadata {
+  readonly groupId: string;
+  readonly generationId?: number;
+  readonly memberId?: string;
+  readonly groupInstanceId?: string | null;
+}
+
+export interface TransactionManagerConfig {
+  readonly transactionalId: string;
+  readonly transactionTimeoutMs: number;
+  readonly maxBlockMs: number;
+  readonly retryBackoffMs: number;
+  readonly retryBackoffMaxMs: number;
+  readonly cluster: Cluster;
+  readonly identity: ProducerIdentity;
+  /** Called when partitions were added, so the sender can send their batches. */
+  readonly onPartitionsAdded: () => void;
+}
+
+// AddPartitionsToTxn v4+ is for brokers only; clients speak v3 and below.
+const ADD_PARTITIONS_MAX_VERSION = 3;
+
+export class TransactionManager {
+  private readonly machine = new TransactionStateMachine();
+  private readonly coordinators: CoordinatorClient;
+  private readonly added = new Set<PartitionQueue>();
+  private readonly toAdd = new Set<PartitionQueue>();
+  private adding = false;
+  private offsetsAdded = false;
+  /** Why the current transaction must be aborted, once something in it failed. */
+  private abortableError: KafkaError | undefined;
+  /** Why the producer cannot go on (fenced, or a fatal broker answer). */
+  fatalError: KafkaError | undefined;
+
+  constructor(private readonly config: TransactionManagerConfig) {
+    this.coordinators = new CoordinatorClient(config);
+  }
+
+  get state(): TransactionState {
+    return this.machine.state;
+  }
+
+  /** Whether records may be sent now (a transaction is open). */
+  get inTransaction(): boolean {
+    return this.machine.is('IN_TRANSACTION');
+  }
+
+  /** Gets a producer id and epoch for the transactional id, fencing older producers that used it. */
+  async initTransactions(): Promise<void> {
+    this.throwIfFatal();
+    this.machine.transition('INITIALIZING', 'initTransactions()');
+    await this.initProducerId(false);
+    this.machine.transition('READY', 'initTransactions()');
+  }
+
+  beginTransaction(): void {
+    this.throwIfFatal();
+    this.machine.transition('IN_TRANSACTION', 'beginTransaction()');
+    this.added.clear();
+    this.toAdd.clear();
+    this.offsetsAdded = false;
+    this.abortableError = undefined;
+  }
+
+  /**
+   * Whether batches of `queue` may be sent: only inside a transaction, once the partition was added
+   * to it. The first ask for a partition starts its AddPartitionsToTxn (batched with others).
+   */
+  partitionReady(queue: PartitionQueue): boolean {
+    if (!this.machine.is('IN_TRANSACTION', 'COMMITTING')) return false;
+    if (this.added.has(queue)) return true;
+    if (!this.toAdd.has(queue)) {
+      this.toAdd.add(queue);
+      if (!this.adding) void this.addPartitions();
+    }
+    return false;
+  }
+
+  /** A batch of the transaction failed: the transaction can only be aborted now. */
+  onBatchFailed(error: KafkaError): void {
+    if (error instanceof ProducerFencedError) {
+      this.fail(error);
+      return;
+    }
+    if (!this.abortableError) this.abortableError = error;
+    if (this.machine.is('IN_TRANSACTION')) this.machine.transition('ABORTABLE_ERROR', 'continue the transaction');
+  }
+
+  async sendOffsets(offsets: readonly TransactionOffset[], group: ConsumerGroupMetadata): Promise<void> {
+    this.throwIfFatal();
+    if (!this.machine.is('IN_TRANSACTION')) {
+      throw new KafkaError('INVALID_TRANSACTION_STATE', `Cannot sendOffsetsToTransaction(): the producer's transaction state is ${this.state}`);
+    }
+    const deadline = Date.now() + this.config.maxBlockMs;
+    const { transactionalId } = this.config;
+    const { producerId, epoch } = this.config.identity;
+    await this.guard(
+      this.coordinators.request(
+        COORDINATOR_TRANSACTION,
+        transactionalId,
+        'AddOffsetsToTxn',
+        deadline,
+        (connection) => connection.request('AddOffsetsToTxn', { transactionalId, producerId, producerEpoch: epoch, groupId: group.groupId }),
+        (answer) => answer.errorCode,
+      ),
+    );
+    this.offsetsAdded = true;
+    const byTopic = new Map<string, { partitionIndex: number; committedOffset: bigint; committedLeaderEpoch: number; committedMetadata: string | null }[]>();
+    for (const entry of offsets) {
+      const partitions = byTopic.get(entry.topic) ?? [];
+      partitions.push({ partitionIndex: entry.partition, committedOffset: BigInt(entry.offset), committedLeaderEpoch: -1, committedMetadata: entry.metadata ?? null });
+      byTopic.set(entry.topic, partitions);
+    }
+    await this.guard(
+      this.coordinators.request(
+        COORDINATOR_GROUP,
+        group.groupId,
+        'TxnOffsetCommit',
+        deadline,
+        (connection) =>
+          connection.request('TxnOffsetCommit', {
+            transactionalId,
+            groupId: group.groupId,
+            producerId,
+            producerEpoch: epoch,
+            generationId: group.generationId ?? -1,
+            memberId: group.memberId ?? '',
+            groupInstanceId: group.groupInstanceId ?? null,
+            topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })),
+          }),
+        (answer) => answer.topics.flatMap((topic) => topic.partitions).find((partition) => partition.errorCode !== 0)?.errorCode ?? 0,
+      ),
+    );
+  }
+
+  /** Commits once `flush` has settled every record; throws (leaving an abortable state) when one failed. */
+  async commit(flush: () => Promise<void>): Promise<void> {
+    this.throwIfFatal();
+    if (this.machine.is('ABORTABLE_ERROR')) throw this.abortRequired();
+    this.machine.transition('COMMITTING', 'commitTransaction()');
+    await flush();
+    this.throwIfFatal();
+    if (this.abortableError) {
+      this.machine.transition('ABORTABLE_ERROR', 'commitTransaction()');
+      throw this.abortRequired();
+    }
+    await this.endTransaction(true);
+    this.machine.transition('READY', 'commitTransaction()');
+  }
+
+  /**
+   * Aborts: `failUnsent` rejects the records not yet sent, `settle` waits for those in flight, then
+   * EndTxn(abort). An epoch bump asked by the idempotence rules happens here, with the broker (KIP-360).
+   */
+  async abort(failUnsent: (error: KafkaError) => void, settle: () => Promise<void>): Promise<void> {
+    this.throwIfFatal();
+    this.machine.transition('ABORTING', 'abortTransaction()');
+    failUnsent(new KafkaError('TRANSACTION_ABORTED', 'The transaction was aborted before the record was sent'));
+    await settle();
+    this.throwIfFatal();
+    await this.endTransaction(false);
+    if (this.config.identity.epochBumpRequested) {
+      this.machine.transition('INITIALIZING', 'abortTransaction()');
+      await this.initProducerId(true);
+    }
+    this.machine.transition('READY', 'abortTransaction()');
+  }
+
+  private async endTransaction(committed: boolean): Promise<void> {
+    if (this.added.size === 0 && !this.offsetsAdded) return;
+    const { transactionalId } = this.config;
+    const { producerId, epoch } = this.config.identity;
+    await this.guard(
+      this.coordinators.request(
+        COORDINATOR_TRANSACTION,
+        transactionalId,
+        committed ? 'EndTxn (commit)' : 'EndTxn (abort)',
+        Date.now() + this.config.maxBlockMs,
+        (connection) => connection.request('EndTxn', { transactionalId, producerId, producerEpoch: epoch, committed }),
+        (answer) => answer.errorCode,
+      ),
+    );
+    this.added.clear();
+    this.offsetsAdded = false;
+  }
+
+  private async initProducerId(bump: boolean): Promise<void> {
+    const { transactionalId, transactionTimeoutMs, identity } = this.config;
+    const answer = await this.guard(
+      this.coordinators.request(
+        COORDINATOR_TRANSACTION,
+        transactionalId,
+        'InitProducerId',
+        Date.now() + this.config.maxBlockMs,
+        (connection) =>
+          connection.request('InitProducerId', {
+            transactionalId,
+            transactionTimeoutMs,
+            producerId: bump ? identity.producerId : -1n,
+            producerEpoch: bump ? identity.epoch : -1,
+          }),
+        (response) => response.errorCode,
+      ),
+    );
+    identity.set(answer.producerId, answer.producerEpoch);
+  }
+
+  // One AddPartitionsToTxn at a time for every partition waiting to be added.
+  private async addPartitions(): Promise<void> {
+    this.adding = true;
+    try {
+      while (this.toAdd.size > 0 && this.machine.is('IN_TRANSACTION', 'COMMITTING')) {
+        const batch = [...this.toAdd];
+        const topics = new Map<string, number[]>();
+        for (const queue of batch) topics.set(queue.topic, [...(topics.get(queue.topic) ?? []), queue.partition]);
+        const { transactionalId } = this.config;
+        const { producerId, epoch } = this.config.identity;
+        await this.coordinators.request(
+          COORDINATOR_TRANSACTION,
+          transactionalId,
+          'AddPartitionsToTxn',
+          Date.now() + this.config.maxBlockMs,
+          (connection) =>
+            connection.requestAt('AddPartitionsToTxn', Math.min(connection.versionFor('AddPartitionsToTxn'), ADD_PARTITIONS_MAX_VERSION), {
+              v3AndBelowTransactionalId: transactionalId,
+              v3AndBelowProducerId: producerId,
+              v3AndBelowProducerEpoch: epoch,
+              v3AndBelowTopics: [...topics].map(([name, partitions]) => ({ name, partitions })),
+            }),
+          (answer) => {
+            const codes = (answer.resultsByTopicV3AndBelow ?? []).flatMap((topic) => topic.resultsByPartition.map((result) => result.partitionErrorCode));
+            // OPERATION_NOT_ATTEMPTED only means another partition of the request failed.
+            return codes.find((code) => code !== 0 && code !== 55) ?? codes.find((code) => code !== 0) ?? answer.errorCode ?? 0;
+          },
+        );
+        for (const queue of batch) {
+          this.toAdd.delete(queue);
+          this.added.add(queue);
+        }
+        this.config.onPartitionsAdded();
+      }
+    } catch (error) {
+      const failure = error instanceof KafkaError ? error : new KafkaError('ADD_PARTITIONS_FAILED', String(error), { cause: error });
+      this.onBatchFailed(failure);
+      this.toAdd.clear();
+      this.config.onPartitionsAdded();
+    } finally {
+      this.adding = false;
+    }
+  }
+
+  // Marks the producer fenced when a coordinator says so, then rethrows.
+  private async guard<T>(promise: Promise<T>): Promise<T> {
+    try {
+      return await promise;
+    } catch (error) {
+      if (error instanceof ProducerFencedError) this.fail(error);
+      throw error;
+    }
+  }
+
+  private fail(error: KafkaError): void {
+    this.fatalError ??= error;
+    this.machine.transition('FATAL_ERROR', 'continue');
+  }
+
+  private throwIfFatal(): void {
+    if (this.fatalError) throw this.fatalError;
+  }
+
+  private abortRequired(): KafkaError {
+    const cause = this.abortableError;
+    const code = cause?.brokerErrorCode;
+    return new KafkaError(
+      'TRANSACTION_ABORTABLE',
+      `The transaction cannot be committed because a record in it failed${cause ? `: ${cause.message}` : ''}; call abortTransaction()`,
+      { cause, ...(code === undefined ? {} : { brokerErrorCode: code, brokerErrorName: brokerErrorByCode(code).name }) },
+    );
+  }
+}

@@ -1,0 +1,116 @@
+// Transactions against FakeCluster: commit and abort (records marked committed or aborted, with
+// markers written), offsets committed with the transaction, the transaction() helper, fencing of an
+// older producer with the same transactional id, and sends outside a transaction refused.
+import * as assert from 'node:assert/strict';
+import { afterEach, describe, it } from 'node:test';
+import { KafkaError, Producer, ProducerFencedError } from '../../src/index.js';
+import { FakeCluster } from '../../src/testing/index.js';
+
+let cluster: FakeCluster | undefined;
+const producers: Producer[] = [];
+
+async function setup(): Promise<FakeCluster> {
+  cluster = new FakeCluster({ brokers: 3, topics: [{ name: 't', partitions: 3, replicationFactor: 3 }] });
+  await cluster.start();
+  return cluster;
+}
+
+function transactional(cluster: FakeCluster, transactionalId = 'tx-1'): Producer {
+  const producer = new Producer({ bootstrapServers: cluster.bootstrapServers, transactionalId, retryBackoffMs: 10, maxBlockMs: 10_000 });
+  producers.push(producer);
+  return producer;
+}
+
+afterEach(async () => {
+  for (const producer of producers.splice(0)) await producer.close({ timeoutMs: 0 });
+  await cluster?.stop();
+  cluster = undefined;
+});
+
+const states = (cluster: FakeCluster, partition: number) => cluster.records('t', partition).map((record) => `${record.value?.toString()}:${record.state}`);
+
+describe('transactions', () => {
+  it('commits: records become committed and markers are written', async () => {
+    const cluster = await setup();
+    const producer = transactional(cluster);
+    await producer.initTransactions();
+    producer.beginTransaction();
+    const sent = await Promise.all([0, 1, 2, 0].map((partition, index) => producer.send({ topic: 't', partition, value: `v${index}` })));
+    assert.equal(sent.length, 4);
+    await producer.commitTransaction();
+    assert.deepEqual(states(cluster, 0), ['v0:committed', 'v3:committed']);
+    assert.deepEqual(states(cluster, 1), ['v1:committed']);
+    assert.ok(cluster.records('t', 0, { includeControl: true }).some((record) => record.control), 'a commit marker was written');
+    assert.equal(cluster.lastStableOffset('t', 0), cluster.highWatermark('t', 0));
+  });
+
+  it('aborts: records become aborted and later transactions still commit', async () => {
+    const cluster = await setup();
+    const producer = transactional(cluster);
+    await producer.initTransactions();
+    producer.beginTransaction();
+    await producer.send({ topic: 't', partition: 0, value: 'dropped' });
+    await producer.abortTransaction();
+    producer.beginTransaction();
+    await producer.send({ topic: 't', partition: 0, value: 'kept' });
+    await producer.commitTransaction();
+    assert.deepEqual(states(cluster, 0), ['dropped:aborted', 'kept:committed']);
+  });
+
+  it('commits consumer offsets with the transaction', async () => {
+    const cluster = await setup();
+    const producer = transactional(cluster);
+    await producer.initTransactions();
+    await producer.transaction(async (tx) => {
+      await tx.send({ topic: 't', partition: 1, value: 'output' });
+      await tx.sendOffsetsToTransaction([{ topic: 't', partition: 2, offset: 42n }], 'consumer-group');
+    });
+    assert.equal(cluster.committedOffset('consumer-group', 't', 2), 42n);
+    assert.deepEqual(states(cluster, 1), ['output:committed']);
+  });
+
+  it('transaction() aborts and rethrows when the work throws', async () => {
+    const cluster = await setup();
+    const producer = transactional(cluster);
+    await producer.initTransactions();
+    await assert.rejects(
+      producer.transaction(async (tx) => {
+        await tx.send({ topic: 't', partition: 2, value: 'half-done' });
+        throw new Error('work failed');
+      }),
+      /work failed/,
+    );
+    assert.deepEqual(states(cluster, 2), ['half-done:aborted']);
+  });
+
+  it('a newer producer with the same transactional id fences the older one', async () => {
+    const cluster = await setup();
+    const older = transactional(cluster, 'shared');
+    await older.initTransactions();
+    older.beginTransaction();
+    await older.send({ topic: 't', partition: 0, value: 'from-older' });
+    const newer = transactional(cluster, 'shared');
+    await newer.initTransactions();
+    const failure = await older.commitTransaction().then(
+      () => assert.fail('the fenced producer must not commit'),
+      (error: unknown) => error,
+    );
+    assert.ok(failure instanceof ProducerFencedError, String(failure));
+    await assert.rejects(older.send({ topic: 't', partition: 0, value: 'again' }), ProducerFencedError);
+    assert.deepEqual(states(cluster, 0), ['from-older:aborted'], 'the fenced transaction was aborted by the coordinator');
+    newer.beginTransaction();
+    await newer.send({ topic: 't', partition: 0, value: 'from-newer' });
+    await newer.commitTransaction();
+    assert.deepEqual(states(cluster, 0), ['from-older:aborted', 'from-newer:committed']);
+  });
+
+  it('refuses sends outside a transaction and transactional calls on a plain producer', async () => {
+    const cluster = await setup();
+    const producer = transactional(cluster);
+    await producer.initTransactions();
+    await assert.rejects(producer.send({ topic: 't', value: 'x' }), /call beginTransaction\(\) first/);
+    const plain = new Producer({ bootstrapServers: cluster.bootstrapServers });
+    producers.push(plain);
+    assert.throws(() => plain.beginTransaction(), (error: unknown) => error instanceof KafkaError && /set the transactionalId option/.test(error.message));
+  });
+});
