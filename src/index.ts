@@ -21,7 +21,6 @@ export {
 } from './errors/kafka-error.js';
 export type { MetricsSnapshot } from './metrics/producer-metrics.js';
 export type { SaslConfig } from './network/sasl/authenticate.js';
-export type { ConsumerGroupMetadata, TransactionOffset } from './producer/transactions/transaction-manager.js';
 export type {
   CompressionType,
   Logger,
@@ -39,3 +38,4 @@ export type {
   RecordValue,
   TopicMessages,
 } from './producer/producer-record.js';
+export type { ConsumerGroupMetadata, TransactionOffset } from './producer/transactions/transaction-manager.js';

@@ -186,3 +186,16 @@ export class AuthenticationError extends KafkaError {
     super('AUTHENTICATION_FAILED', message, options);
   }
 }
+
+/**
+ * The first non-retriable KafkaError in the cause chain of `error` (e.g. an AuthenticationError
+ * behind a "could not reach any broker" ConnectionError), if any.
+ */
+export function permanentCause(error: unknown): KafkaError | undefined {
+  let current: unknown = error;
+  for (let depth = 0; current !== undefined && depth < 8; depth++) {
+    if (current instanceof KafkaError && !current.retriable) return current;
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return undefined;
+}

@@ -8,6 +8,7 @@ import {
   ClosedError,
   InvalidRecordError,
   KafkaError,
+  permanentCause,
 } from '../errors/kafka-error.js';
 import { type MetricsSnapshot, ProducerMetrics } from '../metrics/producer-metrics.js';
 import { RECORD_BATCH_OVERHEAD, RecordBatchBuilder } from '../records/index.js';
@@ -59,6 +60,8 @@ export class Producer {
   private closing: Promise<void> | undefined;
   private closed = false;
   private metadataRefreshScheduled = false;
+  /** Why the last metadata request failed, for the errors of records waiting for metadata. */
+  private metadataError: KafkaError | undefined;
   private keyScratch = Buffer.allocUnsafe(256);
   /** Topic names already validated, so that the check runs once per topic, not per record. */
   private readonly validTopics = new Set<string>();
@@ -293,7 +296,12 @@ export class Producer {
     this.cluster.addTopics(topics);
     this.cluster
       .refreshMetadata()
-      .catch((error: unknown) => this.options.logger?.warn?.('metadata refresh failed', { error: String(error) }))
+      .then(
+        () => {
+          this.metadataError = undefined;
+        },
+        (error: unknown) => this.onMetadataFailure(error),
+      )
       .finally(() => {
         setTimeout(() => {
           this.metadataRefreshScheduled = false;
@@ -303,7 +311,18 @@ export class Producer {
       });
   }
 
+  // Metadata could not be fetched. Waiting records keep waiting (up to maxBlockMs) through
+  // retriable trouble; an error retrying cannot fix (authentication refused, no common protocol
+  // version) rejects them now, as it would every later attempt.
+  private onMetadataFailure(error: unknown): void {
+    this.options.logger?.warn?.('metadata refresh failed', { error: String(error) });
+    this.metadataError = error instanceof KafkaError ? error : new KafkaError('METADATA_FAILED', String(error), { cause: error });
+    const permanent = permanentCause(error);
+    if (permanent) this.pending.failAll(permanent);
+  }
+
   private describeTopicError(topic: string): string {
+    if (this.metadataError) return `; last error: ${this.metadataError.message}`;
     const code = this.cluster.metadata.topicErrors.get(topic);
     if (code === undefined) return '';
     const error = brokerErrorByCode(code);

@@ -5,7 +5,7 @@
 // sequence and writing its request happen in one synchronous step (invariant 8).
 import type { Cluster } from '../../cluster/cluster.js';
 import { brokerErrorByCode } from '../../errors/broker-error-codes.js';
-import { BrokerError, KafkaError, ProducerFencedError, RequestNotSentError, UnsupportedVersionError } from '../../errors/kafka-error.js';
+import { BrokerError, KafkaError, ProducerFencedError, permanentCause, RequestNotSentError, UnsupportedVersionError } from '../../errors/kafka-error.js';
 import type { ProducerMetrics } from '../../metrics/producer-metrics.js';
 import type { Connection } from '../../network/connection.js';
 import { backoffDelay } from '../../network/exponential-backoff.js';
@@ -515,7 +515,7 @@ export class Sender {
         },
         (error: unknown) => {
           this.producerIdPending = false;
-          if (error instanceof UnsupportedVersionError) this.fatalError = error;
+          this.fatalError ??= permanentCause(error);
           this.deps.log('warn', 'InitProducerId failed', { error: String(error) });
           this.producerIdBackoff();
           this.wake();
