@@ -12,6 +12,7 @@ import { backoffDelay } from '../../network/exponential-backoff.js';
 import type { PartitionQueue } from '../accumulator/partition-queue.js';
 import type { ProducerBatch } from '../accumulator/producer-batch.js';
 import type { RecordAccumulator } from '../accumulator/record-accumulator.js';
+import { type Clock, type ClockTimer, systemClock } from '../clock.js';
 import type { ProducerIdentity } from '../idempotence/producer-identity.js';
 import type { SequenceTracker } from '../idempotence/sequence-tracker.js';
 import type { ResolvedProducerOptions } from '../options.js';
@@ -20,9 +21,12 @@ import type { BatchSplitter } from './batch-splitter.js';
 import { classifyProduceError, mayHaveBeenWritten } from './produce-outcome.js';
 import { type BatchResult, buildProduceRequest, requestOverhead, resultsByBatch, sendProduceRequest } from './produce-request.js';
 
+/** What the sender uses of the cluster (an interface, so that unit tests can stand in for it). */
+export type SenderCluster = Pick<Cluster, 'metadata' | 'isMetadataStale' | 'connectionIfReady' | 'connectionTo' | 'reconnectDelay' | 'refreshMetadata' | 'anyConnection'>;
+
 export interface SenderDependencies {
   readonly options: ResolvedProducerOptions;
-  readonly cluster: Cluster;
+  readonly cluster: SenderCluster;
   readonly accumulator: RecordAccumulator;
   /** Present when idempotence is on. */
   readonly identity: ProducerIdentity | undefined;
@@ -33,13 +37,15 @@ export interface SenderDependencies {
   readonly metrics: ProducerMetrics;
   /** Compresses a batch (absent when compression is 'none'). */
   readonly compress: ((batch: ProducerBatch) => Promise<void>) | undefined;
+  /** Time source; the system clock unless a test steps time by hand. */
+  readonly clock?: Clock;
   readonly log: (level: 'debug' | 'info' | 'warn' | 'error', message: string, context?: Record<string, unknown>) => void;
 }
 
 export class Sender {
   private readonly deps: SenderDependencies;
   private wakeScheduled = false;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: ClockTimer | undefined;
   private timerDue = Number.POSITIVE_INFINITY;
   private metadataWanted = false;
   private producerIdPending = false;
@@ -53,15 +59,18 @@ export class Sender {
   /** A fatal error of the producer (e.g. authorization to produce denied): every batch fails with it. */
   fatalError: KafkaError | undefined;
 
+  private readonly clock: Clock;
+
   constructor(deps: SenderDependencies) {
     this.deps = deps;
+    this.clock = deps.clock ?? systemClock;
   }
 
   /** Schedules a pass of the loop soon (coalesced: many wakes, one pass). */
   wake(): void {
     if (this.wakeScheduled || this.closed) return;
     this.wakeScheduled = true;
-    setImmediate(() => {
+    this.clock.soon(() => {
       this.wakeScheduled = false;
       this.runOnce();
     });
@@ -69,20 +78,20 @@ export class Sender {
 
   private wakeAt(due: number): void {
     if (due >= this.timerDue || this.closed) return;
-    if (this.timer) clearTimeout(this.timer);
+    this.timer?.cancel();
     this.timerDue = due;
-    this.timer = setTimeout(() => {
+    this.timer = this.clock.setTimer(() => {
       this.timer = undefined;
       this.timerDue = Number.POSITIVE_INFINITY;
       this.runOnce();
-    }, Math.max(0, due - Date.now()));
+    }, Math.max(0, due - this.clock.now()));
   }
 
   /** One pass of the loop. */
   runOnce(): void {
     if (this.closed) return;
     const { accumulator, cluster, identity } = this.deps;
-    const now = Date.now();
+    const now = this.clock.now();
     if (this.fatalError) {
       this.failEverything(this.fatalError);
       return;
@@ -205,7 +214,7 @@ export class Sender {
       this.send(connection, leader, version, batches, size);
       metrics.recordRequest(batches, size);
       // Further requests only for partitions whose next batch is ready too.
-      now = Date.now();
+      now = this.clock.now();
       queues = queues.filter((queue) => queue.queued.length > 0 && this.isReady(queue, queue.queued[0]!, now));
       if (queues.length === 0) break;
     }
@@ -325,7 +334,7 @@ export class Sender {
 
   private retry(queue: PartitionQueue, batch: ProducerBatch, error: KafkaError): void {
     const { options, metrics } = this.deps;
-    const now = Date.now();
+    const now = this.clock.now();
     if (now >= batch.deliveryDeadline) {
       this.expire(queue, batch, now, `last error: ${error.message}`);
       return;
@@ -457,7 +466,7 @@ export class Sender {
         this.connecting.delete(leader);
         this.metadataWanted = true;
         this.deps.log('warn', `cannot connect to broker ${leader}`, { error: String(error) });
-        this.wakeAt(Date.now() + Math.max(this.deps.options.reconnectBackoffMs, this.deps.cluster.reconnectDelay(leader)));
+        this.wakeAt(this.clock.now() + Math.max(this.deps.options.reconnectBackoffMs, this.deps.cluster.reconnectDelay(leader)));
       },
     );
   }
@@ -469,7 +478,7 @@ export class Sender {
       (error: unknown) => {
         this.deps.log('warn', 'metadata refresh failed', { error: String(error) });
         this.metadataWanted = true;
-        this.wakeAt(Date.now() + this.deps.options.retryBackoffMs);
+        this.wakeAt(this.clock.now() + this.deps.options.retryBackoffMs);
       },
     );
   }
@@ -525,7 +534,7 @@ export class Sender {
 
   private producerIdBackoff(): void {
     const { options } = this.deps;
-    this.producerIdRetryAt = Date.now() + backoffDelay({ initialMs: options.retryBackoffMs, maxMs: options.retryBackoffMaxMs }, this.producerIdFailures++);
+    this.producerIdRetryAt = this.clock.now() + backoffDelay({ initialMs: options.retryBackoffMs, maxMs: options.retryBackoffMaxMs }, this.producerIdFailures++);
     this.wakeAt(this.producerIdRetryAt);
   }
 
@@ -567,7 +576,7 @@ export class Sender {
       }
     }
     this.closed = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.timer?.cancel();
     this.timer = undefined;
   }
 
