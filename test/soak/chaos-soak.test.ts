@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { runSoak, type SoakReport } from './chaos-harness.js';
 
 const seeds = (process.env.SOAK_SEEDS ?? '1,2,3').split(',').map(Number);
-const records = Number(process.env.SOAK_RECORDS ?? 60_000);
+const records = Number(process.env.SOAK_RECORDS ?? 200_000);
 
 function describeReport(report: SoakReport): string {
   return JSON.stringify(report);
