@@ -3,7 +3,7 @@
 // frame-size guard, a malformed frame, and a broker closing the connection: every pending request
 // rejects with a typed error and nothing hangs.
 import * as assert from 'node:assert/strict';
-import { type AddressInfo, type Server, type Socket, createServer } from 'node:net';
+import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { ConnectionError, MalformedResponseError, RequestNotSentError, RequestTimeoutError } from '../../../src/errors/kafka-error.js';
 import { Connection } from '../../../src/network/connection.js';
