@@ -68,14 +68,17 @@ async function produceKeyed(producer: Producer, topic: string, count: number, pa
   return expected;
 }
 
+const codecs: CompressionType[] = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
+const faultTopics = ['errors', 'lost-ack', 'moves', 'down'].flatMap((fault) => codecs.map((codec) => `${fault}-${codec}`));
+
 describe('Producer against the librdkafka mock cluster', { skip }, () => {
   let cluster: MockCluster;
   before(async () => {
     cluster = await startMockCluster({
       brokers: 3,
-      topics: ['none', 'gzip', 'snappy', 'lz4', 'zstd', 'errors', 'lost-ack', 'moves', 'down', 'transactions'].map((name) => ({ name, partitions: 3 })),
+      topics: [...codecs, ...faultTopics, 'transactions'].map((name) => ({ name, partitions: 3 })),
     });
-    for (const name of ['errors', 'lost-ack', 'moves', 'down']) {
+    for (const name of faultTopics) {
       for (let partition = 0; partition < 3; partition++) await cluster.command(`leader ${name} ${partition} ${partition + 1}`);
     }
   });
@@ -83,7 +86,7 @@ describe('Producer against the librdkafka mock cluster', { skip }, () => {
     await cluster?.stop();
   });
 
-  for (const compression of ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as CompressionType[]) {
+  for (const compression of codecs) {
     it(`writes records librdkafka reads back byte-exact (${compression})`, async () => {
       const producer = new Producer({ bootstrapServers: cluster.bootstrapServers, compression, lingerMs: 2 });
       try {
@@ -104,69 +107,71 @@ describe('Producer against the librdkafka mock cluster', { skip }, () => {
     });
   }
 
-  it('retries injected retriable errors and writes each record once', async () => {
-    await cluster.command('push-errors 0 4 NOT_ENOUGH_REPLICAS NOT_LEADER_FOR_PARTITION REQUEST_TIMED_OUT NOT_ENOUGH_REPLICAS');
-    const producer = new Producer({ bootstrapServers: cluster.bootstrapServers, retryBackoffMs: 10, retryBackoffMaxMs: 50 });
-    try {
-      const expected = await produceKeyed(producer, 'errors', 300, 3);
-      for (let partition = 0; partition < 3; partition++) await checkPartition(cluster, 'errors', partition, expected[partition]!);
-      assert.ok(producer.metrics()['record-retry-total']! > 0, 'the injected errors caused retries');
-    } finally {
-      await producer.close();
-    }
-  });
-
-  it('resends a batch whose ack was lost with the same sequence', async () => {
-    // The mock appends, then answers after 1.5 s: past the 1 s request timeout, so the ack is lost.
-    await cluster.command('broker-push-errors 2 0 1 0:1500');
-    const producer = new Producer({ bootstrapServers: cluster.bootstrapServers, requestTimeoutMs: 1000, deliveryTimeoutMs: 20_000, retryBackoffMs: 10 });
-    try {
-      const expected = await produceKeyed(producer, 'lost-ack', 300, 3);
-      const batches = await checkPartition(cluster, 'lost-ack', 1, expected[1]!);
-      const keys = batches.map((batch) => `${batch.producerId}/${batch.producerEpoch}/${batch.baseSequence}`);
-      assert.ok(keys.length > new Set(keys).size, 'the mock stored the retransmission (a real broker would deduplicate it)');
-      for (const partition of [0, 2]) await checkPartition(cluster, 'lost-ack', partition, expected[partition]!);
-    } finally {
-      await producer.close();
-    }
-  });
-
-  it('follows leader moves mid-stream', async () => {
-    const producer = new Producer({ bootstrapServers: cluster.bootstrapServers, retryBackoffMs: 10, lingerMs: 1 });
-    try {
-      const expected: string[][] = [[], [], []];
-      const sends: Promise<unknown>[] = [];
-      for (let round = 0; round < 6; round++) {
-        for (let index = 0; index < 100; index++) {
-          const partition = index % 3;
-          const value = `r${round}-${index}`;
-          expected[partition]!.push(value);
-          sends.push(producer.send({ topic: 'moves', partition, value }));
-        }
-        await cluster.command(`leader moves ${round % 3} ${((round + 1) % 3) + 1}`);
-        await new Promise((resolve) => setTimeout(resolve, 20));
+  for (const compression of codecs) {
+    it(`retries injected retriable errors and writes each record once (${compression})`, async () => {
+      await cluster.command('push-errors 0 4 NOT_ENOUGH_REPLICAS NOT_LEADER_FOR_PARTITION REQUEST_TIMED_OUT NOT_ENOUGH_REPLICAS');
+      const producer = new Producer({ bootstrapServers: cluster.bootstrapServers, compression, retryBackoffMs: 10, retryBackoffMaxMs: 50 });
+      try {
+        const expected = await produceKeyed(producer, `errors-${compression}`, 300, 3);
+        for (let partition = 0; partition < 3; partition++) await checkPartition(cluster, `errors-${compression}`, partition, expected[partition]!);
+        assert.ok(producer.metrics()['record-retry-total']! > 0, 'the injected errors caused retries');
+      } finally {
+        await producer.close();
       }
-      await Promise.all(sends);
-      for (let partition = 0; partition < 3; partition++) await checkPartition(cluster, 'moves', partition, expected[partition]!);
-    } finally {
-      await producer.close();
-    }
-  });
+    });
 
-  it('keeps records while a broker is down and delivers them when it is back', async () => {
-    const producer = new Producer({ bootstrapServers: cluster.bootstrapServers, retryBackoffMs: 20, reconnectBackoffMs: 20, reconnectBackoffMaxMs: 100, requestTimeoutMs: 2000 });
-    try {
-      await producer.send({ topic: 'down', partition: 0, value: 'before' });
-      await cluster.command('broker-down 1');
-      const sends = Array.from({ length: 50 }, (_, index) => producer.send({ topic: 'down', partition: 0, value: `during-${index}` }));
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      await cluster.command('broker-up 1');
-      await Promise.all(sends);
-      await checkPartition(cluster, 'down', 0, ['before', ...Array.from({ length: 50 }, (_, index) => `during-${index}`)]);
-    } finally {
-      await producer.close();
-    }
-  });
+    it(`resends a batch whose ack was lost with the same sequence (${compression})`, async () => {
+      // The mock appends, then answers after 1.5 s: past the 1 s request timeout, so the ack is lost.
+      await cluster.command('broker-push-errors 2 0 1 0:1500');
+      const producer = new Producer({ bootstrapServers: cluster.bootstrapServers, compression, requestTimeoutMs: 1000, deliveryTimeoutMs: 20_000, retryBackoffMs: 10 });
+      try {
+        const expected = await produceKeyed(producer, `lost-ack-${compression}`, 300, 3);
+        const batches = await checkPartition(cluster, `lost-ack-${compression}`, 1, expected[1]!);
+        const keys = batches.map((batch) => `${batch.producerId}/${batch.producerEpoch}/${batch.baseSequence}`);
+        assert.ok(keys.length > new Set(keys).size, 'the mock stored the retransmission (a real broker would deduplicate it)');
+        for (const partition of [0, 2]) await checkPartition(cluster, `lost-ack-${compression}`, partition, expected[partition]!);
+      } finally {
+        await producer.close();
+      }
+    });
+
+    it(`follows leader moves mid-stream (${compression})`, async () => {
+      const producer = new Producer({ bootstrapServers: cluster.bootstrapServers, compression, retryBackoffMs: 10, lingerMs: 1 });
+      try {
+        const expected: string[][] = [[], [], []];
+        const sends: Promise<unknown>[] = [];
+        for (let round = 0; round < 6; round++) {
+          for (let index = 0; index < 100; index++) {
+            const partition = index % 3;
+            const value = `r${round}-${index}`;
+            expected[partition]!.push(value);
+            sends.push(producer.send({ topic: `moves-${compression}`, partition, value }));
+          }
+          await cluster.command(`leader moves-${compression} ${round % 3} ${((round + 1) % 3) + 1}`);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        await Promise.all(sends);
+        for (let partition = 0; partition < 3; partition++) await checkPartition(cluster, `moves-${compression}`, partition, expected[partition]!);
+      } finally {
+        await producer.close();
+      }
+    });
+
+    it(`keeps records while a broker is down and delivers them when it is back (${compression})`, async () => {
+      const producer = new Producer({ bootstrapServers: cluster.bootstrapServers, compression, retryBackoffMs: 20, reconnectBackoffMs: 20, reconnectBackoffMaxMs: 100, requestTimeoutMs: 2000 });
+      try {
+        await producer.send({ topic: `down-${compression}`, partition: 0, value: 'before' });
+        await cluster.command('broker-down 1');
+        const sends = Array.from({ length: 50 }, (_, index) => producer.send({ topic: `down-${compression}`, partition: 0, value: `during-${index}` }));
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        await cluster.command('broker-up 1');
+        await Promise.all(sends);
+        await checkPartition(cluster, `down-${compression}`, 0, ['before', ...Array.from({ length: 50 }, (_, index) => `during-${index}`)]);
+      } finally {
+        await producer.close();
+      }
+    });
+  }
 
   it('runs transactions: the mock checks their sequences, librdkafka reads them back', async () => {
     const producer = new Producer({ bootstrapServers: cluster.bootstrapServers, transactionalId: 'interop-tx', retryBackoffMs: 10 });
