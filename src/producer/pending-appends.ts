@@ -34,9 +34,13 @@ export class PendingAppends {
   /** What the oldest waiting record waits for, and its topic; undefined when none waits. */
   blockedOn: { readonly reason: 'wait-metadata' | 'wait-memory'; readonly topic: string } | undefined;
 
+  /** Approximate bytes held by waiting records. */
+  bytes = 0;
+
   add(item: PendingAppend, waitingFor: 'wait-metadata' | 'wait-memory'): void {
     if (this.size === 0) this.blockedOn = { reason: waitingFor, topic: item.topic };
     this.items.push(item);
+    this.bytes += sizeOf(item);
     this.arm(item.deadline);
   }
 
@@ -58,6 +62,7 @@ export class PendingAppends {
       } else {
         item.delivery.recordFailed(item.position, attempt);
       }
+      this.bytes -= sizeOf(item);
       this.items[this.head++] = undefined as unknown as PendingAppend;
     }
     if (this.head === this.items.length) {
@@ -80,6 +85,7 @@ export class PendingAppends {
     }
     this.items.length = 0;
     this.head = 0;
+    this.bytes = 0;
     this.blockedOn = undefined;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
@@ -95,4 +101,9 @@ export class PendingAppends {
       this.process();
     }, Math.max(0, deadline - Date.now()) + 1);
   }
+}
+
+// What a waiting record holds: its data plus the bookkeeping around it.
+function sizeOf(item: PendingAppend): number {
+  return item.record.keySize + item.record.valueSize + item.record.headersSize + 128;
 }

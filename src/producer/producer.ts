@@ -212,7 +212,19 @@ export class Producer {
       if (position > 0) this.sender.wake();
     }
     for (; position < records.length; position++) {
-      this.pending.add({ topic, record: records[position]!, delivery, position, deadline }, waitingFor);
+      const record = records[position]!;
+      // While bufferMemory is full, records may wait, but only up to bufferMemory bytes of them:
+      // beyond that a caller that does not await its sends would grow memory without bound.
+      if (this.pending.blockedOn?.reason === 'wait-memory' && this.pending.bytes + record.keySize + record.valueSize > this.options.bufferMemory) {
+        delivery.recordFailed(
+          position,
+          new BufferExhaustedError(
+            `bufferMemory (${this.options.bufferMemory} bytes) is full and as many bytes of records already wait for it; the brokers are not keeping up: await send() or slow down`,
+          ),
+        );
+        continue;
+      }
+      this.pending.add({ topic, record, delivery, position, deadline }, waitingFor);
     }
     this.requestMetadataForPending();
   }

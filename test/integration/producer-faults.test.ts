@@ -168,6 +168,9 @@ describe('Producer against FakeCluster', () => {
     const exhausted = results.filter((result) => result.status === 'rejected' && (result.reason as unknown) instanceof BufferExhaustedError);
     assert.ok(exhausted.length > 0, 'some sends waited for memory and gave up');
     for (const result of exhausted) assert.match(String((result as PromiseRejectedResult).reason), /bufferMemory/);
+    const messages = exhausted.map((result) => String((result as PromiseRejectedResult).reason));
+    assert.ok(messages.some((message) => /stayed full for 300 ms/.test(message)), 'records that waited gave up after maxBlockMs');
+    assert.ok(messages.some((message) => /already wait for it/.test(message)), 'records beyond what may wait were refused at once');
   });
 
   it('close() delivers pending records; close({ timeoutMs: 0 }) rejects what is left', async () => {
