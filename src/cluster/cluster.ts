@@ -126,8 +126,9 @@ export class Cluster {
         lastError = error;
       }
     }
+    const reason = lastError instanceof Error ? `: ${lastError.message}` : '';
     throw new ConnectionError(
-      `Could not reach any broker (tried ${candidates.map((candidate) => `${candidate.host}:${candidate.port}`).join(', ')})`,
+      `Could not reach any broker (tried ${candidates.map((candidate) => `${candidate.host}:${candidate.port}`).join(', ')})${reason}`,
       { cause: lastError },
     );
   }

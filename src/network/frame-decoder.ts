@@ -2,6 +2,8 @@
 // declared size so a garbled prefix cannot make the client buffer gigabytes.
 import { MalformedResponseError } from '../errors/kafka-error.js';
 
+const EMPTY = Buffer.alloc(0);
+
 export class FrameDecoder {
   private chunks: Buffer[] = [];
   private buffered = 0;
@@ -44,6 +46,7 @@ export class FrameDecoder {
 
   // Takes `size` bytes from the front; a view when they lie in one chunk, a copy otherwise.
   private take(size: number, remove = true): Buffer {
+    if (size === 0) return EMPTY;
     const first = this.chunks[0]!;
     let result: Buffer;
     if (first.length >= size) {

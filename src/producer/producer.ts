@@ -121,7 +121,7 @@ export class Producer {
           ? new KafkaError(
               'METADATA_TIMEOUT',
               `Topic '${item.topic}' is not in the cluster metadata after ${this.options.maxBlockMs} ms (maxBlockMs)${this.describeTopicError(item.topic)}`,
-              { retriable: true },
+              { retriable: true, ...(this.metadataError ? { cause: this.metadataError } : {}) },
             )
           : new BufferExhaustedError(
               `bufferMemory (${this.options.bufferMemory} bytes) stayed full for ${this.options.maxBlockMs} ms (maxBlockMs); the brokers are not keeping up or are unreachable`,

@@ -1,18 +1,17 @@
-// Which APIs and versions the fake brokers speak: every API of the protocol layer except SASL, at
-// the versions the protocol layer speaks, each capped by the cluster's `maxVersions` option.
+// Which APIs and versions the fake brokers speak: every API of the protocol layer (the SASL ones only
+// when the cluster requires SASL), at the versions the protocol layer speaks, each capped by the
+// cluster's `maxVersions` option.
 import { type ApiName, type ApiVersionsResponseApiVersion, apiSpecs, supportedVersions } from '../protocol/index.js';
 import type { ResolvedOptions } from './options.js';
 
-/** The APIs the fake brokers answer. */
-export const servedApis: readonly ApiName[] = (Object.keys(apiSpecs) as ApiName[]).filter(
-  (api) => api !== 'SaslHandshake' && api !== 'SaslAuthenticate',
-);
+const saslApis = new Set<ApiName>(['SaslHandshake', 'SaslAuthenticate']);
 
-const served = new Set<ApiName>(servedApis);
+/** The APIs the fake brokers answer (SaslHandshake and SaslAuthenticate only with the `sasl` option). */
+export const servedApis: readonly ApiName[] = Object.keys(apiSpecs) as ApiName[];
 
 /** The version range the cluster speaks for `api`, or undefined when it does not serve it (or a cap excludes every version). */
 export function servedVersions(options: ResolvedOptions, api: ApiName): { min: number; max: number } | undefined {
-  if (!served.has(api)) return undefined;
+  if (saslApis.has(api) && options.sasl === undefined) return undefined;
   const { min, max } = supportedVersions(api);
   const capped = Math.min(max, options.maxVersions[api] ?? max);
   return capped < min ? undefined : { min, max: capped };

@@ -1,6 +1,7 @@
 // One client connection to a fake broker. Requests are processed one at a time in arrival order and
 // answered in that order, as Kafka mutes a connection while a request is in progress: a delayed
-// response holds back every later one. After a dropped response the connection is black-holed.
+// response holds back every later one. After a dropped response the connection is black-holed; after
+// a final answer (a failed authentication) it closes once the answer is sent.
 import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FrameDecoder } from '../network/frame-decoder.js';
@@ -8,6 +9,8 @@ import type { RequestOutcome } from './request-router.js';
 
 /** Kafka's socket.request.max.bytes default: larger frames close the connection. */
 const MAX_REQUEST_SIZE = 100 * 1024 * 1024;
+/** How long a connection ended after a final answer waits for the client to close its side. */
+const FINAL_ANSWER_LINGER_MS = 1000;
 
 /** Processes one request frame; called for one frame at a time. */
 export type FrameProcessor = (frame: Buffer, signal: AbortSignal) => Promise<RequestOutcome>;
@@ -38,11 +41,25 @@ export class BrokerConnection {
 
   /** Closes the connection at once; requests in progress are not answered. */
   close(): void {
+    this.socket.destroy();
+    this.stopProcessing();
+  }
+
+  private stopProcessing(): void {
     if (this.closed) return;
     this.closed = true;
     this.frames.length = 0;
     this.abort.abort();
-    this.socket.destroy();
+  }
+
+  // Ends the connection after what was written (the final answer) has been flushed; a client that
+  // does not close its side is cut off after a short linger.
+  private closeAfterFlush(): void {
+    this.stopProcessing();
+    const timer = setTimeout(() => this.socket.destroy(), FINAL_ANSWER_LINGER_MS);
+    timer.unref();
+    this.socket.once('close', () => clearTimeout(timer));
+    this.socket.end();
   }
 
   private receive(chunk: Buffer): void {
@@ -91,7 +108,13 @@ export class BrokerConnection {
         return;
       case 'respond':
         await this.wait(outcome.delayMs);
-        if (!this.closed) await this.write(outcome.frame);
+        if (this.closed) return;
+        if (outcome.thenClose) {
+          this.socket.write(outcome.frame);
+          this.closeAfterFlush();
+        } else {
+          await this.write(outcome.frame);
+        }
     }
   }
 

@@ -1,11 +1,12 @@
 // The state every broker of one fake cluster shares: options, topology, coordinators, producer id
-// allocation, fault rules, and the signal that wakes fetches waiting for data. Brokers hold no data
-// of their own, so stopping a broker never loses a record.
+// allocation, fault rules, SASL credentials, and the signal that wakes fetches waiting for data.
+// Brokers hold no data of their own, so stopping a broker never loses a record.
 import type { Chaos } from './faults/chaos.js';
 import { Interceptor } from './faults/interceptor.js';
 import type { RequestDescription, RequestFaults } from './faults/request-faults.js';
 import { GroupCoordinator } from './group-coordinator.js';
 import type { ResolvedOptions } from './options.js';
+import { SaslAuthority } from './sasl/authority.js';
 import { Topology } from './topology.js';
 import { TransactionCoordinator } from './transaction-coordinator.js';
 
@@ -19,6 +20,8 @@ export class ClusterRuntime {
   readonly chaosModes = new Set<Chaos>();
   readonly transactions: TransactionCoordinator;
   readonly groups: GroupCoordinator;
+  /** SASL settings and the record of authentications, when the cluster requires SASL. */
+  readonly sasl: SaslAuthority | undefined;
   /** Errors raised while handling requests (a request this fake cluster could not handle). */
   readonly serverErrors: Error[] = [];
   private nextProducerId = FIRST_PRODUCER_ID;
@@ -27,6 +30,7 @@ export class ClusterRuntime {
   constructor(readonly options: ResolvedOptions) {
     this.topology = new Topology(options);
     this.groups = new GroupCoordinator(options);
+    this.sasl = options.sasl ? new SaslAuthority(options.sasl) : undefined;
     this.transactions = new TransactionCoordinator(this.groups, options, () => this.allocateProducerId());
   }
 

@@ -1,12 +1,14 @@
 // FakeCluster, the public face of the in-process Kafka cluster: lifecycle (start, stop), inspection
-// of what was stored, deterministic fault injection (intercept rules, seeded chaos) and topology
-// changes (leader moves, broker stops and restarts, ISR changes). Brokers bind loopback only.
+// of what was stored (and of SASL authentications), deterministic fault injection (intercept rules,
+// seeded chaos) and topology changes (leader moves, broker stops and restarts, ISR changes).
+// Brokers bind loopback only, over TCP or TLS.
 import { BrokerServer } from './broker-server.js';
 import { ClusterRuntime } from './cluster-runtime.js';
 import { Chaos, type ChaosHandle, type ChaosOptions } from './faults/chaos.js';
 import type { FaultAction, InterceptHandle, InterceptMatch, InterceptOptions } from './faults/interceptor.js';
 import { batchesOf, type RecordsOptions, recordsOf, type StoredRecord, type StoredRecordBatch } from './inspection.js';
 import { type FakeClusterOptions, type FakeTopicConfig, resolveOptions } from './options.js';
+import type { SaslAuthentication } from './sasl/authority.js';
 import type { PartitionState } from './topology.js';
 import type { TransactionState } from './transaction-coordinator.js';
 
@@ -34,7 +36,8 @@ export interface LoseProducerStateOptions {
 
 /**
  * An in-process Kafka cluster speaking the real protocol on 127.0.0.1, for tests. Any Kafka client
- * can produce to it and consume from it; faults are injected deterministically.
+ * can produce to it and consume from it; faults are injected deterministically. With the `ssl`
+ * option its brokers serve TLS; with `sasl` every connection must authenticate first, as on Kafka.
  *
  * @example
  * ```ts
@@ -159,6 +162,14 @@ export class FakeCluster {
   /** The offset a consumer group committed for a partition, if any. */
   committedOffset(groupId: string, topic: string, partition: number): bigint | undefined {
     return this.runtime.groups.committedOffset(groupId, topic, partition)?.offset;
+  }
+
+  /**
+   * Every SASL authentication attempt that reached a mechanism, oldest first: broker, mechanism,
+   * outcome, the user (PLAIN, SCRAM) and, for failures, the broker's reason. Empty without `sasl`.
+   */
+  saslAuthentications(): SaslAuthentication[] {
+    return [...(this.runtime.sasl?.authentications ?? [])];
   }
 
   /** The coordinator's state of a transactional id, if it is known. */

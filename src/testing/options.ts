@@ -2,6 +2,34 @@
 // fake cluster reads resolved values only; invalid combinations fail at construction with a TypeError.
 import type { ApiName } from '../protocol/index.js';
 
+/** TLS settings of the brokers' listeners: a subset of node:tls server options. */
+export interface FakeSslOptions {
+  /** The brokers' private key, PEM. */
+  readonly key: string | Buffer;
+  /** The brokers' certificate (chain), PEM. Clients verify it against their `ca`. */
+  readonly cert: string | Buffer;
+  /** CAs that client certificates must chain to (with `requestCert`), PEM. */
+  readonly ca?: string | Buffer | readonly (string | Buffer)[];
+  /** Ask every client for a certificate and refuse those without a valid one (Kafka's `ssl.client.auth=required`). Default false. */
+  readonly requestCert?: boolean;
+}
+
+/** A SASL mechanism the fake brokers can enable, spelled as in SaslHandshake. */
+export type FakeSaslMechanism = 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512' | 'OAUTHBEARER';
+
+/** Decides whether an OAUTHBEARER token (and its SASL extensions, KIP-342) is accepted. */
+export type OAuthBearerValidator = (token: string, extensions: Readonly<Record<string, string>>) => boolean | Promise<boolean>;
+
+/** SASL settings of the brokers: every connection must authenticate before any other request. */
+export interface FakeSaslOptions {
+  /** The enabled mechanisms, in the order SaslHandshake lists them. */
+  readonly mechanisms: readonly FakeSaslMechanism[];
+  /** Username to password, for PLAIN and SCRAM (SCRAM credentials get a random salt per user, 4096 iterations). */
+  readonly users?: Readonly<Record<string, string>>;
+  /** Accepts or refuses OAUTHBEARER tokens; default: every well-formed token is accepted. */
+  readonly oauthBearerValidator?: OAuthBearerValidator;
+}
+
 /** A topic that exists from the start. */
 export interface FakeTopicConfig {
   /** Topic name (Kafka's rules: 1-249 characters among `a-z A-Z 0-9 . _ -`). */
@@ -46,6 +74,10 @@ export interface FakeClusterOptions {
   readonly groupInitialRebalanceDelayMs?: number;
   /** Kafka's `transaction.max.timeout.ms`. Default 900000. */
   readonly transactionMaxTimeoutMs?: number;
+  /** Serve TLS instead of plain TCP. Default: plain TCP. */
+  readonly ssl?: FakeSslOptions;
+  /** Require SASL authentication on every connection. Default: none. */
+  readonly sasl?: FakeSaslOptions;
 }
 
 /** Options with every default applied. */
@@ -64,7 +96,11 @@ export interface ResolvedOptions {
   readonly maxFetchWaitMs: number;
   readonly groupInitialRebalanceDelayMs: number;
   readonly transactionMaxTimeoutMs: number;
+  readonly ssl: FakeSslOptions | undefined;
+  readonly sasl: FakeSaslOptions | undefined;
 }
+
+const saslMechanisms: readonly FakeSaslMechanism[] = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512', 'OAUTHBEARER'];
 
 const loopbackHosts = new Set(['127.0.0.1', 'localhost', '::1']);
 
@@ -93,6 +129,8 @@ export function resolveOptions(options: FakeClusterOptions): ResolvedOptions {
     maxFetchWaitMs: options.maxFetchWaitMs ?? 500,
     groupInitialRebalanceDelayMs: options.groupInitialRebalanceDelayMs ?? 100,
     transactionMaxTimeoutMs: options.transactionMaxTimeoutMs ?? 900_000,
+    ssl: options.ssl === undefined ? undefined : checkSsl(options.ssl),
+    sasl: options.sasl === undefined ? undefined : checkSasl(options.sasl),
   };
   positiveInteger('defaultPartitions', resolved.defaultPartitions);
   positiveInteger('defaultReplicationFactor', resolved.defaultReplicationFactor);
@@ -106,4 +144,32 @@ export function resolveOptions(options: FakeClusterOptions): ResolvedOptions {
 
 function positiveInteger(name: string, value: number): void {
   if (!Number.isInteger(value) || value < 1) throw new TypeError(`${name} must be a positive integer, got ${value}`);
+}
+
+function checkSsl(ssl: FakeSslOptions): FakeSslOptions {
+  const pem = (value: unknown) => typeof value === 'string' || Buffer.isBuffer(value);
+  if (typeof ssl !== 'object' || ssl === null) throw new TypeError('ssl must be an object with key and cert');
+  if (!pem(ssl.key)) throw new TypeError('ssl.key must be a PEM string or Buffer');
+  if (!pem(ssl.cert)) throw new TypeError('ssl.cert must be a PEM string or Buffer');
+  if (ssl.ca !== undefined && !pem(ssl.ca) && !(Array.isArray(ssl.ca) && ssl.ca.every(pem))) {
+    throw new TypeError('ssl.ca must be a PEM string or Buffer, or an array of them');
+  }
+  return ssl;
+}
+
+function checkSasl(sasl: FakeSaslOptions): FakeSaslOptions {
+  if (typeof sasl !== 'object' || sasl === null || !Array.isArray(sasl.mechanisms) || sasl.mechanisms.length === 0) {
+    throw new TypeError(`sasl.mechanisms must list at least one of ${saslMechanisms.join(', ')}`);
+  }
+  for (const mechanism of sasl.mechanisms) {
+    if (!saslMechanisms.includes(mechanism)) throw new TypeError(`sasl.mechanisms: unknown mechanism '${String(mechanism)}'; expected ${saslMechanisms.join(', ')}`);
+  }
+  if (new Set(sasl.mechanisms).size !== sasl.mechanisms.length) throw new TypeError('sasl.mechanisms lists a mechanism twice');
+  for (const [username, password] of Object.entries(sasl.users ?? {})) {
+    if (typeof password !== 'string') throw new TypeError(`sasl.users: the password of '${username}' must be a string`);
+  }
+  if (sasl.oauthBearerValidator !== undefined && typeof sasl.oauthBearerValidator !== 'function') {
+    throw new TypeError('sasl.oauthBearerValidator must be a function');
+  }
+  return sasl;
 }

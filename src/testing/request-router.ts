@@ -1,6 +1,7 @@
 // Turns one request frame into what the connection must do: decode it, refuse what the cluster does
-// not speak (as Kafka: UNSUPPORTED_VERSION for ApiVersions, a closed connection otherwise), decide
-// the faults, run the handler, and encode the response with any delay or throttle applied.
+// not speak (as Kafka: UNSUPPORTED_VERSION for ApiVersions, a closed connection otherwise) and what
+// an unauthenticated SASL connection may not send, decide the faults, run the handler, and encode
+// the response with any delay or throttle applied.
 import { type ApiName, type ApiTypes, apiSpecs, type DecodedRequest, decodeRequest, encodeResponse, supportedVersions } from '../protocol/index.js';
 import { servedVersions } from './api-support.js';
 import type { ClusterRuntime } from './cluster-runtime.js';
@@ -9,11 +10,13 @@ import { partitionedApis, RequestFaults, type TopicPartitionName } from './fault
 import { wholeRequestError } from './handlers/error-responses.js';
 import type { Handler, HandlerOutcome, RequestContext } from './handlers/handler.js';
 import { handlers } from './handlers/index.js';
+import { handleRawToken, refuseBeforeAuthentication } from './sasl/gate.js';
+import type { SaslSession } from './sasl/session.js';
 
 /** What the connection does with one request. */
 export type RequestOutcome =
-  /** Send `frame` after `delayMs`; the connection processes nothing else meanwhile. */
-  | { readonly kind: 'respond'; readonly frame: Buffer; readonly delayMs: number }
+  /** Send `frame` after `delayMs`; the connection processes nothing else meanwhile. With `thenClose`, close once it is sent. */
+  | { readonly kind: 'respond'; readonly frame: Buffer; readonly delayMs: number; readonly thenClose?: boolean }
   /** Send nothing (Produce with acks 0), after `delayMs`. */
   | { readonly kind: 'silent'; readonly delayMs: number }
   /** Close the connection without an answer. */
@@ -21,13 +24,27 @@ export type RequestOutcome =
   /** Never answer this request nor any later one on the connection. */
   | { readonly kind: 'black-hole' };
 
-/** Handles one request frame (without its size prefix) received by broker `brokerId`. */
-export async function routeRequest(runtime: ClusterRuntime, brokerId: number, frame: Buffer, signal: AbortSignal): Promise<RequestOutcome> {
+/**
+ * Handles one request frame (without its size prefix) received by broker `brokerId`; `session` is
+ * the connection's SASL state when the cluster requires SASL.
+ */
+export async function routeRequest(
+  runtime: ClusterRuntime,
+  brokerId: number,
+  frame: Buffer,
+  signal: AbortSignal,
+  session?: SaslSession,
+): Promise<RequestOutcome> {
+  if (session?.stage === 'raw-tokens') return handleRawToken(session, frame);
   let decoded: DecodedRequest;
   try {
     decoded = decodeRequest(frame);
   } catch {
     return { kind: 'close' }; // Kafka closes the connection on a request it cannot parse.
+  }
+  if (session && !session.authenticated) {
+    const refusal = refuseBeforeAuthentication(session, decoded);
+    if (refusal) return refusal;
   }
   const { api, apiVersion, correlationId, body } = decoded;
   const range = api ? servedVersions(runtime.options, api) : undefined;
@@ -39,13 +56,14 @@ export async function routeRequest(runtime: ClusterRuntime, brokerId: number, fr
   runtime.decideFaults({ api, brokerId, partitions: namedPartitions(runtime, api, apiVersion, body) }, faults);
   if (faults.closeConnection === 'before-append') return { kind: 'close' };
 
-  const context: RequestContext = { runtime, brokerId, version: apiVersion, clientId: decoded.clientId ?? '', faults, signal };
+  const context: RequestContext = { runtime, brokerId, version: apiVersion, clientId: decoded.clientId ?? '', faults, signal, session };
   const outcome = await handle(api, context, body as ApiTypes[typeof api]['request']);
   if (faults.closeConnection === 'after-append') return { kind: 'close' };
   if ('noResponse' in outcome) return outcome.closeConnection ? { kind: 'close' } : { kind: 'silent', delayMs: faults.delayMs };
   if (faults.dropResponse) return { kind: 'black-hole' };
   const response = faults.throttleMs > 0 ? { ...outcome.response, throttleTimeMs: faults.throttleMs } : outcome.response;
-  return { kind: 'respond', frame: encodeResponse(api, apiVersion, correlationId, response), delayMs: faults.delayMs + faults.throttleMs };
+  const encoded = encodeResponse(api, apiVersion, correlationId, response);
+  return { kind: 'respond', frame: encoded, delayMs: faults.delayMs + faults.throttleMs, thenClose: outcome.closeAfterResponse === true };
 }
 
 function handle<A extends ApiName>(api: A, context: RequestContext, request: ApiTypes[A]['request']): HandlerOutcome<A> | Promise<HandlerOutcome<A>> {

@@ -1,6 +1,7 @@
-// A FakeCluster started for one test, with raw clients connected to chosen brokers; `stop()` closes
-// the clients and the cluster and checks that no request failed inside the cluster.
+// A FakeCluster started for one test, with raw clients (TCP or TLS) connected to chosen brokers;
+// `stop()` closes the clients and the cluster and checks that no request failed inside the cluster.
 import * as assert from 'node:assert/strict';
+import type { ConnectionOptions } from 'node:tls';
 import { FakeCluster, type FakeClusterOptions } from '../../src/testing/index.js';
 import { RawClient } from './raw-client.js';
 
@@ -20,6 +21,13 @@ export class Fixture {
   /** Connects a raw client to broker `brokerId`. */
   async connect(brokerId = 1): Promise<RawClient> {
     const client = await RawClient.connect(this.cluster.brokerAddresses()[brokerId - 1]!);
+    this.clients.push(client);
+    return client;
+  }
+
+  /** Connects a raw client to broker `brokerId` over TLS. */
+  async connectTls(brokerId: number, options: ConnectionOptions): Promise<RawClient> {
+    const client = await RawClient.connectTls(this.cluster.brokerAddresses()[brokerId - 1]!, options);
     this.clients.push(client);
     return client;
   }

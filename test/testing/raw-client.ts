@@ -1,13 +1,16 @@
-// A minimal Kafka client for testing FakeCluster on its own: one socket, requests encoded with the
-// protocol layer, responses matched in order, and record batches built and stamped with the records
-// layer. It shares no code with the producer, so the cluster is checked independently of it.
+// A minimal Kafka client for testing FakeCluster on its own: one TCP or TLS socket, requests encoded
+// with the protocol layer, responses matched in order (raw SASL v0 tokens too), and record batches
+// built and stamped with the records layer. It shares no code with the producer, so the cluster is
+// checked independently of it.
 import { connect, type Socket } from 'node:net';
+import { type ConnectionOptions, connect as connectTls } from 'node:tls';
 import { FrameDecoder } from '../../src/network/frame-decoder.js';
 import { type ApiName, type ApiTypes, decodeResponse, encodeRequest } from '../../src/protocol/index.js';
 import { type CompressionType, createGzipCodec, RecordBatchBuilder, stampRecordBatch } from '../../src/records/index.js';
 
 interface Pending {
-  readonly correlationId: number;
+  /** Undefined for a raw SASL token, whose answer carries no correlation id. */
+  readonly correlationId: number | undefined;
   readonly decode: (frame: Buffer) => unknown;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: Error) => void;
@@ -47,16 +50,48 @@ export class RawClient {
 
   /** Connects to `address` ('host:port'). */
   static connect(address: string): Promise<RawClient> {
-    const separator = address.lastIndexOf(':');
-    const host = address.slice(0, separator);
-    const port = Number(address.slice(separator + 1));
     return new Promise((resolve, reject) => {
-      const socket = connect({ host, port });
+      const socket = connect(hostAndPort(address));
       socket.once('error', reject);
       socket.once('connect', () => {
         socket.off('error', reject);
         resolve(new RawClient(socket));
       });
+    });
+  }
+
+  /** Connects to `address` over TLS; rejects when the handshake fails (e.g. an untrusted certificate). */
+  static connectTls(address: string, options: ConnectionOptions): Promise<RawClient> {
+    return new Promise((resolve, reject) => {
+      const socket = connectTls({ ...hostAndPort(address), ...options });
+      socket.once('error', reject);
+      socket.once('secureConnect', () => {
+        socket.off('error', reject);
+        resolve(new RawClient(socket));
+      });
+    });
+  }
+
+  /** Sends `token` as a raw size-prefixed frame (SASL after SaslHandshake v0) and resolves with the raw answer. */
+  exchangeRaw(token: Buffer, timeoutMs = 5000): Promise<Buffer> {
+    if (this.closedError) return Promise.reject(this.closedError);
+    return new Promise((resolve, reject) => {
+      const pending: Pending = {
+        correlationId: undefined,
+        decode: (frame) => frame,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+        timer: setTimeout(() => {
+          const index = this.pending.indexOf(pending);
+          if (index >= 0) this.pending.splice(index, 1);
+          reject(new Error('raw SASL token timed out'));
+        }, timeoutMs),
+      };
+      this.pending.push(pending);
+      const frame = Buffer.alloc(4 + token.length);
+      frame.writeInt32BE(token.length, 0);
+      token.copy(frame, 4);
+      this.socket.write(frame);
     });
   }
 
@@ -98,7 +133,7 @@ export class RawClient {
     const pending = this.pending.shift();
     if (!pending) return;
     clearTimeout(pending.timer);
-    const correlationId = frame.readInt32BE(0);
+    const correlationId = pending.correlationId === undefined || frame.length < 4 ? undefined : frame.readInt32BE(0);
     if (correlationId !== pending.correlationId) {
       pending.reject(new Error(`response ${correlationId} arrived for request ${pending.correlationId}: out of order`));
       return;
@@ -109,6 +144,11 @@ export class RawClient {
       pending.reject(error as Error);
     }
   }
+}
+
+function hostAndPort(address: string): { host: string; port: number } {
+  const separator = address.lastIndexOf(':');
+  return { host: address.slice(0, separator), port: Number(address.slice(separator + 1)) };
 }
 
 /** A record for {@link buildBatch}. */

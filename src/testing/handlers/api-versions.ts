@@ -4,6 +4,7 @@ import { advertisedApiVersions } from '../api-support.js';
 import type { Handler } from './handler.js';
 
 /** Answers ApiVersions with the cluster's ranges. */
-export const handleApiVersions: Handler<'ApiVersions'> = (context) => ({
-  response: { errorCode: 0, apiKeys: advertisedApiVersions(context.runtime.options), throttleTimeMs: 0 },
-});
+export const handleApiVersions: Handler<'ApiVersions'> = (context) => {
+  context.session?.apiVersionsDone();
+  return { response: { errorCode: 0, apiKeys: advertisedApiVersions(context.runtime.options), throttleTimeMs: 0 } };
+};

@@ -1,5 +1,6 @@
 // Whole-request error answers for the APIs whose injected errors are not per partition, in each
 // API's layout at the request's version: every result of the request carries the injected code.
+// They also answer ILLEGAL_SASL_STATE to requests sent in the middle of a SASL exchange.
 import type { ApiName, ApiTypes } from '../../protocol/index.js';
 import type { HandlerOutcome, RequestContext } from './handler.js';
 
@@ -85,7 +86,21 @@ const builders: ErrorBuilders = {
   SyncGroup: (_request, errorCode) => ({ throttleTimeMs: 0, errorCode, protocolType: null, protocolName: null, assignment: EMPTY }),
   Heartbeat: (_request, errorCode) => ({ throttleTimeMs: 0, errorCode }),
   LeaveGroup: (_request, errorCode) => ({ throttleTimeMs: 0, errorCode, members: [] }),
+  SaslHandshake: (_request, errorCode) => ({ errorCode, mechanisms: [] }),
+  SaslAuthenticate: (_request, errorCode) => ({ errorCode, errorMessage: null, authBytes: EMPTY, sessionLifetimeMs: 0n }),
 };
+
+/** Whether {@link wholeRequestErrorBody} knows the layout of `api`. */
+export function hasWholeRequestErrorLayout(api: ApiName): boolean {
+  return builders[api] !== undefined;
+}
+
+/** The response body of `request` failing as a whole with `errorCode`, at `version`. */
+export function wholeRequestErrorBody<A extends ApiName>(api: A, request: ApiTypes[A]['request'], errorCode: number, version: number): ApiTypes[A]['response'] {
+  const builder = builders[api] as ErrorBuilder<A> | undefined;
+  if (!builder) throw new TypeError(`No whole-request error layout for ${api}`);
+  return builder(request, errorCode, version);
+}
 
 /** The answer to `request` failing as a whole with `errorCode`. */
 export function wholeRequestError<A extends ApiName>(
@@ -94,7 +109,5 @@ export function wholeRequestError<A extends ApiName>(
   request: ApiTypes[A]['request'],
   errorCode: number,
 ): HandlerOutcome<A> {
-  const builder = builders[api] as ErrorBuilder<A> | undefined;
-  if (!builder) throw new TypeError(`No whole-request error layout for ${api}`);
-  return { response: builder(request, errorCode, context.version) };
+  return { response: wholeRequestErrorBody(api, request, errorCode, context.version) };
 }

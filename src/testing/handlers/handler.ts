@@ -3,6 +3,7 @@
 import type { ApiName, ApiTypes } from '../../protocol/index.js';
 import type { ClusterRuntime } from '../cluster-runtime.js';
 import type { RequestFaults } from '../faults/request-faults.js';
+import type { SaslSession } from '../sasl/session.js';
 
 /** What a handler knows about the request it handles. */
 export interface RequestContext {
@@ -15,11 +16,13 @@ export interface RequestContext {
   readonly faults: RequestFaults;
   /** Aborted when the connection or its broker closes; waits end then. */
   readonly signal: AbortSignal;
+  /** The connection's SASL state when the cluster requires SASL. */
+  readonly session: SaslSession | undefined;
 }
 
-/** A handler's answer: a response body, or none (Produce with acks 0), possibly closing the connection. */
+/** A handler's answer: a response body (possibly the last on the connection), or none (Produce with acks 0), possibly closing the connection. */
 export type HandlerOutcome<A extends ApiName> =
-  | { readonly response: ApiTypes[A]['response'] }
+  | { readonly response: ApiTypes[A]['response']; readonly closeAfterResponse?: boolean }
   | { readonly noResponse: true; readonly closeConnection: boolean };
 
 /** Handles one API. */

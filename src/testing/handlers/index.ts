@@ -1,4 +1,4 @@
-// Every served API's handler, by API name (SASL is not served).
+// Every served API's handler, by API name (the SASL APIs are served when the cluster requires SASL).
 import { handleApiVersions } from './api-versions.js';
 import { handleCreateTopics } from './create-topics.js';
 import { handleFetch } from './fetch.js';
@@ -8,6 +8,7 @@ import type { HandlerTable } from './handler.js';
 import { handleListOffsets } from './list-offsets.js';
 import { handleMetadata } from './metadata.js';
 import { handleProduce } from './produce.js';
+import { handleSaslAuthenticate, handleSaslHandshake } from './sasl.js';
 import {
   handleAddOffsetsToTxn,
   handleAddPartitionsToTxn,
@@ -36,4 +37,6 @@ export const handlers: HandlerTable = {
   LeaveGroup: handleLeaveGroup,
   OffsetCommit: handleOffsetCommit,
   OffsetFetch: handleOffsetFetch,
+  SaslHandshake: handleSaslHandshake,
+  SaslAuthenticate: handleSaslAuthenticate,
 };
