@@ -4,6 +4,7 @@
 import { connect as connectTcp, type Socket } from 'node:net';
 import { connect as connectTls, type ConnectionOptions as TlsOptions } from 'node:tls';
 import {
+  AuthenticationError,
   ConnectionError,
   KafkaError,
   MalformedResponseError,
@@ -159,7 +160,11 @@ export class Connection {
         resolve();
       });
       const onConnectError = (error: Error) =>
-        fail(new ConnectionError(`Cannot connect to ${this.address}: ${error.message}`, { cause: error }));
+        fail(
+          ssl && isCertificateError(error)
+            ? new AuthenticationError(`TLS handshake with ${this.address} failed: ${error.message}`, { cause: error })
+            : new ConnectionError(`Cannot connect to ${this.address}: ${error.message}`, { cause: error }),
+        );
       socket.once('error', onConnectError);
       socket.on('close', () => this.close(new ConnectionError(`Connection to ${this.address} closed by the broker`)));
       // Brokers never half-close: the end of the stream is the end of the connection.
@@ -383,6 +388,13 @@ function asKafkaError(error: unknown, context: string): KafkaError {
   if (error instanceof KafkaError) return error;
   const message = error instanceof Error ? error.message : String(error);
   return new MalformedResponseError(`${context}: ${message}`, { cause: error });
+}
+
+// A certificate the client does not trust will not become trusted by retrying: such a handshake
+// failure is reported as an AuthenticationError (not retriable), as Java reports SSL failures.
+function isCertificateError(error: Error): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && (/CERT|SIGNATURE|ISSUER|ALTNAME|SELF_SIGNED/.test(code) || code.startsWith('ERR_SSL_'));
 }
 
 function isIp(host: string): boolean {
