@@ -119,6 +119,7 @@ function tsScalar(type) {
 }
 
 function emitTypes(message, out) {
+  const emitted = new Set();
   const emitStruct = (typeName, fields, [low, high]) => {
     const lines = [];
     for (const field of fields) {
@@ -136,6 +137,9 @@ function emitTypes(message, out) {
       lines.push(`  ${field.name}${always ? '' : '?'}: ${ts};`);
     }
     lines.push('  unknownTaggedFields?: TaggedField[];');
+    // A struct used in two places (a common struct) is declared once.
+    if (emitted.has(typeName)) return;
+    emitted.add(typeName);
     out.push(`export interface ${typeName} {\n${lines.join('\n')}\n}\n`);
   };
   emitStruct(`${message.name}Data`, message.fields, parseRange(message.validVersions, 999));

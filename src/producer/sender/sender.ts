@@ -553,16 +553,9 @@ export class Sender {
 
   /** Fails every batch not yet settled (queued now; in-flight ones as their requests end). */
   failEverything(error: KafkaError): void {
-    const { accumulator } = this.deps;
-    for (const queue of accumulator.active) {
-      for (const batch of [...queue.queued]) {
-        queue.removeQueued(batch);
-        batch.fail(withPersistence(error, batch.possiblyPersisted));
-        accumulator.release(batch);
-      }
-      for (const batch of queue.inFlight) {
-        batch.fail(withPersistence(error, true));
-      }
+    this.failUnsent(error);
+    for (const queue of this.deps.accumulator.active) {
+      for (const batch of queue.inFlight) batch.fail(withPersistence(error, true));
     }
   }
 

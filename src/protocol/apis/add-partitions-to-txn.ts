@@ -59,12 +59,6 @@ export interface AddPartitionsToTxnRequestAddPartitionsToTxnTransaction {
   unknownTaggedFields?: TaggedField[];
 }
 
-export interface AddPartitionsToTxnRequestAddPartitionsToTxnTopic {
-  name: string;
-  partitions: number[];
-  unknownTaggedFields?: TaggedField[];
-}
-
 export interface AddPartitionsToTxnRequestData {
   transactions?: AddPartitionsToTxnRequestAddPartitionsToTxnTransaction[];
   v3AndBelowTransactionalId?: string;
@@ -89,18 +83,6 @@ export interface AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult {
 export interface AddPartitionsToTxnResponseAddPartitionsToTxnResult {
   transactionalId: string;
   topicResults: AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult[];
-  unknownTaggedFields?: TaggedField[];
-}
-
-export interface AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult {
-  partitionIndex: number;
-  partitionErrorCode: number;
-  unknownTaggedFields?: TaggedField[];
-}
-
-export interface AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult {
-  name: string;
-  resultsByPartition: AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult[];
   unknownTaggedFields?: TaggedField[];
 }
 
