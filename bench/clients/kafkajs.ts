@@ -1,0 +1,33 @@
+// KafkaJS 2.2.4: idempotent producer, acks -1. KafkaJS allows an idempotent producer only one
+// request in flight, so that is what it runs with; lz4 through the kafkajs-compatible codec of
+// this package's registry (KafkaJS ships none).
+import { createRequire } from 'node:module';
+import { resolveCodec } from '../../src/records/index.js';
+import { makeData, type Workload } from '../workloads.js';
+
+// KafkaJS is CommonJS whose named exports Node's ESM loader cannot see.
+const { CompressionCodecs, CompressionTypes, Kafka, logLevel } = createRequire(import.meta.url)('kafkajs') as typeof import('kafkajs');
+
+export async function runKafkajs(bootstrap: string, topic: string, workload: Workload): Promise<void> {
+  if (workload.compression === 'lz4') {
+    const codec = await resolveCodec('lz4');
+    CompressionCodecs[CompressionTypes.LZ4] = () => codec;
+  }
+  const kafka = new Kafka({ clientId: 'bench', brokers: bootstrap.split(','), logLevel: logLevel.NOTHING });
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const { keys, value } = makeData(workload);
+  const compression = workload.compression === 'lz4' ? CompressionTypes.LZ4 : CompressionTypes.None;
+  let outstanding: Promise<unknown>[] = [];
+  for (let index = 0; index < workload.records; index += 1000) {
+    const messages = [];
+    for (let offset = index; offset < Math.min(workload.records, index + 1000); offset++) messages.push({ key: keys[offset & 1023]!, value });
+    outstanding.push(producer.send({ topic, acks: -1, compression, messages }));
+    if (outstanding.length >= 100) {
+      await Promise.all(outstanding);
+      outstanding = [];
+    }
+  }
+  await Promise.all(outstanding);
+  await producer.disconnect();
+}

@@ -1,0 +1,28 @@
+// @platformatic/kafka: idempotent producer, acks all, 1,000 records per send(). Its idempotent
+// producer gives concurrent send() calls overlapping sequences (the broker refuses them as out of
+// order), so its sends are awaited one at a time.
+import { ProduceAcks, Producer } from '@platformatic/kafka';
+import { makeData, type Workload } from '../workloads.js';
+
+export async function runPlatformatic(bootstrap: string, topic: string, workload: Workload): Promise<void> {
+  const producer = new Producer({
+    clientId: 'bench',
+    bootstrapBrokers: bootstrap.split(','),
+    idempotent: true,
+    acks: ProduceAcks.ALL,
+    ...(workload.compression === 'lz4' ? { compression: 'lz4' as const } : {}),
+  });
+  const { keys, value } = makeData(workload);
+  let outstanding: Promise<unknown>[] = [];
+  for (let index = 0; index < workload.records; index += 1000) {
+    const messages = [];
+    for (let offset = index; offset < Math.min(workload.records, index + 1000); offset++) messages.push({ topic, key: keys[offset & 1023]!, value });
+    outstanding.push(producer.send({ messages }));
+    if (outstanding.length >= 1) {
+      await Promise.all(outstanding);
+      outstanding = [];
+    }
+  }
+  await Promise.all(outstanding);
+  await producer.close();
+}
