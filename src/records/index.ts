@@ -17,7 +17,9 @@ export {
   readBatchHeaders,
   readRecordBatches,
   readRecordBatchesSync,
+  readRecordsSection,
+  recordsContextOf,
 } from './record-batch-reader.js';
 export { assignBaseOffset, type ProducerStamp, stampRecordBatch } from './record-batch-stamp.js';
-export type { KafkaRecord } from './record-decoder.js';
+export { checkRecords, decodeRecords, type KafkaRecord, type RecordsContext } from './record-decoder.js';
 export type { RecordData, RecordHeaderList } from './record-encoding.js';

@@ -14,7 +14,7 @@ import {
   MAGIC_POSITION,
   RECORD_BATCH_OVERHEAD,
 } from './record-batch-layout.js';
-import { decodeRecords, type KafkaRecord } from './record-decoder.js';
+import { decodeRecords, type KafkaRecord, type RecordsContext } from './record-decoder.js';
 
 /** One batch with its records. */
 export interface RecordBatch extends RecordBatchHeader {
@@ -52,15 +52,35 @@ export interface RecordBatchLocation {
 /** Parses every complete batch of `data` with its records. */
 export async function readRecordBatches(data: Buffer, options: ReadRecordBatchesOptions = {}): Promise<RecordBatch[]> {
   const batches: RecordBatch[] = [];
-  for (const { header, position } of readBatchHeaders(data, options)) {
-    let section = recordsSection(data, position, header);
-    if (needsDecompression(header, section)) {
-      const codec = await resolveCodec(header.compression, options.codecs);
-      section = await decompressGuarded(() => decompressWith(codec, section), header, position);
-    }
-    batches.push(withRecords(header, section, position));
+  for (const location of readBatchHeaders(data, options)) {
+    const section = await readRecordsSection(data, location, options.codecs);
+    batches.push(withRecords(location.header, section, location.position));
   }
   return batches;
+}
+
+/**
+ * The records section of the batch at `location` in `data`, decompressed: a view into `data` when
+ * the batch is uncompressed. Decode it with `decodeRecords(section, recordsContextOf(location))`.
+ */
+export async function readRecordsSection(data: Buffer, location: RecordBatchLocation, codecs?: CodecOverrides): Promise<Buffer> {
+  const { header, position } = location;
+  const section = recordsSection(data, position, header);
+  if (!needsDecompression(header, section)) return section;
+  const codec = await resolveCodec(header.compression, codecs);
+  return decompressGuarded(() => decompressWith(codec, section), header, position);
+}
+
+/** What decoding the records of the batch at `location` needs from its header. */
+export function recordsContextOf(location: RecordBatchLocation): RecordsContext {
+  const { header, position } = location;
+  return {
+    baseOffset: header.baseOffset,
+    baseTimestamp: header.baseTimestamp,
+    overrideTimestamp: header.timestampType === 'LogAppendTime' ? header.maxTimestamp : undefined,
+    recordCount: header.recordCount,
+    batchPosition: position,
+  };
 }
 
 /**
@@ -139,14 +159,7 @@ function recordsSection(data: Buffer, position: number, header: RecordBatchHeade
 }
 
 function withRecords(header: RecordBatchHeader, section: Buffer, position: number): RecordBatch {
-  const records = decodeRecords(section, {
-    baseOffset: header.baseOffset,
-    baseTimestamp: header.baseTimestamp,
-    overrideTimestamp: header.timestampType === 'LogAppendTime' ? header.maxTimestamp : undefined,
-    recordCount: header.recordCount,
-    batchPosition: position,
-  });
-  return { ...header, records };
+  return { ...header, records: decodeRecords(section, recordsContextOf({ header, position })) };
 }
 
 async function decompressGuarded(decompress: () => Promise<Buffer>, header: RecordBatchHeader, position: number): Promise<Buffer> {

@@ -53,27 +53,62 @@ export function decodeRecords(section: Buffer, context: RecordsContext): KafkaRe
   return records;
 }
 
+/**
+ * Walks `context.recordCount` records filling `section` exactly, checking every length and varint as
+ * {@link decodeRecords} does but without building records (what a broker does on Produce), and
+ * returns the index of the first record whose offset delta is not its index, or -1 when all match.
+ */
+export function checkRecords(section: Buffer, context: RecordsContext): number {
+  const { recordCount, batchPosition } = context;
+  if (recordCount > section.length / MIN_RECORD_SIZE) {
+    throw new CorruptRecordError(
+      `record batch at byte ${batchPosition} declares ${recordCount} records but holds only ${section.length} bytes of records`,
+      batchPosition,
+    );
+  }
+  const cursor = new RecordCursor(section, batchPosition);
+  let firstMisplaced = -1;
+  for (let index = 0; index < recordCount; index++) {
+    if (checkRecord(cursor) !== index && firstMisplaced === -1) firstMisplaced = index;
+  }
+  if (cursor.position !== section.length) {
+    throw new CorruptRecordError(
+      `record batch at byte ${batchPosition} has ${section.length - cursor.position} bytes after its ${recordCount} declared records`,
+      batchPosition,
+    );
+  }
+  return firstMisplaced;
+}
+
+/** Skips one record after checking its structure; returns its offset delta. */
+function checkRecord(cursor: RecordCursor): number {
+  const recordEnd = cursor.recordStart();
+  cursor.varLong(); // timestamp delta
+  const offsetDelta = cursor.varInt();
+  cursor.skipNullableBytes('key');
+  cursor.skipNullableBytes('value');
+  const headerCount = cursor.headerCount(recordEnd);
+  for (let index = 0; index < headerCount; index++) {
+    cursor.skip(cursor.headerKeyLength(), 'header key');
+    cursor.skipNullableBytes('header value');
+  }
+  cursor.recordEnd(recordEnd);
+  return offsetDelta;
+}
+
 function decodeRecord(cursor: RecordCursor, context: RecordsContext): KafkaRecord {
-  cursor.end = cursor.data.length;
-  const length = cursor.varInt();
-  if (length < MIN_RECORD_SIZE - 1 || length > cursor.end - cursor.position) cursor.fail(`record length ${length} does not fit the batch`);
-  const recordEnd = cursor.position + length;
-  cursor.end = recordEnd; // fields may not read past their record
-  cursor.position++; // attributes: unused
+  const recordEnd = cursor.recordStart();
   const timestampDelta = cursor.varLong();
   const offsetDelta = cursor.varInt();
   const key = cursor.nullableBytes('key');
   const value = cursor.nullableBytes('value');
-  const headerCount = cursor.varInt();
-  if (headerCount < 0 || headerCount > (recordEnd - cursor.position) / 2) cursor.fail(`header count ${headerCount} does not fit the record`);
+  const headerCount = cursor.headerCount(recordEnd);
   const headers: [string, Buffer | null][] = new Array(headerCount);
   for (let index = 0; index < headerCount; index++) {
-    const keyLength = cursor.varInt();
-    if (keyLength < 0) cursor.fail(`header key length ${keyLength} is negative`);
-    const headerKey = cursor.bytes(keyLength, 'header key').toString('utf8');
+    const headerKey = cursor.bytes(cursor.headerKeyLength(), 'header key').toString('utf8');
     headers[index] = [headerKey, cursor.nullableBytes('header value')];
   }
-  if (cursor.position !== recordEnd) cursor.fail(`record declares ${length} bytes but its fields take ${length - (recordEnd - cursor.position)}`);
+  cursor.recordEnd(recordEnd);
   return {
     offsetDelta,
     timestampDelta,
@@ -102,6 +137,37 @@ class RecordCursor {
       `corrupt record in batch at byte ${this.batchPosition} (records byte ${this.position}): ${problem}`,
       this.batchPosition,
     );
+  }
+
+  /**
+   * Reads a record's length and attributes and bounds later reads to the record; returns where the
+   * record ends.
+   */
+  recordStart(): number {
+    this.end = this.data.length;
+    const length = this.varInt();
+    if (length < MIN_RECORD_SIZE - 1 || length > this.end - this.position) this.fail(`record length ${length} does not fit the batch`);
+    const recordEnd = this.position + length;
+    this.end = recordEnd; // fields may not read past their record
+    this.position++; // attributes: unused
+    return recordEnd;
+  }
+
+  /** Checks that the record's fields took exactly its declared length. */
+  recordEnd(recordEnd: number): void {
+    if (this.position !== recordEnd) this.fail(`record fields end at records byte ${this.position}, not at its declared end ${recordEnd}`);
+  }
+
+  headerCount(recordEnd: number): number {
+    const count = this.varInt();
+    if (count < 0 || count > (recordEnd - this.position) / 2) this.fail(`header count ${count} does not fit the record`);
+    return count;
+  }
+
+  headerKeyLength(): number {
+    const length = this.varInt();
+    if (length < 0) this.fail(`header key length ${length} is negative`);
+    return length;
   }
 
   /** A zigzag varint of at most 5 bytes, as a signed 32-bit number. */
@@ -137,6 +203,17 @@ class RecordCursor {
     const value = this.data.subarray(this.position, this.position + length);
     this.position += length;
     return value;
+  }
+
+  skip(length: number, what: string): void {
+    if (length > this.end - this.position) this.fail(`${what} of ${length} bytes runs past the record`);
+    this.position += length;
+  }
+
+  skipNullableBytes(what: string): void {
+    const length = this.varInt();
+    if (length < -1) this.fail(`${what} length ${length} is negative`);
+    if (length > 0) this.skip(length, what);
   }
 
   /** A varint length (-1 for null) followed by that many bytes. */

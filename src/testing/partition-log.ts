@@ -1,7 +1,7 @@
 // The log of one partition: record batches stored byte-exact in offset order (only baseOffset and
 // partitionLeaderEpoch are stamped, which the CRC does not cover), the producer state, the open and
 // aborted transactions, and the last stable offset. The high watermark is the log end offset.
-import { assignBaseOffset, type KafkaRecord } from '../records/index.js';
+import { assignBaseOffset, decodeRecords, type KafkaRecord, type RecordsContext } from '../records/index.js';
 import { ProducerStateTable } from './producer-state.js';
 
 /** The header fields of a stored batch that the broker logic reads. */
@@ -19,11 +19,15 @@ export interface BatchInfo {
   readonly sizeInBytes: number;
 }
 
-/** A validated batch to append: bytes owned by the log from now on, header fields and records. */
+/**
+ * A validated batch to append: bytes owned by the log from now on, header fields, and its records
+ * section (decompressed; a view into `bytes` when uncompressed), decoded only when inspected.
+ */
 export interface ParsedBatch {
   readonly bytes: Buffer;
   readonly info: BatchInfo;
-  readonly records: readonly KafkaRecord[];
+  readonly section: Buffer;
+  readonly context: RecordsContext;
 }
 
 /** The outcome of a transaction on one partition. */
@@ -38,17 +42,27 @@ export interface LogTransaction {
   markerOffset: bigint | undefined;
 }
 
-/** One batch as stored. */
-export interface StoredBatch {
-  readonly baseOffset: bigint;
-  readonly lastOffset: bigint;
-  /** The batch bytes, from baseOffset to the end of its records, as sent to fetchers. */
-  readonly bytes: Buffer;
-  readonly info: BatchInfo;
-  /** The decoded records; their `offset` fields are relative to the produced batch, use baseOffset + offsetDelta. */
-  readonly records: readonly KafkaRecord[];
-  /** The transaction of a transactional data batch or of a marker. */
-  readonly transaction: LogTransaction | undefined;
+/**
+ * One batch as stored. Records are decoded when read, not kept as objects: a log of millions of
+ * records then costs its bytes, not a heap of small objects for the garbage collector to walk.
+ */
+export class StoredBatch {
+  constructor(
+    readonly baseOffset: bigint,
+    readonly lastOffset: bigint,
+    /** The batch bytes, from baseOffset to the end of its records, as sent to fetchers. */
+    readonly bytes: Buffer,
+    readonly info: BatchInfo,
+    private readonly section: Buffer,
+    private readonly context: RecordsContext,
+    /** The transaction of a transactional data batch or of a marker. */
+    readonly transaction: LogTransaction | undefined,
+  ) {}
+
+  /** The records, decoded now; their `offset` fields are relative to the produced batch, use baseOffset + offsetDelta. */
+  get records(): readonly KafkaRecord[] {
+    return decodeRecords(this.section, this.context);
+  }
 }
 
 /** The batches a fetch returns, and the offset after the last one. */
@@ -93,7 +107,7 @@ export class PartitionLog {
    * producer's transaction; a control batch closes it with `marker`'s outcome.
    */
   append(parsed: ParsedBatch, leaderEpoch: number, marker?: 'commit' | 'abort'): StoredBatch {
-    const { info, records } = parsed;
+    const { info } = parsed;
     const stored = parsed.bytes;
     const baseOffset = this.endOffset;
     assignBaseOffset(stored, baseOffset, leaderEpoch);
@@ -116,7 +130,7 @@ export class PartitionLog {
       }
     }
     if (!info.control) this.producers.recordAppend(info, baseOffset, lastOffset);
-    const batch: StoredBatch = { baseOffset, lastOffset, bytes: stored, info, records, transaction };
+    const batch = new StoredBatch(baseOffset, lastOffset, stored, info, parsed.section, parsed.context, transaction);
     this.batches.push(batch);
     this.endOffset = lastOffset + 1n;
     this.onAppend?.();

@@ -1,13 +1,16 @@
 // The fake broker's use of the records layer: validating the batches of a produced partition as
 // Kafka's ProduceRequest and LogValidator do (one v2 batch, CRC, offsets consistent, no client control
-// batches), decoding their records for inspection, and building transaction markers.
+// batches), keeping their records section for inspection, and building transaction markers.
 import { KafkaError } from '../errors/kafka-error.js';
 import {
   buildEndTransactionBatch,
   CorruptRecordError,
+  checkRecords,
+  RECORD_BATCH_OVERHEAD,
   type RecordBatchHeader,
-  readRecordBatches,
-  readRecordBatchesSync,
+  readBatchHeaders,
+  readRecordsSection,
+  recordsContextOf,
   UnsupportedCompressionError,
   UnsupportedRecordFormatError,
 } from '../records/index.js';
@@ -37,7 +40,7 @@ export function batchInfoOf(header: RecordBatchHeader): BatchInfo {
 }
 
 /**
- * Validates and decodes the records of one produced partition. Refusals use Kafka's codes:
+ * Validates the records of one produced partition. Refusals use Kafka's codes:
  * CORRUPT_MESSAGE for a CRC mismatch or malformed records, INVALID_RECORD for anything but exactly
  * one magic-2 data batch with consistent offsets, UNSUPPORTED_COMPRESSION_TYPE for a codec this
  * process cannot load.
@@ -45,29 +48,32 @@ export function batchInfoOf(header: RecordBatchHeader): BatchInfo {
 export async function parseProducedBatch(records: Buffer | null): Promise<ProducedBatchResult> {
   if (!records || records.length === 0) return invalid('A produced partition must hold exactly one record batch; it holds none');
   const copy = Buffer.from(records);
-  let batches: Awaited<ReturnType<typeof readRecordBatches>>;
   try {
-    batches = await readRecordBatches(copy, { verifyCrc: true, strict: true });
+    const locations = readBatchHeaders(copy, { verifyCrc: true, strict: true });
+    if (locations.length !== 1) return invalid(`A produced partition must hold exactly one record batch; it holds ${locations.length}`);
+    const location = locations[0]!;
+    const { header } = location;
+    if (header.isControl) return invalid('Clients may not write control batches');
+    // Kafka walks every record on append; so does this broker, without keeping decoded records.
+    const section = await readRecordsSection(copy, location);
+    const context = recordsContextOf(location);
+    if (header.recordCount !== header.lastOffsetDelta + 1 || checkRecords(section, context) !== -1) {
+      return invalid(`Inconsistent offsets: ${header.recordCount} records with last offset delta ${header.lastOffsetDelta}`);
+    }
+    return { batch: { bytes: copy, info: batchInfoOf(header), section, context } };
   } catch (error) {
     if (error instanceof UnsupportedRecordFormatError) return invalid(error.message);
     if (error instanceof UnsupportedCompressionError) return { errorCode: ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, message: error.message };
     if (error instanceof CorruptRecordError || error instanceof KafkaError) return { errorCode: ErrorCode.CORRUPT_MESSAGE, message: error.message };
     throw error;
   }
-  if (batches.length !== 1) return invalid(`A produced partition must hold exactly one record batch; it holds ${batches.length}`);
-  const batch = batches[0]!;
-  if (batch.isControl) return invalid('Clients may not write control batches');
-  if (batch.recordCount !== batch.lastOffsetDelta + 1 || batch.records.some((record, index) => record.offsetDelta !== index)) {
-    return invalid(`Inconsistent offsets: ${batch.recordCount} records with last offset delta ${batch.lastOffsetDelta}`);
-  }
-  return { batch: { bytes: copy, info: batchInfoOf(batch), records: batch.records } };
 }
 
 /** A commit or abort marker of a producer, as a control batch ready to append. */
 export function transactionMarker(producerId: bigint, producerEpoch: number, commit: boolean, timestamp: number): ParsedBatch {
   const bytes = buildEndTransactionBatch({ type: commit ? 'COMMIT' : 'ABORT', producerId, producerEpoch, coordinatorEpoch: 0, timestamp });
-  const batch = readRecordBatchesSync(bytes, { strict: true })[0]!;
-  return { bytes, info: batchInfoOf(batch), records: batch.records };
+  const location = readBatchHeaders(bytes, { strict: true })[0]!;
+  return { bytes, info: batchInfoOf(location.header), section: bytes.subarray(RECORD_BATCH_OVERHEAD), context: recordsContextOf(location) };
 }
 
 function invalid(message: string): ProducedBatchResult {

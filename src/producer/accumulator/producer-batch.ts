@@ -14,6 +14,9 @@ export interface TopicPartition {
 
 let nextBatchId = 1;
 
+/** First buffer of a batch; enough for most batches of small records without growing. */
+const INITIAL_BUFFER_SIZE = 16 * 1024;
+
 // Offsets are bigint in the API: the per-record delta comes from this table rather than a new
 // BigInt per record (batches rarely hold more records than this; larger indexes are computed).
 const OFFSET_DELTAS: readonly bigint[] = Array.from({ length: 4096 }, (_, index) => BigInt(index));
@@ -26,8 +29,8 @@ export class ProducerBatch {
   readonly topicPartition: TopicPartition;
   readonly createdAt: number;
   readonly deliveryDeadline: number;
-  /** Bytes reserved from bufferMemory for this batch. */
-  readonly reservedBytes: number;
+  /** Bytes reserved from bufferMemory for this batch: its header and its records' encoded sizes. */
+  reservedBytes = 0;
   private builder: RecordBatchBuilder | undefined;
   private readonly capacity: number;
   /** The final batch bytes, once sealed. */
@@ -60,8 +63,8 @@ export class ProducerBatch {
     this.createdAt = now;
     this.deliveryDeadline = now + deliveryTimeoutMs;
     this.capacity = capacity;
-    this.reservedBytes = capacity;
-    this.builder = new RecordBatchBuilder({ initialCapacity: capacity });
+    // The buffer grows (doubling) as records come, so a large batchSize costs memory only when used.
+    this.builder = new RecordBatchBuilder({ initialCapacity: Math.min(capacity, INITIAL_BUFFER_SIZE) });
   }
 
   /** Uncompressed size of the batch so far. */
@@ -90,7 +93,9 @@ export class ProducerBatch {
     return this.bytes !== undefined;
   }
 
-  append(record: SerializedRecord, delivery: Delivery, position: number): void {
+  /** Appends `record`, which reserved `reservedBytes` of bufferMemory for this batch. */
+  append(record: SerializedRecord, delivery: Delivery, position: number, reservedBytes: number): void {
+    this.reservedBytes += reservedBytes;
     this.builder!.append(record.timestamp, record.key, record.value, record.headers);
     this.deliveries.push(delivery);
     this.positions.push(position);

@@ -1,6 +1,8 @@
-// Collects records into per-partition batches. Appends are synchronous and in call order; a new
-// batch reserves its capacity from bufferMemory (released when the batch settles), so memory held
-// by unsent records never exceeds bufferMemory. A record larger than batchSize gets its own batch.
+// Collects records into per-partition batches. Appends are synchronous and in call order; each
+// record reserves its encoded size (an upper bound) from bufferMemory, and a new batch its header
+// too, released when the batch settles: memory held by unsent records stays within bufferMemory,
+// and a large batchSize costs nothing while traffic is light. A record larger than batchSize gets
+// its own batch.
 import { RECORD_BATCH_OVERHEAD, RecordBatchBuilder } from '../../records/index.js';
 import type { SerializedRecord } from '../producer-record.js';
 import type { Delivery } from './delivery.js';
@@ -44,37 +46,35 @@ export class RecordAccumulator {
     return this.memoryUsed;
   }
 
-  /** Bytes a new batch for `record` would reserve. */
-  capacityFor(record: SerializedRecord): number {
-    const own = RECORD_BATCH_OVERHEAD + RecordBatchBuilder.recordSizeUpperBound(record.keySize, record.valueSize, record.headers);
-    return Math.max(this.config.batchSize, own);
-  }
-
   /**
    * Appends `record` to the open batch of `queue`, or to a new batch when it does not fit.
-   * Returns false, appending nothing, when a new batch is needed and bufferMemory has no room.
+   * Returns false, appending nothing, when bufferMemory has no room for it.
    */
   tryAppend(queue: PartitionQueue, record: SerializedRecord, delivery: Delivery, position: number, now: number): boolean {
+    const recordBytes = RecordBatchBuilder.recordSizeUpperBound(record.keySize, record.valueSize, record.headers);
     const last = queue.queued[queue.queued.length - 1];
     if (last && !last.isSealed && !last.sealing && last.hasRoomFor(record)) {
-      last.append(record, delivery, position);
+      if (!this.reserve(recordBytes)) return false;
+      last.append(record, delivery, position, recordBytes);
       return true;
     }
-    const capacity = this.capacityFor(record);
-    if (this.memoryUsed + capacity > this.config.bufferMemory && this.memoryUsed > 0) return false;
-    this.memoryUsed += capacity;
+    const batchBytes = RECORD_BATCH_OVERHEAD + recordBytes;
+    if (!this.reserve(batchBytes)) return false;
     if (last && !last.isSealed && !last.sealing) last.closeForAppends();
-    const batch = new ProducerBatch(queue, now, this.config.deliveryTimeoutMs, capacity);
-    batch.append(record, delivery, position);
+    const batch = new ProducerBatch(queue, now, this.config.deliveryTimeoutMs, Math.max(this.config.batchSize, batchBytes));
+    batch.append(record, delivery, position, batchBytes);
     queue.queued.push(batch);
     this.incomplete.add(batch);
     this.active.add(queue);
     return true;
   }
 
-  /** Whether a new batch of `capacity` bytes fits in bufferMemory now. */
-  hasMemoryFor(capacity: number): boolean {
-    return this.memoryUsed === 0 || this.memoryUsed + capacity <= this.config.bufferMemory;
+  // Takes `bytes` from bufferMemory if they fit; an empty buffer takes any record, so that one
+  // record larger than bufferMemory (within maxRequestSize) can still go.
+  private reserve(bytes: number): boolean {
+    if (this.memoryUsed > 0 && this.memoryUsed + bytes > this.config.bufferMemory) return false;
+    this.memoryUsed += bytes;
+    return true;
   }
 
   /** Adds a batch made by splitting a larger one (its memory is accounted already). */

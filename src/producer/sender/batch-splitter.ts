@@ -2,7 +2,7 @@
 // its size, re-reading its records from its bytes. Parts keep the original's deliveries, order,
 // creation time (so the same delivery deadline) and, through the sequence tracker, its sequences.
 // Parts are sealed (and compressed) by the sender like any new batch.
-import { type CodecOverrides, readRecordBatches } from '../../records/index.js';
+import { type CodecOverrides, RECORD_BATCH_OVERHEAD, RecordBatchBuilder, readRecordBatches } from '../../records/index.js';
 import { ProducerBatch } from '../accumulator/producer-batch.js';
 import type { SerializedRecord } from '../producer-record.js';
 
@@ -30,12 +30,15 @@ export class BatchSplitter {
         valueSize: record.value ? record.value.length : 0,
         headersSize: 0,
       };
+      const recordBytes = RecordBatchBuilder.recordSizeUpperBound(serialized.keySize, serialized.valueSize, serialized.headers);
       if (!current || (current.recordCount > 0 && current.sizeInBytes + (serialized.keySize + serialized.valueSize) > target)) {
         current?.closeForAppends();
         current = new ProducerBatch(batch.topicPartition, batch.createdAt, this.options.deliveryTimeoutMs, target);
         parts.push(current);
+        current.append(serialized, owners.deliveries[index]!, owners.positions[index]!, RECORD_BATCH_OVERHEAD + recordBytes);
+      } else {
+        current.append(serialized, owners.deliveries[index]!, owners.positions[index]!, recordBytes);
       }
-      current.append(serialized, owners.deliveries[index]!, owners.positions[index]!);
     });
     parts.forEach((part, index) => {
       part.order = batch.order + (index + 1) / (parts.length + 1);

@@ -1,11 +1,12 @@
 // The RecordAccumulator: records of a partition fill one batch up to batchSize, a record larger than
-// batchSize gets its own batch, memory is reserved per batch against bufferMemory and released when
-// the batch settles, and retried batches go back in front of newer ones.
+// batchSize gets its own batch, memory is reserved per record (and per batch header) against
+// bufferMemory and released when the batch settles, and retried batches go back in front of newer ones.
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Delivery } from '../../../src/producer/accumulator/delivery.js';
 import { RecordAccumulator } from '../../../src/producer/accumulator/record-accumulator.js';
 import { serializeRecord } from '../../../src/producer/producer-record.js';
+import { RECORD_BATCH_OVERHEAD, RecordBatchBuilder } from '../../../src/records/index.js';
 
 const ignore: Delivery = { recordDone() {}, recordFailed() {} };
 const record = (value: string) => serializeRecord('t', { value }, undefined, undefined, 1000);
@@ -21,7 +22,19 @@ describe('RecordAccumulator', () => {
       assert.ok(batch.isFull);
     }
     assert.equal(queue.queued.reduce((sum, batch) => sum + batch.recordCount, 0), 30);
-    assert.equal(accumulator.bufferedBytes, queue.queued.length * 1024);
+    const perRecord = RecordBatchBuilder.recordSizeUpperBound(0, 100);
+    assert.equal(accumulator.bufferedBytes, queue.queued.length * RECORD_BATCH_OVERHEAD + 30 * perRecord);
+    assert.equal(
+      queue.queued.reduce((sum, batch) => sum + batch.reservedBytes, 0),
+      accumulator.bufferedBytes,
+    );
+  });
+
+  it('reserves only what records take, whatever batchSize', () => {
+    const accumulator = new RecordAccumulator({ batchSize: 1 << 20, bufferMemory: 1 << 20, deliveryTimeoutMs: 1000 });
+    const queues = Array.from({ length: 100 }, (_, partition) => accumulator.queueFor('t', partition));
+    for (const queue of queues) assert.ok(accumulator.tryAppend(queue, record('x'), ignore, 0, 0), 'one record per partition fits');
+    assert.equal(accumulator.bufferedBytes, 100 * (RECORD_BATCH_OVERHEAD + RecordBatchBuilder.recordSizeUpperBound(0, 1)));
   });
 
   it('gives a record larger than batchSize its own batch', () => {
@@ -34,15 +47,18 @@ describe('RecordAccumulator', () => {
     assert.ok(queue.queued[1]!.reservedBytes >= 500);
   });
 
-  it('refuses a new batch when bufferMemory is full, and accepts again after a release', () => {
-    const accumulator = new RecordAccumulator({ batchSize: 1024, bufferMemory: 2048, deliveryTimeoutMs: 1000 });
+  it('refuses records when bufferMemory is full, and accepts again after a release', () => {
+    const big = 'b'.repeat(400);
+    const perBatch = RECORD_BATCH_OVERHEAD + RecordBatchBuilder.recordSizeUpperBound(0, big.length);
+    const accumulator = new RecordAccumulator({ batchSize: 16_384, bufferMemory: 2 * perBatch + 10, deliveryTimeoutMs: 1000 });
     const first = accumulator.queueFor('t', 0);
     const second = accumulator.queueFor('t', 1);
     const third = accumulator.queueFor('t', 2);
-    assert.ok(accumulator.tryAppend(first, record('a'), ignore, 0, 0));
-    assert.ok(accumulator.tryAppend(second, record('b'), ignore, 0, 0));
-    assert.equal(accumulator.tryAppend(third, record('c'), ignore, 0, 0), false);
-    assert.ok(accumulator.tryAppend(first, record('a2'), ignore, 1, 0), 'an open batch still takes records');
+    assert.ok(accumulator.tryAppend(first, record(big), ignore, 0, 0));
+    assert.ok(accumulator.tryAppend(second, record(big), ignore, 0, 0));
+    assert.equal(accumulator.tryAppend(third, record('c'), ignore, 0, 0), false, 'no room for a new batch');
+    assert.equal(accumulator.tryAppend(first, record(big), ignore, 1, 0), false, 'no room for a record in an open batch either');
+    assert.equal(first.queued[0]!.recordCount, 1);
     let released = 0;
     accumulator.onMemoryReleased = () => released++;
     accumulator.release(first.queued[0]!);

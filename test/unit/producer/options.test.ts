@@ -32,7 +32,7 @@ describe('producer options', () => {
     assert.equal(options.deliveryTimeoutMs, 120_000);
     assert.equal(options.requestTimeoutMs, 30_000);
     assert.equal(options.lingerMs, 5);
-    assert.equal(options.batchSize, 16_384);
+    assert.equal(options.batchSize, 262_144);
     assert.equal(options.bufferMemory, 32 * 1024 * 1024);
     assert.equal(options.maxBlockMs, 60_000);
     assert.equal(options.maxRequestSize, 1_048_576);

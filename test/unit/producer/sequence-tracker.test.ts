@@ -16,7 +16,7 @@ const ignore: Delivery = { recordDone() {}, recordFailed() {} };
 
 function batchOf(queue: PartitionQueue, records: number): ProducerBatch {
   const batch = new ProducerBatch(queue, 0, 60_000, 16_384);
-  for (let index = 0; index < records; index++) batch.append(serializeRecord(queue.topic, { value: `v${index}` }, undefined, undefined, 1000), ignore, index);
+  for (let index = 0; index < records; index++) batch.append(serializeRecord(queue.topic, { value: `v${index}` }, undefined, undefined, 1000), ignore, index, 0);
   batch.seal();
   return batch;
 }
