@@ -1,34 +1,71 @@
 // One benchmark run in its own process, so that CPU time and peak RSS are the client's alone:
-// node client-process.js <client> <workload> <bootstrap> <topic>; prints one JSON line.
-// Each client's module is loaded only in its own run, so that no client's CPU or RSS counts
-// another's code.
-import { workloads } from './workloads.js';
+// node client-process.js <client> <workload> <bootstrap> <topic> [records (W1-W3) | seconds (L, S)];
+// prints one JSON line. Each client's module is loaded only in its own run, so that no client's CPU
+// or RSS counts another's code.
+import { measureLatency, measureStall, type RecordSender } from './timed.js';
+import { timedWorkloads, workloads } from './workloads.js';
 
-const [client, workloadName, bootstrap, topic, recordsOverride] = process.argv.slice(2);
+const [client, workloadName, bootstrap, topic, amount] = process.argv.slice(2);
 const base = workloads[workloadName ?? ''];
-if (!client || !base || !bootstrap || !topic) {
-  console.error('usage: client-process <client> <W1|W2|W3> <bootstrap> <topic> [records]');
+const timed = timedWorkloads[workloadName ?? ''];
+if (!client || (!base && !timed) || !bootstrap || !topic) {
+  console.error('usage: client-process <client> <W1|W2|W3|L|S> <bootstrap> <topic> [records | seconds]');
   process.exit(2);
 }
-const workload = recordsOverride ? { ...base, records: Number(recordsOverride) } : base;
-const runs: Record<string, () => Promise<() => Promise<void>>> = {
+
+// Throughput (W1-W3): the clients' own drivers.
+const runs: Record<string, () => Promise<(workload: NonNullable<typeof base>) => Promise<void>>> = {
   'ours (send per record)': async () => {
     const { runOurs } = await import('./clients/ours.js');
-    return () => runOurs('records', bootstrap, topic, workload);
+    return (workload) => runOurs('records', bootstrap, topic, workload);
   },
   'ours (send 1,000 per call)': async () => {
     const { runOurs } = await import('./clients/ours.js');
-    return () => runOurs('batches', bootstrap, topic, workload);
+    return (workload) => runOurs('batches', bootstrap, topic, workload);
   },
   kafkajs: async () => {
     const { runKafkajs } = await import('./clients/kafkajs.js');
-    return () => runKafkajs(bootstrap, topic, workload);
+    return (workload) => runKafkajs(bootstrap, topic, workload);
   },
   '@platformatic/kafka': async () => {
     const { runPlatformatic } = await import('./clients/platformatic.js');
-    return () => runPlatformatic(bootstrap, topic, workload);
+    return (workload) => runPlatformatic(bootstrap, topic, workload);
+  },
+  '@confluentinc/kafka-javascript': async () => {
+    const { runConfluent } = await import('./clients/confluent.js');
+    return (workload) => runConfluent(bootstrap, topic, workload);
   },
 };
+
+// Timed workloads (L, S): one record per send(), measured by the shared drivers of timed.ts.
+const senders: Record<string, () => Promise<RecordSender>> = {
+  'ours (send per record)': async () => (await import('./clients/ours.js')).oursRecordSender(bootstrap, topic),
+  kafkajs: async () => (await import('./clients/kafkajs.js')).kafkajsRecordSender(bootstrap, topic),
+  '@platformatic/kafka': async () => (await import('./clients/platformatic.js')).platformaticRecordSender(bootstrap, topic),
+  'broker RT (raw Produce)': async () => (await import('./clients/raw-produce.js')).rawProduceSender(bootstrap, topic),
+};
+
+if (timed) {
+  const connect = senders[client];
+  if (!connect) {
+    console.error(`client '${client}' has no ${timed.name} driver`);
+    process.exit(2);
+  }
+  const seconds = amount ? Number(amount) : timed.seconds;
+  const sender = await connect();
+  if (timed.kind === 'latency') {
+    const result = await measureLatency(sender, timed, seconds);
+    await sender.close();
+    console.log(JSON.stringify({ client, workload: timed.name, ...result }));
+  } else {
+    const result = await measureStall(sender, timed, seconds);
+    // Not closed: the stalled broker would keep a graceful close waiting for the delivery timeout.
+    console.log(JSON.stringify({ client, workload: timed.name, ...result }));
+  }
+  process.exit(0);
+}
+
+const workload = amount ? { ...base!, records: Number(amount) } : base!;
 const load = runs[client];
 if (!load) {
   console.error(`unknown client '${client}'`);
@@ -37,7 +74,7 @@ if (!load) {
 const run = await load();
 const cpuBefore = process.cpuUsage();
 const started = process.hrtime.bigint();
-await run();
+await run(workload);
 const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
 const cpu = process.cpuUsage(cpuBefore);
 console.log(

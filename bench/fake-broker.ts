@@ -1,7 +1,17 @@
 // FakeCluster in a process of its own for the benchmark: one broker. Prints `BOOTSTRAP <servers>`;
-// reads `create <topic>` lines (answering `CREATED <topic>`: 6 partitions); stops when stdin closes.
+// reads `create <topic>` lines (answering `CREATED <topic>`: 6 partitions) and `stall <topic>` lines
+// (answering `STALLED <topic>`: from then on Produce requests naming the topic are appended but never
+// answered within any run, while ApiVersions, Metadata and InitProducerId are answered as usual);
+// stops when stdin closes.
 import { createInterface } from 'node:readline';
 import { FakeCluster } from '../src/testing/index.js';
+
+/**
+ * How long a stalled Produce response is held: an hour, longer than any run and below the 2^31-1 ms
+ * that a Node timer can wait. The connection answers in order, so everything after it on the same
+ * connection waits too, as behind a stuck request on a Kafka broker.
+ */
+const STALL_MS = 3_600_000;
 
 const cluster = new FakeCluster({ brokers: 1, defaultPartitions: 6, defaultReplicationFactor: 1 });
 await cluster.start();
@@ -12,6 +22,9 @@ lines.on('line', (line) => {
   if (command === 'create' && topic) {
     cluster.createTopic({ name: topic, partitions: 6, replicationFactor: 1 });
     console.log(`CREATED ${topic}`);
+  } else if (command === 'stall' && topic) {
+    cluster.intercept({ api: 'Produce', topic }, { delayMs: STALL_MS }, { times: Number.POSITIVE_INFINITY });
+    console.log(`STALLED ${topic}`);
   }
 });
 lines.on('close', () => {

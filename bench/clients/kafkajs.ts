@@ -3,6 +3,8 @@
 // this package's registry (KafkaJS ships none).
 import { createRequire } from 'node:module';
 import { resolveCodec } from '../../src/records/index.js';
+import { SendWindow } from '../send-window.js';
+import type { RecordSender } from '../timed.js';
 import { makeData, type Workload } from '../workloads.js';
 
 // KafkaJS is CommonJS whose named exports Node's ESM loader cannot see.
@@ -18,16 +20,28 @@ export async function runKafkajs(bootstrap: string, topic: string, workload: Wor
   await producer.connect();
   const { keys, value } = makeData(workload);
   const compression = workload.compression === 'lz4' ? CompressionTypes.LZ4 : CompressionTypes.None;
-  let outstanding: Promise<unknown>[] = [];
+  const window = new SendWindow(100);
   for (let index = 0; index < workload.records; index += 1000) {
     const messages = [];
     for (let offset = index; offset < Math.min(workload.records, index + 1000); offset++) messages.push({ key: keys[offset & 1023]!, value });
-    outstanding.push(producer.send({ topic, acks: -1, compression, messages }));
-    if (outstanding.length >= 100) {
-      await Promise.all(outstanding);
-      outstanding = [];
-    }
+    window.track(producer.send({ topic, acks: -1, compression, messages }));
+    await window.admit();
   }
-  await Promise.all(outstanding);
+  await window.drain();
   await producer.disconnect();
+}
+
+/**
+ * One record per send(), for L and S. KafkaJS has no linger: each send() call becomes a request of
+ * its own as soon as the one in flight is answered.
+ */
+export async function kafkajsRecordSender(bootstrap: string, topic: string): Promise<RecordSender> {
+  const kafka = new Kafka({ clientId: 'bench', brokers: bootstrap.split(','), logLevel: logLevel.NOTHING });
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  return {
+    lingerMs: undefined,
+    send: (key, value) => producer.send({ topic, acks: -1, messages: [{ key, value }] }),
+    close: () => producer.disconnect(),
+  };
 }

@@ -1,41 +1,50 @@
 // This package, both ways users send: one send() per record (a bounded window of outstanding
-// promises), and send({ topic, messages }) with 1,000 records per call.
+// promises), and send({ topic, messages }) with 1,000 records per call; and one send() per record
+// with the default options for the timed workloads (L, S).
 import { Producer } from '../../src/index.js';
+import { SendWindow } from '../send-window.js';
+import type { RecordSender } from '../timed.js';
 import { makeData, type Workload } from '../workloads.js';
 
-// Records allowed outstanding: what fits in the default bufferMemory (32 MiB) with room to spare,
-// since send() refuses records beyond bufferMemory + bufferMemory waiting (docs/configuration.md).
-function windowFor(workload: Workload): number {
-  return Math.max(1000, Math.min(100_000, Math.floor((24 * 1024 * 1024) / (workload.valueSize + workload.keySize + 64))));
-}
+/**
+ * Records outstanding at most: enough to keep every partition's pipeline full (throughput times
+ * round trip is a few thousand records), well below what bufferMemory admits.
+ */
+const WINDOW_RECORDS = 20_000;
 
 export async function runOurs(mode: 'records' | 'batches', bootstrap: string, topic: string, workload: Workload): Promise<void> {
   const producer = new Producer({ bootstrapServers: bootstrap, compression: workload.compression, clientId: 'bench' });
   await producer.connect();
   const { keys, value } = makeData(workload);
   await producer.send({ topic, key: keys[0]!, value });
-  let outstanding: Promise<unknown>[] = [];
   const total = workload.records - 1;
-  const window = windowFor(workload);
   if (mode === 'records') {
+    const window = new SendWindow(WINDOW_RECORDS);
     for (let index = 0; index < total; index++) {
-      outstanding.push(producer.send({ topic, key: keys[index & 1023]!, value }));
-      if (outstanding.length >= window) {
-        await Promise.all(outstanding);
-        outstanding = [];
-      }
+      window.track(producer.send({ topic, key: keys[index & 1023]!, value }));
+      await window.admit();
     }
+    await window.drain();
   } else {
+    const window = new SendWindow(WINDOW_RECORDS / 1000);
     for (let index = 0; index < total; index += 1000) {
       const messages = [];
       for (let offset = index; offset < Math.min(total, index + 1000); offset++) messages.push({ key: keys[offset & 1023]!, value });
-      outstanding.push(producer.send({ topic, messages }));
-      if (outstanding.length >= window / 1000) {
-        await Promise.all(outstanding);
-        outstanding = [];
-      }
+      window.track(producer.send({ topic, messages }));
+      await window.admit();
     }
+    await window.drain();
   }
-  await Promise.all(outstanding);
   await producer.close();
+}
+
+/** One record per send(), every option at its default (lingerMs 5, bufferMemory 32 MiB), for L and S. */
+export async function oursRecordSender(bootstrap: string, topic: string): Promise<RecordSender> {
+  const producer = new Producer({ bootstrapServers: bootstrap, clientId: 'bench' });
+  await producer.connect();
+  return {
+    lingerMs: 5,
+    send: (key, value) => producer.send({ topic, key, value }),
+    close: () => producer.close(),
+  };
 }

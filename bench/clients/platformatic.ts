@@ -2,6 +2,7 @@
 // producer gives concurrent send() calls overlapping sequences (the broker refuses them as out of
 // order), so its sends are awaited one at a time.
 import { ProduceAcks, Producer } from '@platformatic/kafka';
+import type { RecordSender } from '../timed.js';
 import { makeData, type Workload } from '../workloads.js';
 
 export async function runPlatformatic(bootstrap: string, topic: string, workload: Workload): Promise<void> {
@@ -25,4 +26,23 @@ export async function runPlatformatic(bootstrap: string, topic: string, workload
   }
   await Promise.all(outstanding);
   await producer.close();
+}
+
+/**
+ * One record per send(), for L and S. @platformatic/kafka has no linger (each send() is a request
+ * of its own), and, as above, each call starts only once the previous one settled: calls made
+ * meanwhile wait in a chain here, as they would in an application using it.
+ */
+export async function platformaticRecordSender(bootstrap: string, topic: string): Promise<RecordSender> {
+  const producer = new Producer({ clientId: 'bench', bootstrapBrokers: bootstrap.split(','), idempotent: true, acks: ProduceAcks.ALL });
+  let previous: Promise<unknown> = Promise.resolve();
+  return {
+    lingerMs: undefined,
+    send: (key, value) => {
+      const sending = previous.then(() => producer.send({ messages: [{ topic, key, value }] }));
+      previous = sending.catch(() => undefined);
+      return sending;
+    },
+    close: () => producer.close(),
+  };
 }
