@@ -22,7 +22,7 @@ export async function runOurs(mode: 'records' | 'batches', bootstrap: string, to
     const window = new SendWindow(WINDOW_RECORDS);
     for (let index = 0; index < total; index++) {
       window.track(producer.send({ topic, key: keys[index & 1023]!, value }));
-      await window.admit();
+      if (window.full) await window.admit();
     }
     await window.drain();
   } else {
@@ -31,7 +31,7 @@ export async function runOurs(mode: 'records' | 'batches', bootstrap: string, to
       const messages = [];
       for (let offset = index; offset < Math.min(total, index + 1000); offset++) messages.push({ key: keys[offset & 1023]!, value });
       window.track(producer.send({ topic, messages }));
-      await window.admit();
+      if (window.full) await window.admit();
     }
     await window.drain();
   }
