@@ -48,7 +48,7 @@ export async function readBack(bootstrapServers: readonly string[], topic: strin
           topics: [{ topic, partitions: [{ partition: range.partition, fetchOffset: offset, partitionMaxBytes: 8 * 1024 * 1024, logStartOffset: -1n, currentLeaderEpoch: -1 }] }],
         });
         const data = response.responses[0]?.partitions[0];
-        if (!data || data.errorCode !== 0) throw new Error(`Fetch of ${topic}-${range.partition} at ${offset} failed with error code ${data?.errorCode}`);
+        if (data?.errorCode !== 0) throw new Error(`Fetch of ${topic}-${range.partition} at ${offset} failed with error code ${data?.errorCode}`);
         const batches = data.records ? await readRecordBatches(data.records) : [];
         let advanced = false;
         for (const batch of batches) {

@@ -302,7 +302,7 @@ export class Producer {
   // retryBackoffMs while it keeps waiting.
   private requestMetadataForPending(): void {
     const blocked = this.pending.blockedOn;
-    if (!blocked || blocked.reason !== 'wait-metadata' || this.metadataRefreshScheduled) return;
+    if (blocked?.reason !== 'wait-metadata' || this.metadataRefreshScheduled) return;
     const topics = [blocked.topic];
     this.metadataRefreshScheduled = true;
     this.cluster.addTopics(topics);
