@@ -3,12 +3,13 @@
 // refused. librdkafka before 2.6.1 repeats its nonce in the SCRAM client-final message, which the
 // fake brokers refuse as Kafka 4 does. Skipped with a message where kcat or openssl is missing.
 import * as assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { FakeCluster, type FakeSaslMechanism } from '../../src/testing/index.js';
+import { kcat } from '../helpers/kcat-process.js';
 import { opensslMissing, selfSignedCertificate, type TestCertificate } from './tls-certificates.js';
 
 const version = spawnSync('kcat', ['-V'], { encoding: 'utf8' });
@@ -16,29 +17,6 @@ const kcatMissing = version.error !== undefined ? 'kcat is not installed (apt-ge
 // librdkafka 2.6.1 stopped prefixing the server's nonce with its own once more (librdkafka#4895).
 const librdkafka = /librdkafka (\d+)\.(\d+)\.(\d+)/.exec(version.stdout ?? '');
 const scramNonceFixed = librdkafka !== null && Number(librdkafka[1]) * 1e6 + Number(librdkafka[2]) * 1e3 + Number(librdkafka[3]) >= 2_006_001;
-
-interface Run {
-  readonly code: number | null;
-  readonly out: string;
-  readonly err: string;
-}
-
-// Asynchronous on purpose: the cluster runs in this process, so a synchronous spawn would freeze it.
-function kcat(args: readonly string[], input?: string, timeoutMs = 20_000): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn('kcat', args);
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (data: Buffer) => (out += data.toString()));
-    child.stderr.on('data', (data: Buffer) => (err += data.toString()));
-    const timer = setTimeout(() => child.kill(), timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out, err });
-    });
-    if (input !== undefined) child.stdin.end(input);
-  });
-}
 
 describe('kcat against FakeCluster over SASL_SSL', { skip: kcatMissing ?? opensslMissing }, () => {
   let certificate: TestCertificate;

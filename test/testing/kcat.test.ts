@@ -2,35 +2,13 @@
 // gzip, headers) and `kcat -C -e` and a `kcat -G` consumer group read everything back. Skipped
 // with a message where kcat is not installed.
 import * as assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { FakeCluster } from '../../src/testing/index.js';
+import { kcat } from '../helpers/kcat-process.js';
 
 const kcatMissing = spawnSync('kcat', ['-V']).error !== undefined;
 const skip = kcatMissing ? 'kcat is not installed (apt-get install kcat); skipping the librdkafka round trip' : false;
-
-interface Run {
-  readonly code: number | null;
-  readonly out: string;
-  readonly err: string;
-}
-
-// Asynchronous on purpose: the cluster runs in this process, so a synchronous spawn would freeze it.
-function kcat(args: readonly string[], input?: string, timeoutMs = 20_000): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn('kcat', args);
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (data: Buffer) => (out += data.toString()));
-    child.stderr.on('data', (data: Buffer) => (err += data.toString()));
-    const timer = setTimeout(() => child.kill(), timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out, err });
-    });
-    if (input !== undefined) child.stdin.end(input);
-  });
-}
 
 describe('kcat against FakeCluster', { skip }, () => {
   let cluster: FakeCluster;
