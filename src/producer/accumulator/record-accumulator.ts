@@ -69,8 +69,8 @@ export class RecordAccumulator {
     return true;
   }
 
-  // Takes `bytes` from bufferMemory if they fit; an empty buffer takes any record, so that one
-  // record larger than bufferMemory (within maxRequestSize) can still go.
+  // Takes `bytes` from bufferMemory if they fit. send() refuses records larger than bufferMemory;
+  // an empty buffer still takes anything, so that no append ever waits for a release that cannot come.
   private reserve(bytes: number): boolean {
     if (this.memoryUsed > 0 && this.memoryUsed + bytes > this.config.bufferMemory) return false;
     this.memoryUsed += bytes;
