@@ -13,6 +13,7 @@ import {
 import { type MetricsSnapshot, ProducerMetrics } from '../metrics/producer-metrics.js';
 import { RECORD_BATCH_OVERHEAD, RecordBatchBuilder } from '../records/index.js';
 import { BatchDelivery, type Delivery, SingleDelivery } from './accumulator/delivery.js';
+import { PartitionQueue } from './accumulator/partition-queue.js';
 import { RecordAccumulator } from './accumulator/record-accumulator.js';
 import { createBatchCompressor } from './compression.js';
 import { ProducerIdentity } from './idempotence/producer-identity.js';
@@ -168,10 +169,7 @@ export class Producer {
         this.submit(topic, records, delivery, now);
         return delivery.promise;
       }
-      const record = this.serialize(topic, input as Message, now);
-      const delivery = new SingleDelivery();
-      this.submitOne(topic, record, delivery, now);
-      return delivery.promise;
+      return this.sendOne(topic, this.serialize(topic, input as Message, now), now);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -229,21 +227,27 @@ export class Producer {
     this.requestMetadataForPending();
   }
 
-  // submit() for one record, without the array: the common case of per-record send() calls.
-  private submitOne(topic: string, record: SerializedRecord, delivery: Delivery, now: number): void {
+  // One record of a single-record send() call. When it can be appended at once (the common case),
+  // it joins its batch's delivery group, which keeps less memory per unacknowledged record than a
+  // promise of its own; otherwise it waits like any record, with a promise of its own.
+  private sendOne(topic: string, record: SerializedRecord, now: number): Promise<RecordMetadata> {
     if (this.pending.size === 0) {
       this.start();
-      const attempt = this.tryAppend(topic, record, delivery, 0, now);
-      if (attempt === 'appended') {
-        this.sender.wake();
-        return;
-      }
-      if (typeof attempt !== 'string') {
-        delivery.recordFailed(0, attempt);
-        return;
+      const queue = this.route(topic, record);
+      if (queue instanceof PartitionQueue) {
+        const promise = this.accumulator.tryAppendToGroup(queue, record, now);
+        if (promise) {
+          this.afterAppend(queue, record);
+          this.sender.wake();
+          return promise;
+        }
+      } else if (queue instanceof Error) {
+        return Promise.reject(queue);
       }
     }
+    const delivery = new SingleDelivery();
     this.submit(topic, [record], delivery, now);
+    return delivery.promise;
   }
 
   private appendPending(item: PendingAppend): AppendAttempt {
@@ -254,6 +258,16 @@ export class Producer {
 
   // Appends one record now if its topic's metadata is known and memory allows.
   private tryAppend(topic: string, record: SerializedRecord, delivery: Delivery, position: number, now: number): AppendAttempt {
+    const queue = this.route(topic, record);
+    if (!(queue instanceof PartitionQueue)) return queue;
+    if (!this.accumulator.tryAppend(queue, record, delivery, position, now)) return 'wait-memory';
+    this.afterAppend(queue, record);
+    return 'appended';
+  }
+
+  // The partition queue a record goes to, once its topic's metadata is known; an error when it
+  // never can (unwritable topic, bad partition).
+  private route(topic: string, record: SerializedRecord): PartitionQueue | 'wait-metadata' | KafkaError {
     const info = this.cluster.metadata.topics.get(topic);
     if (!info || info.partitions.length === 0) {
       const code = this.cluster.metadata.topicErrors.get(topic);
@@ -269,28 +283,30 @@ export class Producer {
     const partitionCount = info.partitions.length;
     let partition = record.partition;
     if (partition === undefined) {
-      partition = this.partitioner.partition(topic, this.keyBytes(record), partitionCount, info.available);
+      partition = this.partitioner.partition(topic, this.keyBytes(record), partitionCount, info.available, record.keySize);
       if (!Number.isInteger(partition) || partition < 0 || partition >= partitionCount) {
         return new InvalidRecordError(`The partitioner returned ${String(partition)} for topic '${topic}', which has ${partitionCount} partitions`);
       }
     } else if (partition >= partitionCount) {
       return new InvalidRecordError(`Partition ${partition} does not exist: topic '${topic}' has ${partitionCount} partitions`);
     }
-    const queue = this.accumulator.queueFor(topic, partition);
-    if (!this.accumulator.tryAppend(queue, record, delivery, position, now)) return 'wait-memory';
-    if (record.key === null) this.partitioner.onAppend(topic, partition, record.keySize + record.valueSize + record.headersSize);
-    this.producerMetrics.recordAppend(record.keySize + record.valueSize);
-    return 'appended';
+    return this.accumulator.queueFor(topic, partition);
   }
 
-  // The key's bytes for the partitioner. A string key is written into a scratch buffer rather than
-  // a new Buffer per record: partitioners read the key synchronously and keep no reference to it.
+  private afterAppend(queue: PartitionQueue, record: SerializedRecord): void {
+    if (record.key === null) this.partitioner.onAppend(queue.topic, queue.partition, record.keySize + record.valueSize + record.headersSize);
+    this.producerMetrics.recordAppend(record.keySize + record.valueSize);
+  }
+
+  // The key's bytes for the partitioner: its first keySize bytes. A string key is written into a
+  // scratch buffer rather than a new Buffer per record: partitioners read the key synchronously and
+  // keep no reference to it (a user's partitioner function gets a copy).
   private keyBytes(record: SerializedRecord): Buffer | null {
     const key = record.key;
     if (key === null || typeof key !== 'string') return key;
     if (this.keyScratch.length < record.keySize) this.keyScratch = Buffer.allocUnsafe(Math.max(record.keySize, this.keyScratch.length * 2));
     this.keyScratch.write(key, 0, record.keySize, 'utf8');
-    return this.keyScratch.subarray(0, record.keySize);
+    return this.keyScratch;
   }
 
   private processPending(): void {

@@ -1,6 +1,6 @@
-// The promise side of send(): one Delivery per send() call, settled record by record as batches
-// complete. A single-record call resolves with its metadata; a multi-record call resolves with all
-// metadata in call order once every record is acknowledged, or rejects with the first failure.
+// The promise side of send(), settled record by record as batches complete. A single-record call
+// resolves with its metadata; a multi-record call resolves with all metadata in call order once
+// every record is acknowledged, or rejects with the first failure.
 import type { KafkaError } from '../../errors/kafka-error.js';
 import type { RecordMetadata } from '../producer-record.js';
 
@@ -65,4 +65,64 @@ export class BatchDelivery implements Delivery {
       this.reject(error);
     }
   }
+}
+
+/**
+ * The deliveries of the single-record send() calls appended straight into one batch. A promise
+ * made with `new Promise` holds two resolving functions and their context until it settles: most
+ * of what an unacknowledged record costs the garbage collector. Members of a group instead get a
+ * promise derived, with `then`, from one promise the group resolves once every member has settled.
+ * Reactions to one promise run in the order they were registered, which is the members' order, so
+ * the n-th reaction takes the n-th member's outcome.
+ */
+export class DeliveryGroup implements Delivery {
+  private readonly allSettled: Promise<DeliveryGroup>;
+  private resolveAll!: (group: DeliveryGroup) => void;
+  private readonly outcomes: (RecordMetadata | KafkaError)[] = [];
+  private members = 0;
+  private unsettled = 0;
+  private taken = 0;
+
+  constructor() {
+    this.allSettled = new Promise<DeliveryGroup>((resolve) => {
+      this.resolveAll = resolve;
+    });
+  }
+
+  /** Position the next member will have. */
+  get size(): number {
+    return this.members;
+  }
+
+  /** Adds a member at position `size` and returns its promise. */
+  join(): Promise<RecordMetadata> {
+    this.members++;
+    this.unsettled++;
+    return this.allSettled.then(takeNextOutcome);
+  }
+
+  recordDone(position: number, metadata: RecordMetadata): void {
+    this.settle(position, metadata);
+  }
+
+  recordFailed(position: number, error: KafkaError): void {
+    this.settle(position, error);
+  }
+
+  private settle(position: number, outcome: RecordMetadata | KafkaError): void {
+    this.outcomes[position] = outcome;
+    if (--this.unsettled === 0) this.resolveAll(this);
+  }
+
+  /** The outcome of the next member in join order (called once per member, in that order). */
+  takeNext(): RecordMetadata {
+    const outcome = this.outcomes[this.taken++]!;
+    if (outcome instanceof Error) throw outcome;
+    return outcome;
+  }
+}
+
+// One function shared by every member's reaction, so that joining allocates no closure.
+function takeNextOutcome(group: DeliveryGroup): RecordMetadata {
+  return group.takeNext();
 }

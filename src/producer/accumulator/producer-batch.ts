@@ -4,7 +4,7 @@
 import { DeliveryTimeoutError, type KafkaError } from '../../errors/kafka-error.js';
 import { RecordBatchBuilder, stampRecordBatch } from '../../records/index.js';
 import type { RecordMetadata, SerializedRecord } from '../producer-record.js';
-import type { Delivery } from './delivery.js';
+import { type Delivery, DeliveryGroup } from './delivery.js';
 
 /** Identity of a partition; one object per partition, so it can key maps cheaply. */
 export interface TopicPartition {
@@ -39,6 +39,8 @@ export class ProducerBatch {
   sealing = false;
   recordCount = 0;
   private readonly deliveries: Delivery[] = [];
+  /** The deliveries of single-record send() calls appended to this batch, made on first use. */
+  private group: DeliveryGroup | undefined;
   private readonly positions: number[] = [];
   private readonly timestamps: number[] = [];
   /** Sending attempts so far. */
@@ -101,6 +103,13 @@ export class ProducerBatch {
     this.positions.push(position);
     this.timestamps.push(record.timestamp);
     this.recordCount++;
+  }
+
+  /** Appends the record of a single-record send() call to the batch's delivery group; returns its promise. */
+  appendToGroup(record: SerializedRecord, reservedBytes: number): Promise<RecordMetadata> {
+    this.group ??= new DeliveryGroup();
+    this.append(record, this.group, this.group.size, reservedBytes);
+    return this.group.join();
   }
 
   /** Closes the batch to appends and produces its final bytes (synchronously when uncompressed). */

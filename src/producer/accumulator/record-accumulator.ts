@@ -4,7 +4,7 @@
 // and a large batchSize costs nothing while traffic is light. A record larger than batchSize gets
 // its own batch.
 import { RECORD_BATCH_OVERHEAD, RecordBatchBuilder } from '../../records/index.js';
-import type { SerializedRecord } from '../producer-record.js';
+import type { RecordMetadata, SerializedRecord } from '../producer-record.js';
 import type { Delivery } from './delivery.js';
 import { PartitionQueue } from './partition-queue.js';
 import { ProducerBatch } from './producer-batch.js';
@@ -52,21 +52,39 @@ export class RecordAccumulator {
    */
   tryAppend(queue: PartitionQueue, record: SerializedRecord, delivery: Delivery, position: number, now: number): boolean {
     const recordBytes = RecordBatchBuilder.recordSizeUpperBound(record.keySize, record.valueSize, record.headers);
+    const batch = this.batchFor(queue, record, recordBytes, now);
+    if (!batch) return false;
+    batch.append(record, delivery, position, batch.recordCount === 0 ? RECORD_BATCH_OVERHEAD + recordBytes : recordBytes);
+    return true;
+  }
+
+  /**
+   * tryAppend() for the record of a single-record send() call, which joins its batch's delivery
+   * group: returns the record's promise, or undefined when bufferMemory has no room for it.
+   */
+  tryAppendToGroup(queue: PartitionQueue, record: SerializedRecord, now: number): Promise<RecordMetadata> | undefined {
+    const recordBytes = RecordBatchBuilder.recordSizeUpperBound(record.keySize, record.valueSize, record.headers);
+    const batch = this.batchFor(queue, record, recordBytes, now);
+    if (!batch) return undefined;
+    return batch.appendToGroup(record, batch.recordCount === 0 ? RECORD_BATCH_OVERHEAD + recordBytes : recordBytes);
+  }
+
+  // The batch `record` goes into, its memory reserved: the open batch when the record fits, else a
+  // new one (empty, so the record's reservation includes the batch header). Undefined when
+  // bufferMemory has no room.
+  private batchFor(queue: PartitionQueue, record: SerializedRecord, recordBytes: number, now: number): ProducerBatch | undefined {
     const last = queue.queued[queue.queued.length - 1];
     if (last && !last.isSealed && !last.sealing && last.hasRoomFor(record)) {
-      if (!this.reserve(recordBytes)) return false;
-      last.append(record, delivery, position, recordBytes);
-      return true;
+      return this.reserve(recordBytes) ? last : undefined;
     }
     const batchBytes = RECORD_BATCH_OVERHEAD + recordBytes;
-    if (!this.reserve(batchBytes)) return false;
+    if (!this.reserve(batchBytes)) return undefined;
     if (last && !last.isSealed && !last.sealing) last.closeForAppends();
     const batch = new ProducerBatch(queue, now, this.config.deliveryTimeoutMs, Math.max(this.config.batchSize, batchBytes));
-    batch.append(record, delivery, position, batchBytes);
     queue.queued.push(batch);
     this.incomplete.add(batch);
     this.active.add(queue);
-    return true;
+    return batch;
   }
 
   // Takes `bytes` from bufferMemory if they fit. send() refuses records larger than bufferMemory;

@@ -1,9 +1,8 @@
 // Murmur2 exactly as the Java client computes it (signed 32-bit arithmetic, seed 0x9747b28c), so
 // that a keyed record lands on the same partition whichever client wrote it.
 
-/** Java's `Utils.murmur2` of `data`, as a signed 32-bit integer. */
-export function murmur2(data: Uint8Array): number {
-  const length = data.length;
+/** Java's `Utils.murmur2` of the first `length` bytes of `data` (default: all), as a signed 32-bit integer. */
+export function murmur2(data: Uint8Array, length = data.length): number {
   const m = 0x5bd1e995;
   let h = 0x9747b28c ^ length;
   const length4 = length >>> 2;
@@ -30,7 +29,10 @@ export function murmur2(data: Uint8Array): number {
   return h | 0;
 }
 
-/** The partition Java's default partitioner picks for a key: `toPositive(murmur2(key)) % partitions`. */
-export function partitionForKey(key: Uint8Array, partitionCount: number): number {
-  return (murmur2(key) & 0x7fffffff) % partitionCount;
+/**
+ * The partition Java's default partitioner picks for a key: `toPositive(murmur2(key)) % partitions`.
+ * The key is the first `keyLength` bytes of `key` (default: all).
+ */
+export function partitionForKey(key: Uint8Array, partitionCount: number, keyLength = key.length): number {
+  return (murmur2(key, keyLength) & 0x7fffffff) % partitionCount;
 }

@@ -17,7 +17,8 @@ export type PartitionerFunction = (context: PartitionerContext) => number;
 
 /** Chooses partitions; `onBatchFull` lets the sticky partitioner move on (KIP-794). */
 export interface Partitioner {
-  partition(topic: string, key: Buffer | null, partitionCount: number, available: readonly number[]): number;
+  /** Picks the partition of a record whose key is the first `keyLength` bytes of `key` (default: all). */
+  partition(topic: string, key: Buffer | null, partitionCount: number, available: readonly number[], keyLength?: number): number;
   /** Called after `bytes` were appended to `partition` of `topic` for a keyless record. */
   onAppend(topic: string, partition: number, bytes: number): void;
 }
@@ -35,8 +36,8 @@ export class DefaultPartitioner implements Partitioner {
     private readonly random: () => number = Math.random,
   ) {}
 
-  partition(topic: string, key: Buffer | null, partitionCount: number, available: readonly number[]): number {
-    if (key !== null) return partitionForKey(key, partitionCount);
+  partition(topic: string, key: Buffer | null, partitionCount: number, available: readonly number[], keyLength?: number): number {
+    if (key !== null) return partitionForKey(key, partitionCount, keyLength);
     let state = this.sticky.get(topic);
     if (!state || state.used || state.partition >= partitionCount) {
       state = { partition: this.pick(partitionCount, available, state?.partition ?? -1), bytes: 0, used: false };
@@ -79,9 +80,10 @@ export class RoundRobinPartitioner implements Partitioner {
 export class FunctionPartitioner implements Partitioner {
   constructor(private readonly choose: PartitionerFunction) {}
 
-  // The producer passes key bytes from a scratch buffer; the user's function gets its own copy.
-  partition(topic: string, key: Buffer | null, partitionCount: number, available: readonly number[]): number {
-    return this.choose({ topic, key: key === null ? null : Buffer.from(key), partitionCount, availablePartitions: available });
+  // The producer passes key bytes in a scratch buffer; the user's function gets its own copy.
+  partition(topic: string, key: Buffer | null, partitionCount: number, available: readonly number[], keyLength = key?.length ?? 0): number {
+    const keyCopy = key === null ? null : Buffer.from(key.subarray(0, keyLength));
+    return this.choose({ topic, key: keyCopy, partitionCount, availablePartitions: available });
   }
 
   onAppend(): void {}
@@ -104,8 +106,8 @@ export function createPartitioner(
 class Murmur2Partitioner implements Partitioner {
   private readonly roundRobin = new RoundRobinPartitioner();
 
-  partition(topic: string, key: Buffer | null, partitionCount: number, available: readonly number[]): number {
-    return key === null ? this.roundRobin.partition(topic, key, partitionCount, available) : partitionForKey(key, partitionCount);
+  partition(topic: string, key: Buffer | null, partitionCount: number, available: readonly number[], keyLength?: number): number {
+    return key === null ? this.roundRobin.partition(topic, key, partitionCount, available) : partitionForKey(key, partitionCount, keyLength);
   }
 
   onAppend(): void {}

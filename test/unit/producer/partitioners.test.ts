@@ -26,6 +26,13 @@ describe('murmur2', () => {
     assert.equal(partitionForKey(Buffer.from('abc'), 7), 479470107 % 7);
     assert.equal(partitionForKey(Buffer.alloc(0), 3), (murmur2(Buffer.alloc(0)) & 0x7fffffff) % 3);
   });
+
+  it('hashes only the first keyLength bytes when given a longer buffer (a reused scratch buffer)', () => {
+    const scratch = Buffer.from('foobar-and-stale-bytes-after-it');
+    assert.equal(murmur2(scratch, 6), -790332482);
+    assert.equal(partitionForKey(scratch, 12, 6), (-790332482 & 0x7fffffff) % 12);
+    assert.equal(new DefaultPartitioner(16384).partition('t', scratch, 12, [], 6), (-790332482 & 0x7fffffff) % 12);
+  });
 });
 
 describe('DefaultPartitioner', () => {
@@ -69,6 +76,19 @@ describe('other partitioners', () => {
   it('a user function gets the context', () => {
     const partitioner = createPartitioner(({ partitionCount, key }) => (key ? key.length % partitionCount : 0), 100);
     assert.equal(partitioner.partition('t', Buffer.from('abcd'), 3, [0, 1, 2]), 1);
+  });
+
+  it('a user function gets a copy of just the key, which it may keep', () => {
+    const kept: Buffer[] = [];
+    const partitioner = createPartitioner(({ key }) => {
+      if (key) kept.push(key);
+      return 0;
+    }, 100);
+    const scratch = Buffer.from('key1-stale');
+    partitioner.partition('t', scratch, 3, [], 4);
+    scratch.write('key2');
+    partitioner.partition('t', scratch, 3, [], 4);
+    assert.deepEqual(kept.map(String), ['key1', 'key2']);
   });
 
   it("'murmur2' hashes keys and spreads keyless records", () => {
