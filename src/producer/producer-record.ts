@@ -1,6 +1,7 @@
 // The shapes users pass to send() and get back, and their validation and serialization into
 // bytes. Invalid records throw InvalidRecordError before anything is queued or sent.
 import { InvalidRecordError } from '../errors/kafka-error.js';
+import { utf8Length } from '../records/record-encoding.js';
 import type { Serializer } from './options.js';
 
 /** A key, value or header value: bytes, a string (written as UTF-8) or null. */
@@ -100,7 +101,7 @@ export function serializeRecord(
 
 function byteSize(value: Buffer | string | null): number {
   if (value === null) return 0;
-  return typeof value === 'string' ? Buffer.byteLength(value) : value.length;
+  return typeof value === 'string' ? utf8Length(value) : value.length;
 }
 
 function toBytes(value: unknown, serializer: Serializer | undefined, topic: string, what: string): Buffer | string | null {

@@ -161,12 +161,26 @@ export class RecordBatchBuilder {
    * record once, where `hasRoomFor` then `append` size it twice.
    */
   tryAppend(maxSizeInBytes: number, timestamp: number, key: RecordData, value: RecordData, headers?: RecordHeaderList | null): number {
+    return this.appendSized(maxSizeInBytes, timestamp, key, dataSize(key), value, dataSize(value), headers);
+  }
+
+  /**
+   * tryAppend() for a caller that knows the key's and value's byte lengths already (UTF-8 length
+   * for strings, -1 for null), so that strings are not measured twice.
+   */
+  appendSized(
+    maxSizeInBytes: number,
+    timestamp: number,
+    key: RecordData,
+    keySize: number,
+    value: RecordData,
+    valueSize: number,
+    headers?: RecordHeaderList | null,
+  ): number {
     if (this.closed) throw new Error('RecordBatchBuilder: append after build()');
     if (!(timestamp >= 0 && timestamp <= MAX_TIMESTAMP) || Math.floor(timestamp) !== timestamp) {
       throw new InvalidRecordError(`Invalid record timestamp ${timestamp}: expected an integer number of ms in [0, 2^52)`);
     }
-    const keySize = dataSize(key);
-    const valueSize = dataSize(value);
     const headersSection = headersSectionSize(headers);
     const offsetDelta = this.count;
     const timestampDelta = offsetDelta === 0 ? 0 : timestamp - this.firstTimestamp;

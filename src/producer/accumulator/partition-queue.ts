@@ -19,6 +19,8 @@ export class PartitionQueue implements TopicPartition {
   recovering = false;
   /** > 0 while the partition must not send (a batch of it is being split). */
   holds = 0;
+  /** Size of the last batch closed because the next record did not fit: the next batch's buffer size. */
+  recentBatchBytes = 0;
   /** Leader that last acknowledged a batch; pipelining is allowed only to this leader. */
   confirmedLeader = -1;
 

@@ -14,7 +14,7 @@ export interface TopicPartition {
 
 let nextBatchId = 1;
 
-/** First buffer of a batch; enough for most batches of small records without growing. */
+/** First buffer of a batch with no size hint; enough for most batches under light traffic. */
 const INITIAL_BUFFER_SIZE = 16 * 1024;
 
 // Offsets are bigint in the API: the per-record delta comes from this table rather than a new
@@ -60,13 +60,17 @@ export class ProducerBatch {
   /** Set when a newer batch was started for the partition: no more appends. */
   private closed = false;
 
-  constructor(topicPartition: TopicPartition, now: number, deliveryTimeoutMs: number, capacity: number) {
+  /**
+   * `sizeHint`: how large the partition's previous batch grew. Under load batches fill up, so the
+   * buffer starts at that size rather than doubling its way up (a copy per doubling).
+   */
+  constructor(topicPartition: TopicPartition, now: number, deliveryTimeoutMs: number, capacity: number, sizeHint = 0) {
     this.topicPartition = topicPartition;
     this.createdAt = now;
     this.deliveryDeadline = now + deliveryTimeoutMs;
     this.capacity = capacity;
     // The buffer grows (doubling) as records come, so a large batchSize costs memory only when used.
-    this.builder = new RecordBatchBuilder({ initialCapacity: Math.min(capacity, INITIAL_BUFFER_SIZE) });
+    this.builder = new RecordBatchBuilder({ initialCapacity: Math.min(capacity, Math.max(INITIAL_BUFFER_SIZE, sizeHint)) });
   }
 
   /** Uncompressed size of the batch so far. */
@@ -98,7 +102,16 @@ export class ProducerBatch {
   /** Appends `record`, which reserved `reservedBytes` of bufferMemory for this batch. */
   append(record: SerializedRecord, delivery: Delivery, position: number, reservedBytes: number): void {
     this.reservedBytes += reservedBytes;
-    this.builder!.append(record.timestamp, record.key, record.value, record.headers);
+    const { key, value } = record;
+    this.builder!.appendSized(
+      Number.POSITIVE_INFINITY,
+      record.timestamp,
+      key,
+      key === null ? -1 : record.keySize,
+      value,
+      value === null ? -1 : record.valueSize,
+      record.headers,
+    );
     this.deliveries.push(delivery);
     this.positions.push(position);
     this.timestamps.push(record.timestamp);

@@ -79,8 +79,11 @@ export class RecordAccumulator {
     }
     const batchBytes = RECORD_BATCH_OVERHEAD + recordBytes;
     if (!this.reserve(batchBytes)) return undefined;
-    if (last && !last.isSealed && !last.sealing) last.closeForAppends();
-    const batch = new ProducerBatch(queue, now, this.config.deliveryTimeoutMs, Math.max(this.config.batchSize, batchBytes));
+    if (last && !last.isSealed && !last.sealing) {
+      last.closeForAppends();
+      queue.recentBatchBytes = last.sizeInBytes;
+    }
+    const batch = new ProducerBatch(queue, now, this.config.deliveryTimeoutMs, Math.max(this.config.batchSize, batchBytes), queue.recentBatchBytes);
     queue.queued.push(batch);
     this.incomplete.add(batch);
     this.active.add(queue);
