@@ -18,12 +18,11 @@ import {
   apiSpecs,
   type BrokerApiRange,
   decodeResponse,
-  encodeRequest,
+  encodeRequestChunks,
   negotiateVersion,
   peekCorrelationId,
   supportedVersions,
 } from '../protocol/index.js';
-import { Writer } from '../protocol/writer.js';
 import { FrameDecoder } from './frame-decoder.js';
 import { authenticate, type SaslConfig } from './sasl/authenticate.js';
 
@@ -51,8 +50,6 @@ export interface RequestOptions {
   readonly expectResponse?: boolean;
   /** Overrides the connection's request timeout. */
   readonly timeoutMs?: number;
-  /** Expected size of the encoded request, so that its buffer is allocated once. */
-  readonly sizeHint?: number;
 }
 
 interface PendingRequest {
@@ -232,7 +229,7 @@ export class Connection {
     }
     const correlationId = this.nextCorrelationId;
     this.nextCorrelationId = (this.nextCorrelationId + 1) & 0x7fffffff;
-    const frame = encodeRequest(api, version, correlationId, this.config.clientId, body, new Writer(options.sizeHint ?? 256));
+    const frame = encodeRequestChunks(api, version, correlationId, this.config.clientId, body);
     if (options.expectResponse === false) {
       this.rememberUnanswered(correlationId);
       return new Promise((resolve, reject) => {
@@ -266,8 +263,19 @@ export class Connection {
     return new Promise((resolve) => this.drainWaiters.push(resolve));
   }
 
-  private write(frame: Buffer, callback?: (error?: Error | null) => void): void {
-    const flushed = this.socket!.write(frame, callback);
+  // One request, written as one vectored write: its chunks are corked, then flushed together.
+  private write(frame: readonly Uint8Array[], callback?: (error?: Error | null) => void): void {
+    const socket = this.socket!;
+    let flushed = true;
+    if (frame.length === 1) {
+      flushed = socket.write(frame[0]!, callback);
+    } else {
+      socket.cork();
+      for (let index = 0; index < frame.length; index++) {
+        flushed = socket.write(frame[index]!, index === frame.length - 1 ? callback : undefined);
+      }
+      socket.uncork();
+    }
     if (!flushed) this.blocked = true;
   }
 

@@ -37,14 +37,44 @@ export function encodeRequest<A extends ApiName>(
   body: ApiTypes[A]['request'],
   writer = new Writer(256),
 ): Buffer {
+  const start = writeRequest(api, version, correlationId, clientId, body, writer);
+  return writer.buffer.subarray(start, writer.offset);
+}
+
+/**
+ * encodeRequest() without copying record batches: the frame as chunks, small fields in one buffer
+ * and each batch by reference, for one vectored write.
+ */
+export function encodeRequestChunks<A extends ApiName>(
+  api: A,
+  version: number,
+  correlationId: number,
+  clientId: string | null,
+  body: ApiTypes[A]['request'],
+): Uint8Array[] {
+  const writer = new Writer(256, true);
+  const start = writeRequest(api, version, correlationId, clientId, body, writer);
+  return writer.chunks(start);
+}
+
+// Writes the frame at the writer's offset; returns where it starts.
+function writeRequest<A extends ApiName>(
+  api: A,
+  version: number,
+  correlationId: number,
+  clientId: string | null,
+  body: ApiTypes[A]['request'],
+  writer: Writer,
+): number {
   const start = writer.offset;
+  const referencedBefore = writer.referencedBytes;
   writer.int32(0);
   writer.int16(apiSpecs[api].apiKey).int16(version).int32(correlationId);
   writer.string(clientId);
   if (isFlexible(api, version)) writer.unsignedVarInt(0);
   compileMessage(apiSpecs[api].request, version).encode(writer, body);
-  writer.int32At(start, writer.offset - start - 4);
-  return writer.buffer.subarray(start, writer.offset);
+  writer.int32At(start, writer.offset - start - 4 + writer.referencedBytes - referencedBefore);
+  return start;
 }
 
 /** The correlation id of a response frame (without its size prefix). */

@@ -3,12 +3,24 @@
 
 const EMPTY_UUID = '00000000-0000-0000-0000-000000000000';
 
+/** Byte arrays from this size up are referenced, not copied, by a writer that collects chunks. */
+const REFERENCE_MIN_BYTES = 4096;
+
 export class Writer {
   buffer: Buffer;
   offset = 0;
+  /** Large byte arrays referenced in place, each with the offset in `buffer` it comes after. */
+  private readonly references: { readonly at: number; readonly bytes: Uint8Array }[] | undefined;
+  /** Total length of the referenced arrays. */
+  referencedBytes = 0;
 
-  constructor(initialSize = 256) {
+  /**
+   * `referenceLargeBytes`: byte arrays of 4 KiB or more (record batches) are not copied but kept
+   * by reference, and the result is read with {@link chunks}; they must not change until written.
+   */
+  constructor(initialSize = 256, referenceLargeBytes = false) {
     this.buffer = Buffer.allocUnsafe(initialSize);
+    this.references = referenceLargeBytes ? [] : undefined;
   }
 
   /** Makes room for `size` more bytes. */
@@ -22,9 +34,24 @@ export class Writer {
     this.buffer = grown;
   }
 
-  /** The bytes written so far (a view, not a copy). */
+  /** The bytes written so far (a view, not a copy); only for a writer that references nothing. */
   finish(): Buffer {
+    if (this.referencedBytes > 0) throw new Error('Writer: finish() on a writer holding references; use chunks()');
     return this.buffer.subarray(0, this.offset);
+  }
+
+  /** The bytes written from `start` on, as views of the buffer interleaved with the referenced arrays. */
+  chunks(start = 0): Uint8Array[] {
+    const result: Uint8Array[] = [];
+    let from = start;
+    for (const { at, bytes } of this.references ?? []) {
+      if (at < start) continue;
+      if (at > from) result.push(this.buffer.subarray(from, at));
+      result.push(bytes);
+      from = at;
+    }
+    if (this.offset > from || result.length === 0) result.push(this.buffer.subarray(from, this.offset));
+    return result;
   }
 
   int8(value: number): this {
@@ -125,6 +152,11 @@ export class Writer {
 
   /** Raw bytes with no length prefix. */
   raw(bytes: Uint8Array): this {
+    if (this.references && bytes.length >= REFERENCE_MIN_BYTES) {
+      this.references.push({ at: this.offset, bytes });
+      this.referencedBytes += bytes.length;
+      return this;
+    }
     this.ensure(bytes.length);
     this.buffer.set(bytes, this.offset);
     this.offset += bytes.length;

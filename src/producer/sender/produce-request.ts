@@ -46,9 +46,8 @@ export function sendProduceRequest(
   connection: Connection,
   version: number,
   request: ProduceRequestData,
-  sizeHint: number,
 ): Promise<ProduceResponseData | undefined> {
-  return connection.requestAt('Produce', version, request, { expectResponse: request.acks !== 0, sizeHint });
+  return connection.requestAt('Produce', version, request, { expectResponse: request.acks !== 0 });
 }
 
 /** The result of each batch, or undefined for a batch the response does not mention. */

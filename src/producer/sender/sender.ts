@@ -211,7 +211,7 @@ export class Sender {
         size += bytes;
       }
       if (batches.length === 0) break;
-      this.send(connection, leader, version, batches, size);
+      this.send(connection, leader, version, batches);
       metrics.recordRequest(batches, size);
       // Further requests only for partitions whose next batch is ready too.
       now = this.clock.now();
@@ -220,10 +220,10 @@ export class Sender {
     }
   }
 
-  private send(connection: Connection, leader: number, version: number, batches: ProducerBatch[], size: number): void {
+  private send(connection: Connection, leader: number, version: number, batches: ProducerBatch[]): void {
     const { options } = this.deps;
     const request = buildProduceRequest(batches, options.acks, options.requestTimeoutMs, options.transactionalId ?? null);
-    sendProduceRequest(connection, version, request, size + 128).then(
+    sendProduceRequest(connection, version, request).then(
       (response) => {
         if (response === undefined) {
           for (const batch of batches) this.onBatchResult(batch, leader, { errorCode: 0, baseOffset: -1n, logAppendTimeMs: -1, errorMessage: null, currentLeader: undefined });
