@@ -11,6 +11,7 @@ import {
   readBack,
   readBatchHeaders,
   startMockCluster,
+  startPreparedMockCluster,
 } from './harness.js';
 import { metadata, WireConnection } from './wire.js';
 
@@ -33,7 +34,7 @@ describe('interop harness (librdkafka mock cluster + kcat)', { skip }, () => {
   let cluster: MockCluster;
 
   before(async () => {
-    cluster = await startMockCluster({
+    cluster = await startPreparedMockCluster({
       brokers: 3,
       topics: [
         { name: 'harness', partitions: 3 },

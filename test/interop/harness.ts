@@ -360,6 +360,34 @@ export async function startMockCluster(options: MockClusterOptions = {}): Promis
   return { bootstrapServers, brokers, command, stop, stderr: () => stderr };
 }
 
+/**
+ * Starts a mock cluster and runs `setup` on it (leaders, error stacks). A failed start or setup is
+ * written to stderr at once, with the mock's own log, so it shows next to the test output, and is
+ * tried once more on a fresh process: a machine under load can be slow to start a process, and a
+ * suite's hook failure alone names no cause.
+ */
+export async function startPreparedMockCluster(
+  options: MockClusterOptions,
+  setup: (cluster: MockCluster) => Promise<void> = async () => {},
+  attempts = 2,
+): Promise<MockCluster> {
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    let cluster: MockCluster | undefined;
+    try {
+      cluster = await startMockCluster(options);
+      await setup(cluster);
+      return cluster;
+    } catch (error) {
+      lastError = error;
+      const log = cluster?.stderr().slice(-4000) ?? '';
+      console.error(`mock cluster start, attempt ${attempt} of ${attempts}, failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}${log ? `\nmock-cluster log:\n${log}` : ''}`);
+      await cluster?.stop().catch(() => {});
+    }
+  }
+  throw lastError;
+}
+
 export interface ReadBackRecord {
   partition: number;
   offset: bigint;

@@ -5,7 +5,7 @@
 import * as assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { librdkafkaAvailable, type MockCluster, readBatchHeaders, startMockCluster } from './harness.js';
+import { librdkafkaAvailable, type MockCluster, readBatchHeaders, startPreparedMockCluster } from './harness.js';
 import {
   ApiKey,
   apiVersions,
@@ -47,8 +47,9 @@ describe('librdkafka 2.0.2 mock cluster behaviour', { skip }, () => {
   }
 
   before(async () => {
-    cluster = await startMockCluster({ brokers: 3, topics: [{ name: TOPIC, partitions: 4 }] });
-    for (let p = 0; p < 4; p++) await cluster.command(`leader ${TOPIC} ${p} 1`);
+    cluster = await startPreparedMockCluster({ brokers: 3, topics: [{ name: TOPIC, partitions: 4 }] }, async (started) => {
+      for (let p = 0; p < 4; p++) await started.command(`leader ${TOPIC} ${p} 1`);
+    });
   });
 
   after(async () => {

@@ -8,7 +8,7 @@ import * as assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Producer } from '../../src/index.js';
 import type { CompressionType } from '../../src/producer/options.js';
-import { librdkafkaAvailable, type MockCluster, type ReadBackRecord, readBack, readBatchHeaders, type StoredBatch, startMockCluster } from './harness.js';
+import { librdkafkaAvailable, type MockCluster, type ReadBackRecord, readBack, readBatchHeaders, type StoredBatch, startPreparedMockCluster } from './harness.js';
 
 const availability = librdkafkaAvailable();
 const skip = availability.ok ? false : `librdkafka-dev / kcat not installed: ${availability.reason}`;
@@ -74,13 +74,12 @@ const faultTopics = ['errors', 'lost-ack', 'moves', 'down'].flatMap((fault) => c
 describe('Producer against the librdkafka mock cluster', { skip }, () => {
   let cluster: MockCluster;
   before(async () => {
-    cluster = await startMockCluster({
-      brokers: 3,
-      topics: [...codecs, ...faultTopics, 'transactions'].map((name) => ({ name, partitions: 3 })),
+    const topics = [...codecs, ...faultTopics, 'transactions'].map((name) => ({ name, partitions: 3 }));
+    cluster = await startPreparedMockCluster({ brokers: 3, topics }, async (started) => {
+      for (const name of faultTopics) {
+        for (let partition = 0; partition < 3; partition++) await started.command(`leader ${name} ${partition} ${partition + 1}`);
+      }
     });
-    for (const name of faultTopics) {
-      for (let partition = 0; partition < 3; partition++) await cluster.command(`leader ${name} ${partition} ${partition + 1}`);
-    }
   });
   after(async () => {
     await cluster?.stop();

@@ -80,7 +80,7 @@ export class ProducerBatch {
 
   /** Whether `record` fits within the batch's capacity (an empty batch takes any record). */
   hasRoomFor(record: SerializedRecord): boolean {
-    if (!this.builder || this.closed) return false;
+    if (!this.builder || this.closed || this.done) return false;
     if (this.recordCount === 0) return true;
     return this.builder.sizeAfterAppend(record.timestamp, record.keySize, record.valueSize, record.headers) <= this.capacity;
   }

@@ -3,6 +3,7 @@
 // bufferMemory and released when the batch settles, and retried batches go back in front of newer ones.
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { KafkaError } from '../../../src/errors/kafka-error.js';
 import type { Delivery } from '../../../src/producer/accumulator/delivery.js';
 import { RecordAccumulator } from '../../../src/producer/accumulator/record-accumulator.js';
 import { serializeRecord } from '../../../src/producer/producer-record.js';
@@ -75,5 +76,23 @@ describe('RecordAccumulator', () => {
     queue.reenqueue(middle!);
     queue.reenqueue(oldest!);
     assert.deepEqual(queue.queued, [oldest, middle, newest]);
+  });
+
+  it('starts a new batch rather than append to one that has settled', () => {
+    const accumulator = new RecordAccumulator({ batchSize: 16_384, bufferMemory: 1 << 20, deliveryTimeoutMs: 1000 });
+    const queue = accumulator.queueFor('t', 0);
+    assert.ok(accumulator.tryAppend(queue, record('a'), ignore, 0, 0));
+    queue.queued[0]!.fail(new KafkaError('TIMEOUT', 'failed while still open'));
+    assert.ok(accumulator.tryAppend(queue, record('b'), ignore, 1, 0));
+    assert.equal(queue.queued.length, 2);
+    assert.equal(queue.queued[1]!.recordCount, 1);
+  });
+
+  it('sizes a new batch buffer after the partition\'s last full batch', () => {
+    const accumulator = new RecordAccumulator({ batchSize: 64 * 1024, bufferMemory: 1 << 22, deliveryTimeoutMs: 1000 });
+    const queue = accumulator.queueFor('t', 0);
+    for (let index = 0; index < 1500; index++) accumulator.tryAppend(queue, record('v'.repeat(100)), ignore, index, 0);
+    assert.ok(queue.queued.length >= 2);
+    assert.ok(queue.recentBatchBytes > 60 * 1024, `hint ${queue.recentBatchBytes}`);
   });
 });
