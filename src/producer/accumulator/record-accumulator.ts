@@ -24,6 +24,12 @@ export class RecordAccumulator {
   private memoryUsed = 0;
   /** Called when memory is released (waiting appends may proceed). */
   onMemoryReleased: () => void = () => {};
+  /**
+   * Called when an append opened a batch or filled one: the sender then has something new, a
+   * linger to time or a batch to send now. An append to a batch with room left changes nothing
+   * for it, so most appends call nothing.
+   */
+  onBatchOpenedOrFilled: () => void = () => {};
 
   constructor(private readonly config: AccumulatorConfig) {}
 
@@ -55,6 +61,7 @@ export class RecordAccumulator {
     const batch = this.batchFor(queue, record, recordBytes, now);
     if (!batch) return false;
     batch.append(record, delivery, position, batch.recordCount === 0 ? RECORD_BATCH_OVERHEAD + recordBytes : recordBytes);
+    if (batch.recordCount === 1 || batch.isFull) this.onBatchOpenedOrFilled();
     return true;
   }
 
@@ -66,7 +73,9 @@ export class RecordAccumulator {
     const recordBytes = RecordBatchBuilder.recordSizeUpperBound(record.keySize, record.valueSize, record.headers);
     const batch = this.batchFor(queue, record, recordBytes, now);
     if (!batch) return undefined;
-    return batch.appendToGroup(record, batch.recordCount === 0 ? RECORD_BATCH_OVERHEAD + recordBytes : recordBytes);
+    const promise = batch.appendToGroup(record, batch.recordCount === 0 ? RECORD_BATCH_OVERHEAD + recordBytes : recordBytes);
+    if (batch.recordCount === 1 || batch.isFull) this.onBatchOpenedOrFilled();
+    return promise;
   }
 
   // The batch `record` goes into, its memory reserved: the open batch when the record fits, else a
