@@ -55,6 +55,36 @@ export interface SerializedRecord {
   readonly headersSize: number;
 }
 
+/**
+ * The one shape every SerializedRecord of the producer has, so that the code appending records
+ * sees a single object layout. Its fields are writable so that the single-record send() path can
+ * reuse one instance for record after record, copying it only when the record has to wait.
+ */
+export class SerializedRecordFields implements SerializedRecord {
+  key: Buffer | string | null = null;
+  value: Buffer | string | null = null;
+  headers: readonly (readonly [string, Buffer | null])[] | undefined = undefined;
+  timestamp = 0;
+  partition: number | undefined = undefined;
+  keySize = 0;
+  valueSize = 0;
+  headersSize = 0;
+
+  /** A new record with the same fields (for a record that outlives the reused instance). */
+  copy(): SerializedRecordFields {
+    const copy = new SerializedRecordFields();
+    copy.key = this.key;
+    copy.value = this.value;
+    copy.headers = this.headers;
+    copy.timestamp = this.timestamp;
+    copy.partition = this.partition;
+    copy.keySize = this.keySize;
+    copy.valueSize = this.valueSize;
+    copy.headersSize = this.headersSize;
+    return copy;
+  }
+}
+
 const TOPIC_PATTERN = /^[a-zA-Z0-9._-]{1,249}$/;
 
 /** Throws InvalidRecordError unless `topic` is a legal Kafka topic name. */
@@ -66,14 +96,18 @@ export function checkTopic(topic: unknown): asserts topic is string {
   }
 }
 
-/** Validates and serializes one message. */
+/**
+ * Validates and serializes one message into `target` (a new record unless given). Every field of
+ * `target` is written after the serializers have run, so a serializer may itself call send().
+ */
 export function serializeRecord(
   topic: string,
   message: Message,
   keySerializer: Serializer | undefined,
   valueSerializer: Serializer | undefined,
   now: number,
-): SerializedRecord {
+  target: SerializedRecordFields = new SerializedRecordFields(),
+): SerializedRecordFields {
   if (typeof message !== 'object' || message === null) {
     throw new InvalidRecordError(`Invalid record for topic '${topic}': expected an object with a value`);
   }
@@ -87,16 +121,15 @@ export function serializeRecord(
   const headers = message.headers === undefined ? undefined : toHeaders(message.headers, topic);
   let headersSize = 0;
   if (headers) for (const [name, bytes] of headers) headersSize += Buffer.byteLength(name) + (bytes ? bytes.length : 0);
-  return {
-    key,
-    value,
-    headers,
-    timestamp,
-    partition,
-    keySize: byteSize(key),
-    valueSize: byteSize(value),
-    headersSize,
-  };
+  target.key = key;
+  target.value = value;
+  target.headers = headers;
+  target.timestamp = timestamp;
+  target.partition = partition;
+  target.keySize = byteSize(key);
+  target.valueSize = byteSize(value);
+  target.headersSize = headersSize;
+  return target;
 }
 
 function byteSize(value: Buffer | string | null): number {

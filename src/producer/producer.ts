@@ -20,13 +20,14 @@ import { ProducerIdentity } from './idempotence/producer-identity.js';
 import { SequenceTracker } from './idempotence/sequence-tracker.js';
 import { type ProducerOptions, type ResolvedProducerOptions, resolveProducerOptions } from './options.js';
 import { createPartitioner, type Partitioner } from './partitioners/partitioner.js';
-import { type AppendAttempt, type PendingAppend, PendingAppends } from './pending-appends.js';
+import { type AppendAttempt, PendingAppends } from './pending-appends.js';
 import {
   checkTopic,
   type Message,
   type ProducerRecord,
   type RecordMetadata,
   type SerializedRecord,
+  SerializedRecordFields,
   serializeRecord,
   type TopicMessages,
 } from './producer-record.js';
@@ -64,6 +65,9 @@ export class Producer {
   /** Why the last metadata request failed, for the errors of records waiting for metadata. */
   private metadataError: KafkaError | undefined;
   private keyScratch = Buffer.allocUnsafe(256);
+  /** The record object single-record send() calls serialize into (see sendOne). */
+  private readonly scratchRecord = new SerializedRecordFields();
+  private scratchInUse = false;
   /** Topic names already validated, so that the check runs once per topic, not per record. */
   private readonly validTopics = new Set<string>();
 
@@ -88,6 +92,7 @@ export class Producer {
     this.accumulator.onMemoryReleased = () => {
       if (this.pending.size > 0) this.processPending();
     };
+    this.accumulator.onBatchOpenedOrFilled = () => this.sender.wake();
     const identity = resolved.idempotence ? new ProducerIdentity() : undefined;
     this.transactions =
       resolved.transactionalId !== undefined && identity
@@ -116,7 +121,7 @@ export class Producer {
       log: (level, message, context) => resolved.logger?.[level]?.(message, context),
     });
     this.pending = new PendingAppends(
-      (item) => this.appendPending(item),
+      (item) => this.tryAppend(item.topic, item.record, item.delivery, item.position, Date.now()),
       (item, waitingFor) =>
         waitingFor === 'metadata'
           ? new KafkaError(
@@ -169,14 +174,14 @@ export class Producer {
         this.submit(topic, records, delivery, now);
         return delivery.promise;
       }
-      return this.sendOne(topic, this.serialize(topic, input as Message, now), now);
+      return this.sendOne(topic, input as Message, now);
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
-  private serialize(topic: string, message: Message, now: number): SerializedRecord {
-    const record = serializeRecord(topic, message, this.options.keySerializer, this.options.valueSerializer, now);
+  private serialize(topic: string, message: Message, now: number, target?: SerializedRecordFields): SerializedRecordFields {
+    const record = serializeRecord(topic, message, this.options.keySerializer, this.options.valueSerializer, now, target);
     const size = RECORD_BATCH_OVERHEAD + RecordBatchBuilder.recordSizeUpperBound(record.keySize, record.valueSize, record.headers);
     if (size > this.options.maxRequestSize) {
       throw new InvalidRecordError(
@@ -207,7 +212,6 @@ export class Producer {
         waitingFor = attempt;
         break;
       }
-      if (position > 0) this.sender.wake();
     }
     for (; position < records.length; position++) {
       const record = records[position]!;
@@ -229,31 +233,34 @@ export class Producer {
 
   // One record of a single-record send() call. When it can be appended at once (the common case),
   // it joins its batch's delivery group, which keeps less memory per unacknowledged record than a
-  // promise of its own; otherwise it waits like any record, with a promise of its own.
-  private sendOne(topic: string, record: SerializedRecord, now: number): Promise<RecordMetadata> {
-    if (this.pending.size === 0) {
-      this.start();
-      const queue = this.route(topic, record);
-      if (queue instanceof PartitionQueue) {
-        const promise = this.accumulator.tryAppendToGroup(queue, record, now);
-        if (promise) {
-          this.afterAppend(queue, record);
-          this.sender.wake();
-          return promise;
+  // promise of its own; otherwise it waits like any record, with a promise of its own. The record
+  // is serialized into a reused object, copied only when it has to wait; a send() made from inside
+  // a partitioner, while that object is in use, serializes into a new one.
+  private sendOne(topic: string, message: Message, now: number): Promise<RecordMetadata> {
+    const reuse = !this.scratchInUse;
+    let record = this.serialize(topic, message, now, reuse ? this.scratchRecord : undefined);
+    if (reuse) this.scratchInUse = true;
+    try {
+      if (this.pending.size === 0) {
+        this.start();
+        const queue = this.route(topic, record);
+        if (queue instanceof PartitionQueue) {
+          const promise = this.accumulator.tryAppendToGroup(queue, record, now);
+          if (promise) {
+            this.afterAppend(queue, record);
+            return promise;
+          }
+        } else if (queue instanceof Error) {
+          return Promise.reject(queue);
         }
-      } else if (queue instanceof Error) {
-        return Promise.reject(queue);
       }
+      if (reuse) record = record.copy();
+    } finally {
+      if (reuse) this.scratchInUse = false;
     }
     const delivery = new SingleDelivery();
     this.submit(topic, [record], delivery, now);
     return delivery.promise;
-  }
-
-  private appendPending(item: PendingAppend): AppendAttempt {
-    const attempt = this.tryAppend(item.topic, item.record, item.delivery, item.position, Date.now());
-    if (attempt === 'appended') this.sender.wake();
-    return attempt;
   }
 
   // Appends one record now if its topic's metadata is known and memory allows.

@@ -207,4 +207,36 @@ describe('Producer against FakeCluster', () => {
     await producer.send({ topic: 't', value: 'good' });
     assert.equal(cluster.records('t', 0).length, 1);
   });
+
+  it('keeps each record intact when a partitioner or a serializer calls send() itself', async () => {
+    const sends: Promise<unknown>[] = [];
+    const { cluster, producer } = await setup({
+      // Records keyed 'echo-N' make the partitioner send one more record (partitioned by it too),
+      // while the outer record is being appended.
+      partitioner: ({ key }) => {
+        const text = key?.toString() ?? '';
+        if (text.startsWith('echo-')) sends.push(producer.send({ topic: 't', key: `inner-${text}`, value: `inner-${text}` }));
+        return text.startsWith('inner-') ? 1 : 0;
+      },
+      // An object value makes the serializer send a record before it returns the outer bytes.
+      valueSerializer: (value) => {
+        const label = (value as { label: string }).label;
+        sends.push(producer.send({ topic: 't', partition: 2, key: 'k', value: `from-serializer-${label}` }));
+        return Buffer.from(`serialized-${label}`);
+      },
+    });
+    // Once the topic's metadata is known, sends take the path that appends at once.
+    await producer.send({ topic: 't', partition: 2, value: 'warm-up' });
+    for (let index = 0; index < 20; index++) {
+      sends.push(producer.send({ topic: 't', key: `echo-${index}`, value: `outer-${index}` }));
+      sends.push(producer.send({ topic: 't', partition: 2, key: 'k', value: { label: String(index) } }));
+    }
+    await Promise.all(sends);
+    const indexes = Array.from({ length: 20 }, (_, index) => index);
+    assertStoredExactly(cluster, 't', 0, indexes.map((index) => `outer-${index}`));
+    assertStoredExactly(cluster, 't', 1, indexes.map((index) => `inner-echo-${index}`));
+    assertStoredExactly(cluster, 't', 2, ['warm-up', ...indexes.flatMap((index) => [`from-serializer-${index}`, `serialized-${index}`])]);
+    const inner = cluster.records('t', 1);
+    assert.deepEqual(inner.map((record) => record.key?.toString()), indexes.map((index) => `inner-echo-${index}`), 'keys stay with their records');
+  });
 });

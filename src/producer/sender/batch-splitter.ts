@@ -4,7 +4,7 @@
 // Parts are sealed (and compressed) by the sender like any new batch.
 import { type CodecOverrides, RECORD_BATCH_OVERHEAD, RecordBatchBuilder, readRecordBatches } from '../../records/index.js';
 import { ProducerBatch } from '../accumulator/producer-batch.js';
-import type { SerializedRecord } from '../producer-record.js';
+import { SerializedRecordFields } from '../producer-record.js';
 
 export class BatchSplitter {
   constructor(
@@ -19,17 +19,16 @@ export class BatchSplitter {
     const target = Math.max(1, Math.floor(Math.min(batch.sizeInBytes, this.options.batchSize * 2) / 2));
     const parts: ProducerBatch[] = [];
     let current: ProducerBatch | undefined;
+    // Appends copy what they need, so one record object serves every record in turn.
+    const serialized = new SerializedRecordFields();
     decoded.records.forEach((record, index) => {
-      const serialized: SerializedRecord = {
-        key: record.key,
-        value: record.value,
-        headers: record.headers,
-        timestamp: owners.timestamps[index]!,
-        partition: batch.topicPartition.partition,
-        keySize: record.key ? record.key.length : 0,
-        valueSize: record.value ? record.value.length : 0,
-        headersSize: 0,
-      };
+      serialized.key = record.key;
+      serialized.value = record.value;
+      serialized.headers = record.headers;
+      serialized.timestamp = owners.timestamps[index]!;
+      serialized.partition = batch.topicPartition.partition;
+      serialized.keySize = record.key ? record.key.length : 0;
+      serialized.valueSize = record.value ? record.value.length : 0;
       const recordBytes = RecordBatchBuilder.recordSizeUpperBound(serialized.keySize, serialized.valueSize, serialized.headers);
       if (!current || (current.recordCount > 0 && current.sizeInBytes + (serialized.keySize + serialized.valueSize) > target)) {
         current?.closeForAppends();
