@@ -117,7 +117,7 @@ export class Producer {
       transactions: this.transactions,
       splitter: new BatchSplitter(resolved, resolved.codecs),
       metrics: this.producerMetrics,
-      compress: createBatchCompressor(resolved.compression, resolved.codecs),
+      compressor: createBatchCompressor(resolved.compression, resolved.codecs),
       log: (level, message, context) => resolved.logger?.[level]?.(message, context),
     });
     this.pending = new PendingAppends(

@@ -1,6 +1,6 @@
 // The records layer: RecordBatch v2 building (with an exact running size), producer stamping,
 // reading with CRC verification, CRC-32C, transaction markers and compression codecs.
-export { type CodecOverrides, type CodecProvider, type CompressionCodec, compressWith, decompressWith, isSynchronousCodec, type SynchronousCompressionCodec } from './codecs/codec.js';
+export { type CodecOverrides, type CodecProvider, type CompressionCodec, compressNow, compressWith, decompressWith, isSynchronousCodec, type SynchronousCompressionCodec } from './codecs/codec.js';
 export { type CompressedType, resolveCodec } from './codecs/codec-registry.js';
 export { createGzipCodec, type GzipCodecOptions } from './codecs/gzip.js';
 export { buildEndTransactionBatch, type ControlRecord, type ControlRecordType, type EndTransactionMarker, readControlRecord } from './control-record.js';

@@ -2,7 +2,7 @@
 // Invariant: `sizeInBytes` always equals the size of the uncompressed batch `build()` would return,
 // so the accumulator can decide exactly whether the next record fits.
 import { InvalidRecordError } from '../errors/kafka-error.js';
-import { type CompressionCodec, compressWith } from './codecs/codec.js';
+import { type CompressionCodec, compressNow, compressWith } from './codecs/codec.js';
 import { crc32c } from './crc32c.js';
 import {
   ATTRIBUTES_POSITION,
@@ -247,6 +247,16 @@ export class RecordBatchBuilder {
       this.closed = false;
     }
     return this.buildWithCompressedRecords(compression, compressed);
+  }
+
+  /**
+   * buildCompressed() on the calling thread: the batch, or undefined, leaving the builder open, when
+   * `codec` has no synchronous path for a records section this large.
+   */
+  buildCompressedNow(compression: Exclude<CompressionType, 'none'>, codec: CompressionCodec): Buffer | undefined {
+    if (this.closed) throw new Error('RecordBatchBuilder: already built');
+    const compressed = compressNow(codec, this.recordsSection());
+    return compressed === undefined ? undefined : this.buildWithCompressedRecords(compression, compressed);
   }
 
   /** Closes the builder and returns the batch holding `compressedRecords`, this batch's records section compressed. */

@@ -132,6 +132,20 @@ export class ProducerBatch {
     this.builder = undefined;
   }
 
+  /**
+   * Closes the batch with the bytes `compress` returns at once; when it returns undefined (the work
+   * belongs off the event loop) the batch stays open. Returns whether the batch is sealed.
+   */
+  sealCompressedNow(compress: (builder: RecordBatchBuilder) => Buffer | undefined): boolean {
+    const builder = this.builder;
+    if (!builder) return this.bytes !== undefined;
+    const bytes = compress(builder);
+    if (bytes === undefined) return false;
+    this.bytes = bytes;
+    this.builder = undefined;
+    return true;
+  }
+
   /** Closes the batch and compresses it; `bytes` is set when the promise resolves. */
   async sealCompressed(compress: (builder: RecordBatchBuilder) => Promise<Buffer>): Promise<void> {
     const builder = this.builder;
@@ -140,6 +154,10 @@ export class ProducerBatch {
     this.sealing = true;
     try {
       this.bytes = await compress(builder);
+    } catch (error) {
+      // The batch keeps its records, and so its size, for the sender that fails it.
+      this.builder = builder;
+      throw error;
     } finally {
       this.sealing = false;
     }

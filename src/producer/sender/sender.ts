@@ -13,6 +13,7 @@ import type { PartitionQueue } from '../accumulator/partition-queue.js';
 import type { ProducerBatch } from '../accumulator/producer-batch.js';
 import type { RecordAccumulator } from '../accumulator/record-accumulator.js';
 import { type Clock, type ClockTimer, systemClock } from '../clock.js';
+import type { BatchCompressor } from '../compression.js';
 import type { ProducerIdentity } from '../idempotence/producer-identity.js';
 import type { SequenceTracker } from '../idempotence/sequence-tracker.js';
 import type { ResolvedProducerOptions } from '../options.js';
@@ -35,8 +36,8 @@ export interface SenderDependencies {
   readonly transactions: TransactionManager | undefined;
   readonly splitter: BatchSplitter;
   readonly metrics: ProducerMetrics;
-  /** Compresses a batch (absent when compression is 'none'). */
-  readonly compress: ((batch: ProducerBatch) => Promise<void>) | undefined;
+  /** Compresses batches (absent when compression is 'none'). */
+  readonly compressor: BatchCompressor | undefined;
   /** Time source; the system clock unless a test steps time by hand. */
   readonly clock?: Clock;
   readonly log: (level: 'debug' | 'info' | 'warn' | 'error', message: string, context?: Record<string, unknown>) => void;
@@ -134,7 +135,8 @@ export class Sender {
   }
 
   // Ready: the head batch is full, or not the only one, or lingered, or a retry whose backoff
-  // passed, or everything must go now (flush, close). Compressed batches must be sealed first.
+  // passed, or everything must go now (flush, close). Compressed batches must be sealed first: at
+  // once when the codec allows, else off the event loop, and the batch is ready on a later pass.
   private isReady(queue: PartitionQueue, head: ProducerBatch, now: number): boolean {
     if (head.retryAt > now) {
       this.wakeAt(head.retryAt);
@@ -146,17 +148,22 @@ export class Sender {
       return false;
     }
     if (head.isSealed) return true;
-    const compress = this.deps.compress;
-    if (!compress) return true;
-    if (!head.sealing) {
-      compress(head).then(
-        () => this.wake(),
-        (error: unknown) => {
-          this.failBatch(queue, head, error instanceof KafkaError ? error : new KafkaError('COMPRESSION_FAILED', `Compressing a batch for ${queue} failed: ${String(error)}`, { cause: error }));
-          this.wake();
-        },
-      );
+    const compressor = this.deps.compressor;
+    if (!compressor) return true;
+    if (head.sealing) return false;
+    try {
+      if (compressor.sealNow(head)) return true;
+    } catch (error) {
+      this.failBatch(queue, head, compressionFailure(queue, error));
+      return false;
     }
+    compressor.seal(head).then(
+      () => this.wake(),
+      (error: unknown) => {
+        this.failBatch(queue, head, compressionFailure(queue, error));
+        this.wake();
+      },
+    );
     return false;
   }
 
@@ -197,7 +204,7 @@ export class Sender {
         if (batches.length > 0 && !this.isReady(queue, head, now)) continue;
         if (this.deps.transactions && !this.deps.transactions.partitionReady(queue)) continue;
         if (!head.isSealed) {
-          if (head.sealing || this.deps.compress) continue;
+          if (head.sealing || this.deps.compressor) continue;
           head.seal();
         }
         const bytes = head.bytes!.length + requestOverhead(queue.topic);
@@ -595,4 +602,8 @@ function withPersistence(error: KafkaError, possiblyPersisted: boolean): KafkaEr
   Object.defineProperties(copy, Object.getOwnPropertyDescriptors(error));
   Object.defineProperty(copy, 'possiblyPersisted', { value: possiblyPersisted, enumerable: true });
   return copy;
+}
+
+function compressionFailure(queue: PartitionQueue, error: unknown): KafkaError {
+  return error instanceof KafkaError ? error : new KafkaError('COMPRESSION_FAILED', `Compressing a batch for ${queue} failed: ${String(error)}`, { cause: error });
 }

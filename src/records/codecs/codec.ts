@@ -41,9 +41,16 @@ export function isSynchronousCodec(codec: CompressionCodec): codec is Synchronou
 
 /** Compresses `data` with `codec`, synchronously when the codec allows it for this size. */
 export async function compressWith(codec: CompressionCodec, data: Buffer): Promise<Buffer> {
-  const compressed =
-    isSynchronousCodec(codec) && data.length <= codec.synchronousLimit ? codec.compressSync(data) : await codec.compress({ buffer: data });
-  return asBuffer(compressed, 'compress');
+  return compressNow(codec, data) ?? asBuffer(await codec.compress({ buffer: data }), 'compress');
+}
+
+/**
+ * Compresses `data` on the calling thread when `codec` allows it for this size; undefined when
+ * the work belongs off the event loop (a large input, or a codec with no synchronous methods).
+ */
+export function compressNow(codec: CompressionCodec, data: Buffer): Buffer | undefined {
+  if (!isSynchronousCodec(codec) || data.length > codec.synchronousLimit) return undefined;
+  return asBuffer(codec.compressSync(data), 'compress');
 }
 
 /** Decompresses `data` with `codec`, synchronously when the codec allows it for this size. */

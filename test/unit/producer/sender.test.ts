@@ -11,6 +11,7 @@ import { ProducerMetrics } from '../../../src/metrics/producer-metrics.js';
 import type { Connection } from '../../../src/network/connection.js';
 import { SingleDelivery } from '../../../src/producer/accumulator/delivery.js';
 import { RecordAccumulator } from '../../../src/producer/accumulator/record-accumulator.js';
+import type { BatchCompressor } from '../../../src/producer/compression.js';
 import { ProducerIdentity } from '../../../src/producer/idempotence/producer-identity.js';
 import { SequenceTracker } from '../../../src/producer/idempotence/sequence-tracker.js';
 import { type ProducerOptions, resolveProducerOptions } from '../../../src/producer/options.js';
@@ -92,7 +93,7 @@ class ScriptedConnection {
   }
 }
 
-function setup(overrides: Partial<ProducerOptions> = {}, partitions = 1, initialLeader = 1) {
+function setup(overrides: Partial<ProducerOptions> = {}, partitions = 1, initialLeader = 1, compressor?: BatchCompressor) {
   const clock = new ManualClock();
   const options = resolveProducerOptions({ bootstrapServers: 'broker:9092', lingerMs: 5, retryBackoffMs: 100, retryBackoffMaxMs: 100, deliveryTimeoutMs: 10_000, requestTimeoutMs: 1000, ...overrides });
   const metadata = new MetadataCache();
@@ -137,7 +138,7 @@ function setup(overrides: Partial<ProducerOptions> = {}, partitions = 1, initial
     transactions: undefined,
     splitter: new BatchSplitter(options, undefined),
     metrics: new ProducerMetrics(),
-    compress: undefined,
+    compressor,
     clock,
     log: () => {},
   });
@@ -170,6 +171,25 @@ describe('Sender', () => {
     await clock.advance(1);
     assert.equal(requests.length, 1);
     assert.deepEqual(requests[0]!.batches, [{ partition: 0, baseSequence: 0, recordCount: 1 }]);
+  });
+
+  it('writes a batch compressed on the spot in the pass that finds it ready, one compressed off the event loop in a later pass', async () => {
+    for (const onTheSpot of [true, false]) {
+      // Sealed without compressing: what matters here is when the sender may write the batch.
+      const compressor: BatchCompressor = {
+        sealNow: (batch) => onTheSpot && batch.sealCompressedNow((builder) => builder.build()),
+        seal: (batch) => batch.sealCompressed(async (builder) => builder.build()),
+      };
+      const { clock, sender, send, requests, results } = setup({ lingerMs: 0 }, 1, 1, compressor);
+      const settled = send('a');
+      sender.runOnce();
+      assert.equal(requests.length, onTheSpot ? 1 : 0, onTheSpot ? 'written in the same pass' : 'not before the codec is done');
+      await clock.advance(0);
+      assert.equal(requests.length, 1);
+      requests[0]!.answer(0, 7n);
+      await settled;
+      assert.equal((results[0] as RecordMetadata).offset, 7n);
+    }
   });
 
   it('pipelines a partition only after a success on its leader, up to 5 requests', async () => {
