@@ -67,6 +67,12 @@ export class BatchDelivery implements Delivery {
   }
 }
 
+/** Where the members of a group settled all at once find their metadata: the batch they were in. */
+export interface GroupOutcomeSource {
+  /** The metadata of the batch's record at `index`. */
+  metadataAt(index: number): RecordMetadata;
+}
+
 /**
  * The deliveries of the single-record send() calls appended straight into one batch. A promise
  * made with `new Promise` holds two resolving functions and their context until it settles: most
@@ -74,11 +80,18 @@ export class BatchDelivery implements Delivery {
  * promise derived, with `then`, from one promise the group resolves once every member has settled.
  * Reactions to one promise run in the order they were registered, which is the members' order, so
  * the n-th reaction takes the n-th member's outcome.
+ *
+ * A batch holding only the group's members, in join order, settles them all at once (settleAll):
+ * no outcome is stored per member, and each member's metadata is made when its reaction takes it.
+ * Members settled one by one (the parts of a split batch, a batch shared with other deliveries)
+ * store their outcomes by position.
  */
 export class DeliveryGroup implements Delivery {
   private readonly allSettled: Promise<DeliveryGroup>;
   private resolveAll!: (group: DeliveryGroup) => void;
   private readonly outcomes: (RecordMetadata | KafkaError)[] = [];
+  /** Set by settleAll: every member's outcome, the n-th member being the source's n-th record. */
+  private whole: GroupOutcomeSource | KafkaError | undefined;
   private members = 0;
   private unsettled = 0;
   private taken = 0;
@@ -109,6 +122,17 @@ export class DeliveryGroup implements Delivery {
     this.settle(position, error);
   }
 
+  /**
+   * Settles every member at once, none of which has settled yet: with the source's metadata at
+   * each member's position, or with `error`.
+   */
+  settleAll(outcome: GroupOutcomeSource | KafkaError): void {
+    if (this.unsettled !== this.members) throw new Error('settleAll() after members settled one by one');
+    this.whole = outcome;
+    this.unsettled = 0;
+    this.resolveAll(this);
+  }
+
   private settle(position: number, outcome: RecordMetadata | KafkaError): void {
     this.outcomes[position] = outcome;
     if (--this.unsettled === 0) this.resolveAll(this);
@@ -116,7 +140,13 @@ export class DeliveryGroup implements Delivery {
 
   /** The outcome of the next member in join order (called once per member, in that order). */
   takeNext(): RecordMetadata {
-    const outcome = this.outcomes[this.taken++]!;
+    const position = this.taken++;
+    const whole = this.whole;
+    if (whole !== undefined) {
+      if (whole instanceof Error) throw whole;
+      return whole.metadataAt(position);
+    }
+    const outcome = this.outcomes[position]!;
     if (outcome instanceof Error) throw outcome;
     return outcome;
   }

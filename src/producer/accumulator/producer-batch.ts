@@ -4,7 +4,7 @@
 import { DeliveryTimeoutError, type KafkaError } from '../../errors/kafka-error.js';
 import { RecordBatchBuilder, stampRecordBatch } from '../../records/index.js';
 import type { RecordMetadata, SerializedRecord } from '../producer-record.js';
-import { type Delivery, DeliveryGroup } from './delivery.js';
+import { type Delivery, DeliveryGroup, type GroupOutcomeSource } from './delivery.js';
 
 /** Identity of a partition; one object per partition, so it can key maps cheaply. */
 export interface TopicPartition {
@@ -21,7 +21,7 @@ const INITIAL_BUFFER_SIZE = 16 * 1024;
 // BigInt per record (batches rarely hold more records than this; larger indexes are computed).
 const OFFSET_DELTAS: readonly bigint[] = Array.from({ length: 4096 }, (_, index) => BigInt(index));
 
-export class ProducerBatch {
+export class ProducerBatch implements GroupOutcomeSource {
   /** Creation order; sequence order within a partition follows it. */
   readonly id = nextBatchId++;
   /** Position among the partition's batches: the id, or between the neighbours for split parts. */
@@ -38,11 +38,20 @@ export class ProducerBatch {
   /** True while compression of the sealed batch is under way. */
   sealing = false;
   recordCount = 0;
-  private readonly deliveries: Delivery[] = [];
   /** The deliveries of single-record send() calls appended to this batch, made on first use. */
   private group: DeliveryGroup | undefined;
+  /**
+   * True while every record is the member of `group` at the record's own index: the batch then
+   * keeps no delivery and position per record, and settles the group with one call.
+   */
+  private groupOnly = true;
+  /** Each record's delivery and position in it; filled once a record is not the group's next member. */
+  private readonly deliveries: Delivery[] = [];
   private readonly positions: number[] = [];
   private readonly timestamps: number[] = [];
+  /** The broker's answer, once complete: base offset and log-append time (-1 for create time). */
+  private baseOffset = -1n;
+  private logAppendTime = -1;
   /** Sending attempts so far. */
   attempts = 0;
   /** Earliest time of the next attempt (retry backoff). */
@@ -112,10 +121,23 @@ export class ProducerBatch {
       value === null ? -1 : record.valueSize,
       record.headers,
     );
-    this.deliveries.push(delivery);
-    this.positions.push(position);
+    if (this.groupOnly && (delivery !== this.group || position !== this.recordCount)) this.keepOwners();
+    if (!this.groupOnly) {
+      this.deliveries.push(delivery);
+      this.positions.push(position);
+    }
     this.timestamps.push(record.timestamp);
     this.recordCount++;
+  }
+
+  // Writes down the owner of every record so far (each the group member at its own index), for a
+  // batch whose records no longer all belong to its group in order.
+  private keepOwners(): void {
+    for (let index = 0; index < this.recordCount; index++) {
+      this.deliveries.push(this.group!);
+      this.positions.push(index);
+    }
+    this.groupOnly = false;
   }
 
   /** Appends the record of a single-record send() call to the batch's delivery group; returns its promise. */
@@ -192,23 +214,38 @@ export class ProducerBatch {
   complete(baseOffset: bigint, logAppendTime: number): void {
     if (this.done) return;
     this.done = true;
-    const { topic, partition } = this.topicPartition;
+    this.baseOffset = baseOffset;
+    this.logAppendTime = logAppendTime;
+    if (this.groupOnly) {
+      // Each member's metadata is made when its promise's reaction takes it.
+      this.group?.settleAll(this);
+      return;
+    }
     const deliveries = this.deliveries;
     for (let index = 0; index < this.recordCount; index++) {
-      const metadata: RecordMetadata = {
-        topic,
-        partition,
-        offset: baseOffset < 0n ? -1n : baseOffset + (OFFSET_DELTAS[index] ?? BigInt(index)),
-        timestamp: logAppendTime >= 0 ? logAppendTime : this.timestamps[index]!,
-      };
-      deliveries[index]!.recordDone(this.positions[index]!, metadata);
+      deliveries[index]!.recordDone(this.positions[index]!, this.metadataAt(index));
     }
+  }
+
+  /** Where the record at `index` was written (once the batch is complete). */
+  metadataAt(index: number): RecordMetadata {
+    const baseOffset = this.baseOffset;
+    return {
+      topic: this.topicPartition.topic,
+      partition: this.topicPartition.partition,
+      offset: baseOffset < 0n ? -1n : baseOffset + (OFFSET_DELTAS[index] ?? BigInt(index)),
+      timestamp: this.logAppendTime >= 0 ? this.logAppendTime : this.timestamps[index]!,
+    };
   }
 
   /** Rejects every record with `error`. */
   fail(error: KafkaError): void {
     if (this.done) return;
     this.done = true;
+    if (this.groupOnly) {
+      this.group?.settleAll(error);
+      return;
+    }
     for (let index = 0; index < this.recordCount; index++) {
       this.deliveries[index]!.recordFailed(this.positions[index]!, error);
     }
@@ -230,6 +267,7 @@ export class ProducerBatch {
 
   /** The records' deliveries and positions, for splitting a batch that was too large. */
   recordOwners(): { deliveries: readonly Delivery[]; positions: readonly number[]; timestamps: readonly number[] } {
+    if (this.groupOnly) this.keepOwners();
     return { deliveries: this.deliveries, positions: this.positions, timestamps: this.timestamps };
   }
 }

@@ -4,9 +4,10 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { KafkaError } from '../../../src/errors/kafka-error.js';
-import { DeliveryGroup } from '../../../src/producer/accumulator/delivery.js';
+import { BatchDelivery, DeliveryGroup } from '../../../src/producer/accumulator/delivery.js';
 import { RecordAccumulator } from '../../../src/producer/accumulator/record-accumulator.js';
 import { serializeRecord } from '../../../src/producer/producer-record.js';
+import { BatchSplitter } from '../../../src/producer/sender/batch-splitter.js';
 
 const metadataAt = (offset: number) => ({ topic: 't', partition: 0, offset: BigInt(offset), timestamp: offset });
 
@@ -66,5 +67,98 @@ describe('DeliveryGroup', () => {
         assert.equal((outcome as PromiseFulfilledResult<{ timestamp: number }>).value.timestamp, index);
       }
     });
+  });
+
+  // Records of one batch owned by group members and by a multi-record call, interleaved: each gets
+  // the offset of its own place in the batch, whichever way its delivery is kept.
+  it('settles group members and other deliveries sharing a batch, each with its own offset', async () => {
+    const accumulator = new RecordAccumulator({ batchSize: 1 << 16, bufferMemory: 1 << 20, deliveryTimeoutMs: 1000 });
+    const queue = accumulator.queueFor('t', 0);
+    const record = (index: number) => serializeRecord('t', { value: `value ${index}` }, undefined, undefined, index);
+    const singles: Promise<{ offset: bigint; timestamp: number }>[] = [];
+    singles.push(accumulator.tryAppendToGroup(queue, record(0), 0)!, accumulator.tryAppendToGroup(queue, record(1), 0)!);
+    const call = new BatchDelivery(2);
+    assert.ok(accumulator.tryAppend(queue, record(2), call, 0, 0));
+    singles.push(accumulator.tryAppendToGroup(queue, record(3), 0)!);
+    assert.ok(accumulator.tryAppend(queue, record(4), call, 1, 0));
+    singles.push(accumulator.tryAppendToGroup(queue, record(5), 0)!);
+    assert.equal(queue.queued.length, 1, 'one batch holds every record');
+    queue.queued[0]!.complete(500n, -1);
+    const settled = await Promise.all(singles);
+    assert.deepEqual(
+      settled.map(({ offset, timestamp }) => [offset, timestamp]),
+      [
+        [500n, 0],
+        [501n, 1],
+        [503n, 3],
+        [505n, 5],
+      ],
+    );
+    assert.deepEqual(
+      (await call.promise).map(({ offset, timestamp }) => [offset, timestamp]),
+      [
+        [502n, 2],
+        [504n, 4],
+      ],
+    );
+  });
+
+  it('rejects every member of a batch that fails, with the batch\'s error, and resolves them with -1 offsets under acks=0', async () => {
+    const accumulator = new RecordAccumulator({ batchSize: 1 << 16, bufferMemory: 1 << 20, deliveryTimeoutMs: 1000 });
+    const failing = accumulator.queueFor('t', 0);
+    const unacknowledged = accumulator.queueFor('t', 1);
+    const record = (index: number) => serializeRecord('t', { value: `value ${index}` }, undefined, undefined, 1_700_000_000_000 + index);
+    const failed = [0, 1, 2].map((index) => accumulator.tryAppendToGroup(failing, record(index), 0)!);
+    const resolved = [0, 1].map((index) => accumulator.tryAppendToGroup(unacknowledged, record(index), 0)!);
+    const error = new KafkaError('TOPIC_AUTHORIZATION_FAILED', 'not allowed');
+    failing.queued[0]!.fail(error);
+    unacknowledged.queued[0]!.complete(-1n, -1);
+    for (const outcome of await Promise.allSettled(failed)) {
+      assert.equal(outcome.status, 'rejected');
+      assert.equal((outcome as PromiseRejectedResult).reason, error);
+    }
+    assert.deepEqual(await Promise.all(resolved), [
+      { topic: 't', partition: 1, offset: -1n, timestamp: 1_700_000_000_000 },
+      { topic: 't', partition: 1, offset: -1n, timestamp: 1_700_000_000_001 },
+    ]);
+  });
+
+  it('uses the log-append time for every member when the broker gives one', async () => {
+    const accumulator = new RecordAccumulator({ batchSize: 1 << 16, bufferMemory: 1 << 20, deliveryTimeoutMs: 1000 });
+    const queue = accumulator.queueFor('t', 2);
+    const promises = [0, 1].map((index) => accumulator.tryAppendToGroup(queue, serializeRecord('t', { value: 'v' }, undefined, undefined, index), 0)!);
+    queue.queued[0]!.complete(7n, 1_800_000_000_000);
+    assert.deepEqual(
+      (await Promise.all(promises)).map(({ offset, timestamp }) => [offset, timestamp]),
+      [
+        [7n, 1_800_000_000_000],
+        [8n, 1_800_000_000_000],
+      ],
+    );
+  });
+
+  // A batch refused as too large is split into parts that settle separately: the members of its
+  // group, settled at once while the batch was whole, are then settled part by part.
+  it('settles the members of a split batch from its parts', async () => {
+    const accumulator = new RecordAccumulator({ batchSize: 1 << 16, bufferMemory: 1 << 20, deliveryTimeoutMs: 1000 });
+    const queue = accumulator.queueFor('t', 0);
+    const promises = Array.from({ length: 10 }, (_, index) =>
+      accumulator.tryAppendToGroup(queue, serializeRecord('t', { value: `value ${index}`.padEnd(100, '.') }, undefined, undefined, index), 0)!,
+    );
+    const batch = queue.queued[0]!;
+    batch.seal();
+    const parts = await new BatchSplitter({ batchSize: 400, deliveryTimeoutMs: 1000 }, undefined).split(batch);
+    assert.ok(parts.length >= 2, 'the batch is split');
+    let baseOffset = 100n;
+    for (const part of parts) {
+      const count = part.recordCount;
+      part.complete(baseOffset, -1);
+      baseOffset += BigInt(count);
+    }
+    const settled = await Promise.all(promises);
+    assert.deepEqual(
+      settled.map(({ offset, timestamp }) => [offset, timestamp]),
+      Array.from({ length: 10 }, (_, index) => [100n + BigInt(index), index]),
+    );
   });
 });
