@@ -47,20 +47,24 @@ export function batchInfoOf(header: RecordBatchHeader): BatchInfo {
  */
 export async function parseProducedBatch(records: Buffer | null): Promise<ProducedBatchResult> {
   if (!records || records.length === 0) return invalid('A produced partition must hold exactly one record batch; it holds none');
-  const copy = Buffer.from(records);
+  // The log keeps the batch's bytes and writes its base offset into them. They are a view into the
+  // request frame, which only this broker holds and which it is done with once the request is
+  // handled; a batch much smaller than the buffer under it is copied, so that the log does not
+  // keep a large frame or socket read alive for a few bytes.
+  const bytes = records.length >= records.buffer.byteLength / 8 ? records : Buffer.from(records);
   try {
-    const locations = readBatchHeaders(copy, { verifyCrc: true, strict: true });
+    const locations = readBatchHeaders(bytes, { verifyCrc: true, strict: true });
     if (locations.length !== 1) return invalid(`A produced partition must hold exactly one record batch; it holds ${locations.length}`);
     const location = locations[0]!;
     const { header } = location;
     if (header.isControl) return invalid('Clients may not write control batches');
     // Kafka walks every record on append; so does this broker, without keeping decoded records.
-    const section = await readRecordsSection(copy, location);
+    const section = await readRecordsSection(bytes, location);
     const context = recordsContextOf(location);
     if (header.recordCount !== header.lastOffsetDelta + 1 || checkRecords(section, context) !== -1) {
       return invalid(`Inconsistent offsets: ${header.recordCount} records with last offset delta ${header.lastOffsetDelta}`);
     }
-    return { batch: { bytes: copy, info: batchInfoOf(header), section, context } };
+    return { batch: { bytes, info: batchInfoOf(header), section, context } };
   } catch (error) {
     if (error instanceof UnsupportedRecordFormatError) return invalid(error.message);
     if (error instanceof UnsupportedCompressionError) return { errorCode: ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, message: error.message };
