@@ -50,7 +50,10 @@ export interface ProducerOptions {
    * saves per-batch work under heavy traffic. Default 262144 (256 KiB).
    */
   batchSize?: number;
-  /** Memory for records waiting to be sent; `send()` waits up to `maxBlockMs` when it is full. Default 33554432. */
+  /**
+   * Memory for records waiting to be sent; `send()` waits up to `maxBlockMs` when it is full.
+   * Buffers of acknowledged full batches are kept for reuse, up to half as much again. Default 33554432.
+   */
   bufferMemory?: number;
   /** How long `send()` may wait for metadata or buffer memory before it rejects. Default 60000. */
   maxBlockMs?: number;

@@ -48,6 +48,11 @@ import {
 export interface RecordBatchBuilderOptions {
   /** Bytes allocated up front (the buffer doubles when records outgrow it). Default 1024. */
   initialCapacity?: number;
+  /**
+   * A buffer to write the batch into instead of allocating one (its contents are overwritten);
+   * `initialCapacity` is then ignored. It is replaced, like an allocated one, when records outgrow it.
+   */
+  buffer?: Buffer;
   /** Marks the batch as a control batch (attribute bit 5), for transaction markers. Default false. */
   isControl?: boolean;
   /** Timestamp type of the batch (attribute bit 3). Producers write CreateTime, the default. */
@@ -80,8 +85,11 @@ export class RecordBatchBuilder {
   private closed = false;
 
   constructor(options: RecordBatchBuilderOptions = {}) {
-    const capacity = Math.max(options.initialCapacity ?? 1024, RECORD_BATCH_OVERHEAD + 16);
-    this.buffer = Buffer.allocUnsafe(capacity);
+    const given = options.buffer;
+    if (given !== undefined && given.length < RECORD_BATCH_OVERHEAD + 16) {
+      throw new RangeError(`RecordBatchBuilder: a buffer of ${given.length} bytes cannot hold a batch header`);
+    }
+    this.buffer = given ?? Buffer.allocUnsafe(Math.max(options.initialCapacity ?? 1024, RECORD_BATCH_OVERHEAD + 16));
     this.attributes = (options.isControl ? CONTROL_MASK : 0) | (options.timestampType === 'LogAppendTime' ? TIMESTAMP_TYPE_MASK : 0);
   }
 

@@ -4,6 +4,7 @@
 import { DeliveryTimeoutError, type KafkaError } from '../../errors/kafka-error.js';
 import { RecordBatchBuilder, stampRecordBatch } from '../../records/index.js';
 import type { RecordMetadata, SerializedRecord } from '../producer-record.js';
+import type { BatchBufferPool } from './batch-buffer-pool.js';
 import { type Delivery, DeliveryGroup, type GroupOutcomeSource } from './delivery.js';
 
 /** Identity of a partition; one object per partition, so it can key maps cheaply. */
@@ -33,6 +34,9 @@ export class ProducerBatch implements GroupOutcomeSource {
   reservedBytes = 0;
   private builder: RecordBatchBuilder | undefined;
   private readonly capacity: number;
+  /** The buffer taken from `pool` that the batch is written into, until it goes back. */
+  private pooled: Buffer | undefined;
+  private readonly pool: BatchBufferPool | undefined;
   /** The final batch bytes, once sealed. */
   bytes: Buffer | undefined;
   /** True while compression of the sealed batch is under way. */
@@ -71,15 +75,22 @@ export class ProducerBatch implements GroupOutcomeSource {
 
   /**
    * `sizeHint`: how large the partition's previous batch grew. Under load batches fill up, so the
-   * buffer starts at that size rather than doubling its way up (a copy per doubling).
+   * buffer starts at that size rather than doubling its way up (a copy per doubling); when it was
+   * at least half of `capacity`, the batch takes a full-size buffer from `pool`.
    */
-  constructor(topicPartition: TopicPartition, now: number, deliveryTimeoutMs: number, capacity: number, sizeHint = 0) {
+  constructor(topicPartition: TopicPartition, now: number, deliveryTimeoutMs: number, capacity: number, sizeHint = 0, pool?: BatchBufferPool) {
     this.topicPartition = topicPartition;
     this.createdAt = now;
     this.deliveryDeadline = now + deliveryTimeoutMs;
     this.capacity = capacity;
-    // The buffer grows (doubling) as records come, so a large batchSize costs memory only when used.
-    this.builder = new RecordBatchBuilder({ initialCapacity: Math.min(capacity, Math.max(INITIAL_BUFFER_SIZE, sizeHint)) });
+    if (pool !== undefined && pool.bufferSize === capacity && sizeHint * 2 >= capacity) {
+      this.pool = pool;
+      this.pooled = pool.take();
+      this.builder = new RecordBatchBuilder({ buffer: this.pooled });
+    } else {
+      // The buffer grows (doubling) as records come, so a large batchSize costs memory only when used.
+      this.builder = new RecordBatchBuilder({ initialCapacity: Math.min(capacity, Math.max(INITIAL_BUFFER_SIZE, sizeHint)) });
+    }
   }
 
   /** Uncompressed size of the batch so far. */
@@ -152,6 +163,7 @@ export class ProducerBatch implements GroupOutcomeSource {
     if (!this.builder) return;
     this.bytes = this.builder.build();
     this.builder = undefined;
+    this.returnBufferUnlessSent();
   }
 
   /**
@@ -165,6 +177,7 @@ export class ProducerBatch implements GroupOutcomeSource {
     if (bytes === undefined) return false;
     this.bytes = bytes;
     this.builder = undefined;
+    this.returnBufferUnlessSent();
     return true;
   }
 
@@ -176,6 +189,7 @@ export class ProducerBatch implements GroupOutcomeSource {
     this.sealing = true;
     try {
       this.bytes = await compress(builder);
+      this.returnBufferUnlessSent();
     } catch (error) {
       // The batch keeps its records, and so its size, for the sender that fails it.
       this.builder = builder;
@@ -183,6 +197,28 @@ export class ProducerBatch implements GroupOutcomeSource {
     } finally {
       this.sealing = false;
     }
+  }
+
+  // Once sealed, the bytes to send may not lie in the pooled buffer (the batch was copied out of it
+  // for being small, or compressed, or outgrew it): nothing reads it any more, so it goes back now.
+  private returnBufferUnlessSent(): void {
+    const pooled = this.pooled;
+    if (pooled === undefined || this.bytes === undefined || this.bytes.buffer === pooled.buffer) return;
+    this.pooled = undefined;
+    this.pool!.give(pooled);
+  }
+
+  /**
+   * Called when the broker acknowledged the batch. When the request that carried it was its only
+   * one, the socket has written all of its bytes and no other request holds them, so its buffer
+   * goes back to the pool. A batch sent more than once keeps its buffer: a request of an earlier
+   * attempt might still hold it.
+   */
+  onAcknowledged(): void {
+    const pooled = this.pooled;
+    if (pooled === undefined || this.attempts !== 1) return;
+    this.pooled = undefined;
+    this.pool!.give(pooled);
   }
 
   /** Gives the batch its producer id, epoch and base sequence (written into the bytes by applyStamp). */

@@ -5,6 +5,7 @@
 // its own batch.
 import { RECORD_BATCH_OVERHEAD, RecordBatchBuilder } from '../../records/index.js';
 import type { RecordMetadata, SerializedRecord } from '../producer-record.js';
+import { BatchBufferPool } from './batch-buffer-pool.js';
 import type { Delivery } from './delivery.js';
 import { PartitionQueue } from './partition-queue.js';
 import { ProducerBatch } from './producer-batch.js';
@@ -31,7 +32,17 @@ export class RecordAccumulator {
    */
   onBatchOpenedOrFilled: () => void = () => {};
 
-  constructor(private readonly config: AccumulatorConfig) {}
+  /**
+   * Full-size batch buffers for reuse: up to half of bufferMemory, at most 64 of them. One response
+   * acknowledges a batch per partition at once, and the batches opened next take them back, so the
+   * pool must hold a burst of them: with 16 at most, a third of W2's batches found it empty.
+   */
+  private readonly buffers: BatchBufferPool;
+
+  constructor(private readonly config: AccumulatorConfig) {
+    const limit = Math.min(64, Math.floor(config.bufferMemory / 2 / Math.max(1, config.batchSize)));
+    this.buffers = new BatchBufferPool(config.batchSize, limit);
+  }
 
   /** The queue of one partition (created on first use). */
   queueFor(topic: string, partition: number): PartitionQueue {
@@ -92,7 +103,14 @@ export class RecordAccumulator {
       last.closeForAppends();
       queue.recentBatchBytes = last.sizeInBytes;
     }
-    const batch = new ProducerBatch(queue, now, this.config.deliveryTimeoutMs, Math.max(this.config.batchSize, batchBytes), queue.recentBatchBytes);
+    const batch = new ProducerBatch(
+      queue,
+      now,
+      this.config.deliveryTimeoutMs,
+      Math.max(this.config.batchSize, batchBytes),
+      queue.recentBatchBytes,
+      this.buffers,
+    );
     queue.queued.push(batch);
     this.incomplete.add(batch);
     this.active.add(queue);

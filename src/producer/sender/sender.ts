@@ -264,6 +264,7 @@ export class Sender {
         batch.complete(result.baseOffset, result.logAppendTimeMs);
         metrics.recordBatchDone(batch, true);
       }
+      batch.onAcknowledged();
       accumulator.release(batch);
       accumulator.settleIfIdle(queue);
       return;
