@@ -83,9 +83,12 @@ export class RecordBatchBuilder {
   private readonly attributes: number;
   private built: Buffer | undefined;
   private closed = false;
+  /** The buffer the builder was given to write into, if any. */
+  private readonly given: Buffer | undefined;
 
   constructor(options: RecordBatchBuilderOptions = {}) {
     const given = options.buffer;
+    this.given = given;
     if (given !== undefined && given.length < RECORD_BATCH_OVERHEAD + 16) {
       throw new RangeError(`RecordBatchBuilder: a buffer of ${given.length} bytes cannot hold a batch header`);
     }
@@ -221,16 +224,17 @@ export class RecordBatchBuilder {
   }
 
   /**
-   * Closes the builder and returns the uncompressed batch: no copy when the buffer is mostly used,
-   * else a right-sized copy, so a small batch does not pin a large buffer while it waits to be sent.
-   * Calling it again returns the same bytes.
+   * Closes the builder and returns the uncompressed batch: no copy when the buffer is mostly used
+   * or was given (`buffer` option: its owner decides when it is free again), else a right-sized
+   * copy, so a small batch does not pin a large buffer while it waits to be sent. Calling it again
+   * returns the same bytes.
    */
   build(): Buffer {
     if (this.built) return this.built;
     if (this.closed) throw new Error('RecordBatchBuilder: already built, or being compressed');
     this.closed = true;
     let batch = this.buffer.subarray(0, this.position);
-    if (this.buffer.length > 2 * this.position) batch = Buffer.from(batch);
+    if (this.buffer !== this.given && this.buffer.length > 2 * this.position) batch = Buffer.from(batch);
     this.writeHeader(batch, this.attributes);
     this.built = batch;
     this.buffer = batch;

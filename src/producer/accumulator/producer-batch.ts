@@ -199,8 +199,8 @@ export class ProducerBatch implements GroupOutcomeSource {
     }
   }
 
-  // Once sealed, the bytes to send may not lie in the pooled buffer (the batch was copied out of it
-  // for being small, or compressed, or outgrew it): nothing reads it any more, so it goes back now.
+  // Once sealed, the bytes to send may not lie in the pooled buffer (the batch was compressed, or
+  // outgrew it): nothing reads it any more, so it goes back now.
   private returnBufferUnlessSent(): void {
     const pooled = this.pooled;
     if (pooled === undefined || this.bytes === undefined || this.bytes.buffer === pooled.buffer) return;
