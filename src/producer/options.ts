@@ -52,7 +52,8 @@ export interface ProducerOptions {
   batchSize?: number;
   /**
    * Memory for records waiting to be sent; `send()` waits up to `maxBlockMs` when it is full.
-   * Buffers of acknowledged full batches are kept for reuse, up to half as much again. Default 33554432.
+   * Full-size batch buffers are kept for reuse once their batches are done with them, up to half as
+   * much again. Default 33554432.
    */
   bufferMemory?: number;
   /** How long `send()` may wait for metadata or buffer memory before it rejects. Default 60000. */

@@ -202,10 +202,7 @@ export class ProducerBatch implements GroupOutcomeSource {
   // Once sealed, the bytes to send may not lie in the pooled buffer (the batch was compressed, or
   // outgrew it): nothing reads it any more, so it goes back now.
   private returnBufferUnlessSent(): void {
-    const pooled = this.pooled;
-    if (pooled === undefined || this.bytes === undefined || this.bytes.buffer === pooled.buffer) return;
-    this.pooled = undefined;
-    this.pool!.give(pooled);
+    if (this.bytes !== undefined && this.bytes.buffer !== this.pooled?.buffer) this.returnBuffer();
   }
 
   /**
@@ -215,8 +212,13 @@ export class ProducerBatch implements GroupOutcomeSource {
    * attempt might still hold it.
    */
   onAcknowledged(): void {
+    if (this.attempts === 1) this.returnBuffer();
+  }
+
+  // Gives the pooled buffer, if the batch still holds one, back to the pool: once.
+  private returnBuffer(): void {
     const pooled = this.pooled;
-    if (pooled === undefined || this.attempts !== 1) return;
+    if (pooled === undefined) return;
     this.pooled = undefined;
     this.pool!.give(pooled);
   }
