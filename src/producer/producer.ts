@@ -68,6 +68,8 @@ export class Producer {
   /** The record object single-record send() calls serialize into (see sendOne). */
   private readonly scratchRecord = new SerializedRecordFields();
   private scratchInUse = false;
+  /** Set when an append completed a batch, until the send() that made it lets the sender write it. */
+  private batchCompleted = false;
   /** Topic names already validated, so that the check runs once per topic, not per record. */
   private readonly validTopics = new Set<string>();
 
@@ -92,7 +94,11 @@ export class Producer {
     this.accumulator.onMemoryReleased = () => {
       if (this.pending.size > 0) this.processPending();
     };
-    this.accumulator.onBatchOpenedOrFilled = () => this.sender.wake();
+    this.accumulator.onBatchOpened = () => this.sender.wake();
+    this.accumulator.onBatchCompleted = () => {
+      this.batchCompleted = true;
+      this.sender.wake();
+    };
     const identity = resolved.idempotence ? new ProducerIdentity() : undefined;
     this.transactions =
       resolved.transactionalId !== undefined && identity
@@ -168,16 +174,31 @@ export class Producer {
         if (this.validTopics.size < 10_000) this.validTopics.add(topic);
       }
       const now = Date.now();
+      let promise: Promise<RecordMetadata | RecordMetadata[]>;
       if ('messages' in input && Array.isArray(input.messages)) {
         const records = input.messages.map((message) => this.serialize(topic, message, now));
         const delivery = new BatchDelivery(records.length);
         this.submit(topic, records, delivery, now);
-        return delivery.promise;
+        promise = delivery.promise;
+      } else {
+        promise = this.sendOne(topic, input as Message, now);
       }
-      return this.sendOne(topic, input as Message, now);
+      if (this.batchCompleted) this.sendCompletedBatches();
+      return promise;
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  // A send() that completed a batch (filled it, or opened the next one behind it) ends by letting
+  // the sender write it: a caller that sends many records without yielding would otherwise keep
+  // every completed batch waiting for its next turn of the event loop, leaving the broker idle
+  // while it appends and itself idle while the broker catches up. Only here, after the appends
+  // and outside the sender's own work: a batch completed by a waiting record that released memory
+  // admitted is left to the pass already scheduled.
+  private sendCompletedBatches(): void {
+    this.batchCompleted = false;
+    this.sender.runNow();
   }
 
   private serialize(topic: string, message: Message, now: number, target?: SerializedRecordFields): SerializedRecordFields {

@@ -26,11 +26,15 @@ export class RecordAccumulator {
   /** Called when memory is released (waiting appends may proceed). */
   onMemoryReleased: () => void = () => {};
   /**
-   * Called when an append opened a batch or filled one: the sender then has something new, a
-   * linger to time or a batch to send now. An append to a batch with room left changes nothing
-   * for it, so most appends call nothing.
+   * Called when an append opened a partition's only batch: the sender has a linger to time. An
+   * append to a batch with room left changes nothing for the sender, so most appends call nothing.
    */
-  onBatchOpenedOrFilled: () => void = () => {};
+  onBatchOpened: () => void = () => {};
+  /**
+   * Called when an append completed a batch: filled it, or opened the next one behind it. The
+   * completed batch is ready to send, whatever its linger.
+   */
+  onBatchCompleted: () => void = () => {};
 
   /**
    * Full-size batch buffers for reuse: up to half of bufferMemory, at most 64 of them. One response
@@ -73,7 +77,7 @@ export class RecordAccumulator {
     const batch = this.batchFor(queue, record, recordBytes, now);
     if (!batch) return false;
     batch.append(record, delivery, position, batch.recordCount === 0 ? RECORD_BATCH_OVERHEAD + recordBytes : recordBytes);
-    if (batch.recordCount === 1 || batch.isFull) this.onBatchOpenedOrFilled();
+    this.afterAppend(queue, batch);
     return true;
   }
 
@@ -86,8 +90,13 @@ export class RecordAccumulator {
     const batch = this.batchFor(queue, record, recordBytes, now);
     if (!batch) return undefined;
     const promise = batch.appendToGroup(record, batch.recordCount === 0 ? RECORD_BATCH_OVERHEAD + recordBytes : recordBytes);
-    if (batch.recordCount === 1 || batch.isFull) this.onBatchOpenedOrFilled();
+    this.afterAppend(queue, batch);
     return promise;
+  }
+
+  private afterAppend(queue: PartitionQueue, batch: ProducerBatch): void {
+    if (batch.isFull || (batch.recordCount === 1 && queue.queued.length > 1)) this.onBatchCompleted();
+    else if (batch.recordCount === 1) this.onBatchOpened();
   }
 
   // The batch `record` goes into, its memory reserved: the open batch when the record fits, else a

@@ -9,6 +9,7 @@ import { BrokerError, KafkaError, ProducerFencedError, permanentCause, RequestNo
 import type { ProducerMetrics } from '../../metrics/producer-metrics.js';
 import type { Connection } from '../../network/connection.js';
 import { backoffDelay } from '../../network/exponential-backoff.js';
+import type { ProduceResponseData } from '../../protocol/index.js';
 import type { PartitionQueue } from '../accumulator/partition-queue.js';
 import type { ProducerBatch } from '../accumulator/producer-batch.js';
 import type { RecordAccumulator } from '../accumulator/record-accumulator.js';
@@ -46,6 +47,13 @@ export interface SenderDependencies {
 export class Sender {
   private readonly deps: SenderDependencies;
   private wakeScheduled = false;
+  /**
+   * True while a pass or the handling of a response is on the stack; runNow() called from inside
+   * one (a logger that sends) leaves the work to a scheduled pass.
+   */
+  private busy = false;
+  /** True while runNow() runs a pass on a send() call's stack. */
+  private onCallerStack = false;
   private timer: ClockTimer | undefined;
   private timerDue = Number.POSITIVE_INFINITY;
   private metadataWanted = false;
@@ -77,6 +85,23 @@ export class Sender {
     });
   }
 
+  /**
+   * Runs a pass now, on the caller's stack, so that batches completed by a send() are written
+   * before it returns.
+   */
+  runNow(): void {
+    if (this.busy || this.closed) {
+      this.wake();
+      return;
+    }
+    this.onCallerStack = true;
+    try {
+      this.runOnce();
+    } finally {
+      this.onCallerStack = false;
+    }
+  }
+
   private wakeAt(due: number): void {
     if (due >= this.timerDue || this.closed) return;
     this.timer?.cancel();
@@ -91,6 +116,19 @@ export class Sender {
   /** One pass of the loop. */
   runOnce(): void {
     if (this.closed) return;
+    if (this.busy) {
+      this.wake();
+      return;
+    }
+    this.busy = true;
+    try {
+      this.pass();
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private pass(): void {
     const { accumulator, cluster, identity } = this.deps;
     const now = this.clock.now();
     if (this.fatalError) {
@@ -157,6 +195,9 @@ export class Sender {
       this.failBatch(queue, head, compressionFailure(queue, error));
       return false;
     }
+    // A pass on a send() call's stack writes what is ready now; compressing off the event loop
+    // starts in the pass scheduled for it, once the caller yields.
+    if (this.onCallerStack) return false;
     compressor.seal(head).then(
       () => this.wake(),
       (error: unknown) => {
@@ -232,23 +273,38 @@ export class Sender {
     const request = buildProduceRequest(batches, options.acks, options.requestTimeoutMs, options.transactionalId ?? null);
     sendProduceRequest(connection, version, request).then(
       (response) => {
-        if (response === undefined) {
-          for (const batch of batches) this.onBatchResult(batch, leader, { errorCode: 0, baseOffset: -1n, logAppendTimeMs: -1, errorMessage: null, currentLeader: undefined });
-        } else {
-          const results = resultsByBatch(batches, response);
-          batches.forEach((batch, index) => {
-            this.onBatchResult(batch, leader, results[index] ?? missingResult);
-          });
+        this.busy = true;
+        try {
+          this.onProduceResponse(batches, leader, response);
+        } finally {
+          this.busy = false;
         }
         this.wake();
       },
       (error: unknown) => {
         const failure = error instanceof KafkaError ? error : new KafkaError('REQUEST_FAILED', String(error), { cause: error });
-        for (const batch of batches) this.onRequestFailed(batch, leader, failure);
+        this.busy = true;
+        try {
+          for (const batch of batches) this.onRequestFailed(batch, leader, failure);
+        } finally {
+          this.busy = false;
+        }
         this.metadataWanted = true;
         this.wake();
       },
     );
+  }
+
+  private onProduceResponse(batches: ProducerBatch[], leader: number, response: ProduceResponseData | undefined): void {
+    if (response === undefined) {
+      // acks=0: no response; the request was written.
+      for (const batch of batches) this.onBatchResult(batch, leader, { errorCode: 0, baseOffset: -1n, logAppendTimeMs: -1, errorMessage: null, currentLeader: undefined });
+      return;
+    }
+    const results = resultsByBatch(batches, response);
+    batches.forEach((batch, index) => {
+      this.onBatchResult(batch, leader, results[index] ?? missingResult);
+    });
   }
 
   private onBatchResult(batch: ProducerBatch, leader: number, result: BatchResult): void {

@@ -96,36 +96,39 @@ describe('RecordAccumulator', () => {
     assert.ok(queue.recentBatchBytes > 60 * 1024, `hint ${queue.recentBatchBytes}`);
   });
 
-  it('tells the sender when an append opens a batch or fills one, and only then', () => {
+  it('tells the sender when an append opens a partition\'s only batch or completes one, and only then', () => {
     const accumulator = new RecordAccumulator({ batchSize: 200, bufferMemory: 1 << 20, deliveryTimeoutMs: 1000 });
-    const signals: number[] = [];
+    const signals: string[] = [];
     let appends = 0;
-    accumulator.onBatchOpenedOrFilled = () => signals.push(appends);
+    accumulator.onBatchOpened = () => signals.push(`opened ${appends}`);
+    accumulator.onBatchCompleted = () => signals.push(`completed ${appends}`);
     const queue = accumulator.queueFor('t', 0);
     for (; appends < 12; appends++) assert.ok(accumulator.tryAppend(queue, record('v'.repeat(20)), ignore, appends, 0));
-    const opened: number[] = [];
+    const expected: string[] = [];
     let first = 0;
     for (const batch of queue.queued) {
-      opened.push(first);
+      // The first batch is the partition's only one when it opens; each later one completes the one before.
+      expected.push(first === 0 ? 'opened 0' : `completed ${first}`);
       first += batch.recordCount;
     }
-    assert.ok(opened.length >= 3);
-    assert.deepEqual(signals, opened, 'a signal per batch opened, none for appends to a batch with room left');
+    assert.ok(expected.length >= 3);
+    assert.deepEqual(signals, expected, 'a signal per batch opened, none for appends to a batch with room left');
     assert.ok(accumulator.tryAppendToGroup(accumulator.queueFor('t', 1), record('w'), 0));
-    assert.deepEqual(signals, [...opened, 12], 'the grouped append of a single-record send() signals too');
+    assert.deepEqual(signals, [...expected, 'opened 12'], 'the grouped append of a single-record send() signals too');
 
-    // A record that leaves its batch exactly full signals on its own append.
+    // A record that leaves its batch exactly full completes it on its own append.
     const sizing = new RecordBatchBuilder();
     sizing.append(1000, null, 'v'.repeat(20));
     sizing.append(1000, null, 'v'.repeat(20));
     const exact = new RecordAccumulator({ batchSize: sizing.sizeInBytes, bufferMemory: 1 << 20, deliveryTimeoutMs: 1000 });
-    let calls = 0;
-    exact.onBatchOpenedOrFilled = () => calls++;
+    const calls: string[] = [];
+    exact.onBatchOpened = () => calls.push('opened');
+    exact.onBatchCompleted = () => calls.push('completed');
     const only = exact.queueFor('t', 0);
     exact.tryAppend(only, record('v'.repeat(20)), ignore, 0, 0);
     exact.tryAppend(only, record('v'.repeat(20)), ignore, 1, 0);
     assert.equal(only.queued.length, 1);
     assert.ok(only.queued[0]!.isFull);
-    assert.equal(calls, 2, 'opened, then filled');
+    assert.deepEqual(calls, ['opened', 'completed']);
   });
 });

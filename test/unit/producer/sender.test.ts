@@ -192,6 +192,33 @@ describe('Sender', () => {
     }
   });
 
+  it('in a pass run on a send() call\'s stack, writes what is ready and leaves compressing off the event loop to a scheduled pass', async () => {
+    let started = 0;
+    const compressor: BatchCompressor = {
+      sealNow: () => false,
+      seal: (batch) => {
+        started++;
+        return batch.sealCompressed(async (builder) => builder.build());
+      },
+    };
+    const { clock, sender, send, requests } = setup({ lingerMs: 0 }, 1, 1, compressor);
+    const settled = send('a');
+    sender.runNow();
+    assert.equal(started, 0, 'no compression started on the caller\'s stack');
+    assert.equal(requests.length, 0);
+    sender.runOnce();
+    assert.equal(started, 1, 'a scheduled pass starts it');
+    await clock.advance(0);
+    assert.equal(requests.length, 1);
+    requests[0]!.answer(0);
+    await settled;
+
+    const plain = setup({ lingerMs: 0 });
+    void plain.send('b');
+    plain.sender.runNow();
+    assert.equal(plain.requests.length, 1, 'without compression the pass writes the batch at once');
+  });
+
   it('pipelines a partition only after a success on its leader, up to 5 requests', async () => {
     const { clock, send, requests } = setup({ batchSize: 64 });
     for (let index = 0; index < 10; index++) void send(`record-${index}`.padEnd(40, '.'));
