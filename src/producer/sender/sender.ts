@@ -120,9 +120,14 @@ export class Sender {
       this.wake();
       return;
     }
+    this.whileBusy(() => this.pass());
+  }
+
+  // Runs `work` with `busy` set.
+  private whileBusy(work: () => void): void {
     this.busy = true;
     try {
-      this.pass();
+      work();
     } finally {
       this.busy = false;
     }
@@ -273,22 +278,14 @@ export class Sender {
     const request = buildProduceRequest(batches, options.acks, options.requestTimeoutMs, options.transactionalId ?? null);
     sendProduceRequest(connection, version, request).then(
       (response) => {
-        this.busy = true;
-        try {
-          this.onProduceResponse(batches, leader, response);
-        } finally {
-          this.busy = false;
-        }
+        this.whileBusy(() => this.onProduceResponse(batches, leader, response));
         this.wake();
       },
       (error: unknown) => {
         const failure = error instanceof KafkaError ? error : new KafkaError('REQUEST_FAILED', String(error), { cause: error });
-        this.busy = true;
-        try {
+        this.whileBusy(() => {
           for (const batch of batches) this.onRequestFailed(batch, leader, failure);
-        } finally {
-          this.busy = false;
-        }
+        });
         this.metadataWanted = true;
         this.wake();
       },
