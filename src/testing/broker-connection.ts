@@ -39,6 +39,16 @@ export class BrokerConnection {
     });
   }
 
+  /** Stops reading the socket (what the client writes stays in the kernel's buffers, then in its own). */
+  pauseReading(): void {
+    this.socket.pause();
+  }
+
+  /** Reads the socket again. */
+  resumeReading(): void {
+    this.socket.resume();
+  }
+
   /** Closes the connection at once; requests in progress are not answered. */
   close(): void {
     this.socket.destroy();

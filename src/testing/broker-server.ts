@@ -17,6 +17,8 @@ export class BrokerServer {
   private readonly connections = new Set<BrokerConnection>();
   /** Every accepted TCP socket, including TLS ones still in their handshake. */
   private readonly sockets = new Set<Socket>();
+  /** While true, no socket of this broker is read: what clients write backs up in their sockets. */
+  private readingPaused = false;
 
   constructor(
     private readonly node: BrokerNode,
@@ -51,6 +53,22 @@ export class BrokerServer {
     this.server = server;
   }
 
+  /**
+   * Stops reading every connection, and the ones accepted from now on, until resumeReading(): the
+   * kernel's buffers fill and the clients' writes back up, as with a broker too busy to read.
+   * Requests already read are still answered.
+   */
+  pauseReading(): void {
+    this.readingPaused = true;
+    for (const connection of this.connections) connection.pauseReading();
+  }
+
+  /** Reads every connection again. */
+  resumeReading(): void {
+    this.readingPaused = false;
+    for (const connection of this.connections) connection.resumeReading();
+  }
+
   /** Stops listening and closes every connection (idempotent). */
   async close(): Promise<void> {
     const server = this.server;
@@ -76,6 +94,7 @@ export class BrokerServer {
       () => this.connections.delete(connection),
     );
     this.connections.add(connection);
+    if (this.readingPaused) connection.pauseReading();
   }
 }
 

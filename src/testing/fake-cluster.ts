@@ -223,6 +223,19 @@ export class FakeCluster {
     await server.close();
   }
 
+  /**
+   * Makes a broker stop reading its connections (until resumeReading), so that what clients write
+   * to it backs up in their sockets; requests it had already read are answered as usual.
+   */
+  pauseReading(id: number): void {
+    this.server(id).pauseReading();
+  }
+
+  /** Makes a broker read its connections again after pauseReading(). */
+  resumeReading(id: number): void {
+    this.server(id).resumeReading();
+  }
+
   /** Restarts a stopped broker on the same port; it rejoins the ISRs and leads the partitions left without leader that it is in sync for. */
   async startBroker(id: number): Promise<void> {
     const server = this.server(id);
