@@ -2,28 +2,18 @@
 // compresses a batch (the synchronous one up to the codec's synchronousLimit, the asynchronous one
 // above it), and what a failing codec does to the records of its batch.
 import * as assert from 'node:assert/strict';
-import { afterEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { KafkaError, Producer, type ProducerOptions } from '../../src/index.js';
-import { FakeCluster } from '../../src/testing/index.js';
+import { KafkaError, type Producer, type ProducerOptions } from '../../src/index.js';
+import type { FakeCluster } from '../../src/testing/index.js';
+import { useClusterFixture } from '../helpers/cluster-fixture.js';
 import { assertStoredExactly } from '../helpers/producer-check.js';
 
-let cluster: FakeCluster | undefined;
-let producer: Producer | undefined;
+const fixture = useClusterFixture();
 
-async function setup(options: Partial<ProducerOptions>): Promise<{ cluster: FakeCluster; producer: Producer }> {
-  cluster = new FakeCluster({ brokers: 1, topics: [{ name: 't', partitions: 2, replicationFactor: 1 }] });
-  await cluster.start();
-  producer = new Producer({ bootstrapServers: cluster.bootstrapServers, compression: 'gzip', retryBackoffMs: 10, ...options });
-  return { cluster, producer };
+function setup(options: Partial<ProducerOptions>): Promise<{ cluster: FakeCluster; producer: Producer }> {
+  return fixture.start({ brokers: 1, topics: [{ name: 't', partitions: 2, replicationFactor: 1 }] }, { compression: 'gzip', retryBackoffMs: 10, ...options });
 }
-
-afterEach(async () => {
-  await producer?.close({ timeoutMs: 0 });
-  await cluster?.stop();
-  producer = undefined;
-  cluster = undefined;
-});
 
 /** A gzip codec with synchronous methods that counts its calls and can be told to fail. */
 function countingGzip(synchronousLimit: number) {

@@ -2,27 +2,20 @@
 // the cluster stored (no duplicate, no gap, per-partition order = call order) and what every
 // promise settled to.
 import * as assert from 'node:assert/strict';
-import { afterEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { BufferExhaustedError, ClosedError, DeliveryTimeoutError, KafkaError, Producer, type ProducerOptions } from '../../src/index.js';
-import { FakeCluster } from '../../src/testing/index.js';
+import type { FakeCluster } from '../../src/testing/index.js';
+import { useClusterFixture } from '../helpers/cluster-fixture.js';
 import { assertStoredExactly, sendNumbered, sleep } from '../helpers/producer-check.js';
 
-let cluster: FakeCluster | undefined;
-let producer: Producer | undefined;
+const fixture = useClusterFixture();
 
-async function setup(options: Partial<ProducerOptions> = {}, partitions = 3, brokers = 3): Promise<{ cluster: FakeCluster; producer: Producer }> {
-  cluster = new FakeCluster({ brokers, topics: [{ name: 't', partitions, replicationFactor: Math.min(3, brokers) }] });
-  await cluster.start();
-  producer = new Producer({ bootstrapServers: cluster.bootstrapServers, retryBackoffMs: 10, retryBackoffMaxMs: 100, requestTimeoutMs: 1000, deliveryTimeoutMs: 15_000, ...options });
-  return { cluster, producer };
+function setup(options: Partial<ProducerOptions> = {}, partitions = 3, brokers = 3): Promise<{ cluster: FakeCluster; producer: Producer }> {
+  return fixture.start(
+    { brokers, topics: [{ name: 't', partitions, replicationFactor: Math.min(3, brokers) }] },
+    { retryBackoffMs: 10, retryBackoffMaxMs: 100, requestTimeoutMs: 1000, deliveryTimeoutMs: 15_000, ...options },
+  );
 }
-
-afterEach(async () => {
-  await producer?.close({ timeoutMs: 0 });
-  await cluster?.stop();
-  producer = undefined;
-  cluster = undefined;
-});
 
 function leaderOf(cluster: FakeCluster, partition: number): number {
   return cluster.leader('t', partition);
@@ -188,9 +181,7 @@ describe('Producer against FakeCluster', () => {
   });
 
   it('rejects a send to a topic that does not appear within maxBlockMs', async () => {
-    cluster = new FakeCluster({ brokers: 1, topics: [], autoCreateTopics: false });
-    await cluster.start();
-    producer = new Producer({ bootstrapServers: cluster.bootstrapServers, maxBlockMs: 300, retryBackoffMs: 20 });
+    const { producer } = await fixture.start({ brokers: 1, topics: [], autoCreateTopics: false }, { maxBlockMs: 300, retryBackoffMs: 20 });
     await assert.rejects(producer.send({ topic: 'missing', value: 'x' }), /Topic 'missing' is not in the cluster metadata after 300 ms/);
   });
 

@@ -2,26 +2,17 @@
 // send() call completes is written before that call returns, so a caller that appends many records
 // without yielding keeps the broker busy meanwhile; a batch still filling waits for lingerMs.
 import * as assert from 'node:assert/strict';
-import { afterEach, describe, it } from 'node:test';
-import { Producer, type ProducerOptions } from '../../src/index.js';
-import { FakeCluster } from '../../src/testing/index.js';
+import { describe, it } from 'node:test';
+import type { Producer, ProducerOptions } from '../../src/index.js';
+import type { FakeCluster } from '../../src/testing/index.js';
+import { useClusterFixture } from '../helpers/cluster-fixture.js';
 import { assertStoredExactly } from '../helpers/producer-check.js';
 
-let cluster: FakeCluster | undefined;
-let producer: Producer | undefined;
-
-afterEach(async () => {
-  await producer?.close({ timeoutMs: 0 });
-  await cluster?.stop();
-  producer = undefined;
-  cluster = undefined;
-});
+const fixture = useClusterFixture();
 
 /** A producer whose batches never linger out during a test, with its producer id and metadata in place. */
 async function setup(options: Partial<ProducerOptions> = {}): Promise<{ cluster: FakeCluster; producer: Producer }> {
-  cluster = new FakeCluster({ brokers: 1, topics: [{ name: 't', partitions: 1, replicationFactor: 1 }] });
-  await cluster.start();
-  producer = new Producer({ bootstrapServers: cluster.bootstrapServers, lingerMs: 60_000, batchSize: 1024, ...options });
+  const { cluster, producer } = await fixture.start({ brokers: 1, topics: [{ name: 't', partitions: 1, replicationFactor: 1 }] }, { lingerMs: 60_000, batchSize: 1024, ...options });
   const first = producer.send({ topic: 't', value: 'first' });
   await producer.flush();
   await first;

@@ -2,22 +2,19 @@
 // certificate, logs in with PLAIN, SCRAM-SHA-256/512 and OAUTHBEARER, stores its records, and
 // reports refused logins as AuthenticationErrors naming the mechanism, without waiting for maxBlockMs.
 import * as assert from 'node:assert/strict';
-import { afterEach, before, describe, it } from 'node:test';
-import { AuthenticationError, KafkaError, Producer, type ProducerOptions } from '../../src/index.js';
-import { FakeCluster, type FakeClusterOptions } from '../../src/testing/index.js';
+import { before, describe, it } from 'node:test';
+import { AuthenticationError, KafkaError, type Producer, type ProducerOptions } from '../../src/index.js';
+import type { FakeCluster, FakeClusterOptions } from '../../src/testing/index.js';
+import { useClusterFixture } from '../helpers/cluster-fixture.js';
 import { opensslMissing, selfSignedCertificate, type TestCertificate } from '../testing/tls-certificates.js';
 
 const USERS = { alice: 'alice-secret' };
 const MAX_BLOCK_MS = 3000;
 
-let cluster: FakeCluster | undefined;
-let producer: Producer | undefined;
+const fixture = useClusterFixture({ expectNoServerErrors: true });
 
-async function setup(clusterOptions: FakeClusterOptions, producerOptions: Partial<ProducerOptions>): Promise<{ cluster: FakeCluster; producer: Producer }> {
-  cluster = new FakeCluster({ brokers: 3, topics: [{ name: 't', partitions: 3, replicationFactor: 3 }], ...clusterOptions });
-  await cluster.start();
-  producer = new Producer({
-    bootstrapServers: cluster.bootstrapServers,
+function setup(clusterOptions: FakeClusterOptions, producerOptions: Partial<ProducerOptions>): Promise<{ cluster: FakeCluster; producer: Producer }> {
+  return fixture.start({ brokers: 3, topics: [{ name: 't', partitions: 3, replicationFactor: 3 }], ...clusterOptions }, {
     maxBlockMs: MAX_BLOCK_MS,
     requestTimeoutMs: 2000,
     retryBackoffMs: 10,
@@ -25,16 +22,7 @@ async function setup(clusterOptions: FakeClusterOptions, producerOptions: Partia
     reconnectBackoffMaxMs: 100,
     ...producerOptions,
   });
-  return { cluster, producer };
 }
-
-afterEach(async () => {
-  await producer?.close({ timeoutMs: 0 });
-  await cluster?.stop();
-  if (cluster) assert.deepEqual(cluster.serverErrors, []);
-  producer = undefined;
-  cluster = undefined;
-});
 
 /** Sends 30 records over the 3 partitions and checks that each partition stored its 10, in order. */
 async function sendAndCheck(cluster: FakeCluster, producer: Producer, label: string): Promise<void> {
