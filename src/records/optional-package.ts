@@ -1,6 +1,8 @@
-// Loads optional packages (native CRC-32C, compression codecs) on first use with a dynamic import,
-// which works from both the ESM and the CommonJS build. The specifier is a variable so that neither
-// the compiler nor a bundler requires the package to be installed.
+// Loads optional packages (native CRC-32C, compression codecs) on first use: with require() from
+// this package's directory, which both builds have, and with a dynamic import for a package that
+// is ESM only. The specifier is a variable so that neither the compiler nor a bundler requires the
+// package to be installed.
+import { packageRequire } from './package-require.cjs';
 
 /** The exports of a loaded package, whether it is CommonJS (seen through `default`) or ESM. */
 export interface PackageExports {
@@ -35,6 +37,13 @@ export function isMissing(result: PackageExports | MissingPackage): result is Mi
 async function load(name: string): Promise<PackageExports | MissingPackage> {
   const specifier = name;
   try {
+    return exportsOf(packageRequire(specifier));
+  } catch (error) {
+    // An ESM-only package: require() refuses its code, or finds no "require" condition in its exports.
+    const code = codeOf(error);
+    if (code !== 'ERR_REQUIRE_ESM' && code !== 'ERR_PACKAGE_PATH_NOT_EXPORTED') return { notInstalled: isModuleNotFound(error, name), error };
+  }
+  try {
     const namespace: unknown = await import(specifier);
     return exportsOf(namespace);
   } catch (error) {
@@ -51,8 +60,12 @@ function exportsOf(namespace: unknown): PackageExports {
   return { member: (member) => direct[member] ?? fallback[member] };
 }
 
+function codeOf(error: unknown): unknown {
+  return (error as { code?: unknown } | null)?.code;
+}
+
 function isModuleNotFound(error: unknown, name: string): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
+  const code = codeOf(error);
   const message = error instanceof Error ? error.message : '';
   // A native package that is installed but lacks its platform binary also reports a missing module,
   // for the binary's package: only a miss of the package itself means "not installed".
