@@ -58,9 +58,12 @@ describe('importOptionalPackage', () => {
 
   it('loads a package once per process', async () => {
     const path = writePackage('counted', { name: 'counted', main: 'index.js' }, { 'index.js': 'globalThis.__loadCount = (globalThis.__loadCount ?? 0) + 1; exports.n = globalThis.__loadCount;' });
-    const first = await importOptionalPackage(path);
+    const loading = importOptionalPackage(path);
+    assert.equal(importOptionalPackage(path), loading, 'a second call shares the first one\'s load');
+    const first = await loading;
     const second = await importOptionalPackage(path);
     assert.ok(!isMissing(first) && !isMissing(second));
+    assert.equal(first, second);
     assert.equal(first.member('n'), 1);
     assert.equal(second.member('n'), 1);
   });
