@@ -21,6 +21,11 @@ export class PendingAppends {
   private head = 0;
   private timer: NodeJS.Timeout | undefined;
   private timerDue = Number.POSITIVE_INFINITY;
+  /** Records added and records that left (appended or failed) since the start: they leave in order. */
+  private added = 0;
+  private left = 0;
+  /** flush() calls waiting for the records added before them to leave, in the order they came. */
+  private readonly leaveWaiters: { readonly target: number; readonly resolve: () => void }[] = [];
 
   constructor(
     private readonly tryAppend: (item: PendingAppend) => AppendAttempt,
@@ -40,6 +45,7 @@ export class PendingAppends {
   add(item: PendingAppend, waitingFor: 'wait-metadata' | 'wait-memory'): void {
     if (this.size === 0) this.blockedOn = { reason: waitingFor, topic: item.topic };
     this.items.push(item);
+    this.added++;
     this.bytes += sizeOf(item);
     this.arm(item.deadline);
   }
@@ -64,7 +70,9 @@ export class PendingAppends {
       }
       this.bytes -= sizeOf(item);
       this.items[this.head++] = undefined as unknown as PendingAppend;
+      this.left++;
     }
+    this.wakeLeaveWaiters();
     if (this.head === this.items.length) {
       this.items.length = 0;
       this.head = 0;
@@ -87,8 +95,23 @@ export class PendingAppends {
     this.head = 0;
     this.bytes = 0;
     this.blockedOn = undefined;
+    this.left = this.added;
+    this.wakeLeaveWaiters();
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+  }
+
+  /** Resolves once every record waiting now has left: appended to a batch, or failed. */
+  awaitWaitingLeft(): Promise<void> {
+    if (this.left === this.added) return Promise.resolve();
+    return new Promise((resolve) => this.leaveWaiters.push({ target: this.added, resolve }));
+  }
+
+  private wakeLeaveWaiters(): void {
+    const waiters = this.leaveWaiters;
+    let count = 0;
+    while (count < waiters.length && waiters[count]!.target <= this.left) waiters[count++]!.resolve();
+    if (count > 0) waiters.splice(0, count);
   }
 
   private arm(deadline: number): void {

@@ -399,13 +399,13 @@ export class Producer {
 
   /** Resolves once every record sent before this call has settled (sending lingering batches now). */
   async flush(): Promise<void> {
-    const pendingBefore = this.pending.size;
     this.sender.flushing++;
     this.sender.wake();
     try {
-      await waitUntil(() => this.pending.size === 0 || (pendingBefore === 0 && this.pending.size === 0));
-      const batches = [...this.accumulator.incomplete];
-      await waitUntil(() => batches.every((batch) => batch.done));
+      // Records still waiting for metadata or memory go into batches first (or fail); then every
+      // batch incomplete at that point, or the parts it is split into, must settle.
+      await this.pending.awaitWaitingLeft();
+      await this.accumulator.awaitSettled();
     } finally {
       this.sender.flushing--;
     }
@@ -511,17 +511,4 @@ export class Producer {
   private assertOpen(): void {
     if (this.closed || this.closing) throw new ClosedError();
   }
-}
-
-// Polls a condition cheaply; flush and close are rare and the condition is a few comparisons.
-function waitUntil(condition: () => boolean): Promise<void> {
-  if (condition()) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setInterval(() => {
-      if (condition()) {
-        clearInterval(timer);
-        resolve();
-      }
-    }, 2);
-  });
 }

@@ -22,6 +22,8 @@ export class BrokerConnection {
   private readonly abort = new AbortController();
   private processing = false;
   private blackHoled = false;
+  /** Set by a one-way cut: requests are still processed, but nothing written reaches the client. */
+  private responsesLost = false;
   private closed = false;
 
   constructor(
@@ -113,12 +115,15 @@ export class BrokerConnection {
         this.blackHoled = true;
         this.frames.length = 0;
         return;
+      case 'lose-responses':
+        this.responsesLost = true;
+        return;
       case 'silent':
         await this.wait(outcome.delayMs);
         return;
       case 'respond':
         await this.wait(outcome.delayMs);
-        if (this.closed) return;
+        if (this.closed || this.responsesLost) return;
         if (outcome.thenClose) {
           this.socket.write(outcome.frame);
           this.closeAfterFlush();

@@ -22,7 +22,9 @@ export type RequestOutcome =
   /** Close the connection without an answer. */
   | { readonly kind: 'close' }
   /** Never answer this request nor any later one on the connection. */
-  | { readonly kind: 'black-hole' };
+  | { readonly kind: 'black-hole' }
+  /** Answer nothing more, but go on processing what the connection receives (a one-way cut). */
+  | { readonly kind: 'lose-responses' };
 
 /**
  * Handles one request frame (without its size prefix) received by broker `brokerId`; `session` is
@@ -61,6 +63,7 @@ export async function routeRequest(
   if (faults.closeConnection === 'after-append') return { kind: 'close' };
   if ('noResponse' in outcome) return outcome.closeConnection ? { kind: 'close' } : { kind: 'silent', delayMs: faults.delayMs };
   if (faults.dropResponse) return { kind: 'black-hole' };
+  if (faults.loseResponses) return { kind: 'lose-responses' };
   const response = faults.throttleMs > 0 ? { ...outcome.response, throttleTimeMs: faults.throttleMs } : outcome.response;
   const encoded = encodeResponse(api, apiVersion, correlationId, response);
   return { kind: 'respond', frame: encoded, delayMs: faults.delayMs + faults.throttleMs, thenClose: outcome.closeAfterResponse === true };

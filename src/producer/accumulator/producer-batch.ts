@@ -66,6 +66,11 @@ export class ProducerBatch implements GroupOutcomeSource {
   baseSequence = -1;
   /** True once a request carrying this batch may have been written (sent with an unknown outcome). */
   possiblyPersisted = false;
+  /**
+   * Set when an earlier batch of the partition failed for good while this one was in flight: it
+   * is not retried, so that nothing of the partition is written after the records that failed.
+   */
+  failedBehind: KafkaError | undefined;
   /** True after its sequence was reassigned under a new epoch (KIP-360). */
   sequenceReset = false;
   private stampPending = false;

@@ -23,6 +23,8 @@ export class RecordAccumulator {
   /** Batches created and not yet settled. */
   readonly incomplete = new Set<ProducerBatch>();
   private memoryUsed = 0;
+  /** flush() calls waiting for the batches incomplete when they were made to settle. */
+  private readonly settleWaiters = new Set<{ readonly remaining: Set<ProducerBatch>; readonly resolve: () => void }>();
   /** Called when memory is released (waiting appends may proceed). */
   onMemoryReleased: () => void = () => {};
   /**
@@ -135,17 +137,48 @@ export class RecordAccumulator {
     return true;
   }
 
-  /** Adds a batch made by splitting a larger one (its memory is accounted already). */
-  adoptSplitBatch(batch: ProducerBatch): void {
-    this.incomplete.add(batch);
-    this.memoryUsed += batch.reservedBytes;
+  /**
+   * Replaces a batch split for being too large by its parts, which hold its records: the parts
+   * become incomplete batches (with their own memory), the original is released, and whoever
+   * waits for the original (flush) waits for the parts instead.
+   */
+  replaceSplit(original: ProducerBatch, parts: readonly ProducerBatch[]): void {
+    for (const part of parts) {
+      this.incomplete.add(part);
+      this.memoryUsed += part.reservedBytes;
+    }
+    for (const waiter of this.settleWaiters) {
+      if (waiter.remaining.has(original)) for (const part of parts) waiter.remaining.add(part);
+    }
+    this.release(original);
   }
 
   /** Forgets a settled batch and releases its memory. */
   release(batch: ProducerBatch): void {
     if (!this.incomplete.delete(batch)) return;
     this.memoryUsed -= batch.reservedBytes;
+    if (this.settleWaiters.size > 0) this.notifyWaiters(batch);
     this.onMemoryReleased();
+  }
+
+  /**
+   * Resolves once every batch incomplete now has been released (acknowledged, failed, or split
+   * into parts that were released in turn): flush() waits on this, not by polling.
+   */
+  awaitSettled(): Promise<void> {
+    if (this.incomplete.size === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.settleWaiters.add({ remaining: new Set(this.incomplete), resolve });
+    });
+  }
+
+  private notifyWaiters(batch: ProducerBatch): void {
+    for (const waiter of this.settleWaiters) {
+      if (waiter.remaining.delete(batch) && waiter.remaining.size === 0) {
+        this.settleWaiters.delete(waiter);
+        waiter.resolve();
+      }
+    }
   }
 
   /** Removes a partition from the active set once it has nothing queued or in flight. */

@@ -2,12 +2,21 @@
 // it is drained, and keeps it through retries (invariant 1). A partition moves to a new epoch
 // (restarting at sequence 0) only when it asked for it and nothing of it is in flight (KIP-360).
 // A batch the broker rejected with OUT_OF_ORDER_SEQUENCE_NUMBER or UNKNOWN_PRODUCER_ID is proven
-// unwritten; a batch that expired in flight leaves an unresolved sequence (invariant 5).
+// unwritten; a batch that expired in flight leaves an unresolved sequence (invariant 5). A batch
+// sent under one stamp with an unknown outcome is never given another: under a new stamp the
+// broker could not recognise it as a copy, so it is refused here and failed as possibly written.
 import type { PartitionQueue } from '../accumulator/partition-queue.js';
 import type { ProducerBatch } from '../accumulator/producer-batch.js';
 import type { ProducerIdentity } from './producer-identity.js';
 
 const SEQUENCE_MODULUS = 0x80000000;
+
+/**
+ * What prepare() decided for a batch: `ready` (stamped, send it), `wait` (the partition needs a
+ * new epoch but has batches in flight), or `possibly-written` (the batch was sent under an older
+ * stamp with an unknown outcome; it must not be renumbered, only failed as possibly written).
+ */
+export type PrepareResult = 'ready' | 'wait' | 'possibly-written';
 
 export class SequenceTracker {
   constructor(
@@ -18,30 +27,35 @@ export class SequenceTracker {
   /**
    * Readies `batch`, the head of `queue`, to be sent: moves the partition to the producer's epoch
    * when it may, and stamps the batch when it has no sequence under the partition's epoch.
-   * Returns false when the partition must wait (it needs a new epoch but has batches in flight).
+   * A batch stamped under an older producer id or epoch is stamped anew only when no send of it
+   * may have been written (invariant 5).
    */
-  prepare(queue: PartitionQueue, batch: ProducerBatch): boolean {
+  prepare(queue: PartitionQueue, batch: ProducerBatch): PrepareResult {
     const identity = this.identity;
     const stale = queue.producerId !== identity.producerId || queue.sequenceEpoch !== identity.epoch;
     if (stale) {
       const mustMove = queue.resetRequested || queue.producerId !== identity.producerId || !this.holdsStampedBatches(queue, batch);
       if (mustMove) {
-        if (queue.inFlight.length > 0) return false;
+        if (queue.inFlight.length > 0) return 'wait';
         this.restart(queue);
       }
     }
     if (batch.baseSequence < 0 || batch.producerId !== queue.producerId || batch.producerEpoch !== queue.sequenceEpoch) {
-      if (batch.baseSequence >= 0) batch.sequenceReset = true;
+      if (batch.baseSequence >= 0) {
+        if (batch.possiblyPersisted) return 'possibly-written';
+        batch.sequenceReset = true;
+      }
       batch.assignSequence(queue.producerId, queue.sequenceEpoch, queue.nextSequence);
       queue.nextSequence = (queue.nextSequence + batch.recordCount) % SEQUENCE_MODULUS;
     }
     batch.applyStamp(this.transactional);
-    return true;
+    return 'ready';
   }
 
   /**
    * A batch too large for the broker was split: the parts take the original's sequence range in
-   * order, so the sequences of later batches stay valid.
+   * order, so the sequences of later batches stay valid. Only a batch that cannot have been written
+   * is split (parts with other ranges would not be recognised as copies of a written original).
    */
   onSplit(original: ProducerBatch, parts: readonly ProducerBatch[]): void {
     let sequence = original.baseSequence;
@@ -91,6 +105,17 @@ export class SequenceTracker {
    */
   onUnwrittenFailure(queue: PartitionQueue, batch: ProducerBatch): void {
     if (batch.baseSequence < 0 || batch.producerEpoch !== queue.sequenceEpoch) return;
+    this.requestNewEpoch(queue);
+  }
+
+  /**
+   * Records a stamped batch given up without an answer about it (a transaction's abort failed it):
+   * whether or not it was written, the partition's later sequences cannot be trusted to follow on
+   * from it, so the partition asks for a new epoch, which a transactional producer gets with the
+   * abort's InitProducerId.
+   */
+  onAbandoned(queue: PartitionQueue, batch: ProducerBatch): void {
+    if (batch.baseSequence < 0 || batch.producerEpoch !== queue.sequenceEpoch || batch.producerId !== queue.producerId) return;
     this.requestNewEpoch(queue);
   }
 

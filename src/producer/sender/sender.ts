@@ -5,7 +5,7 @@
 // sequence and writing its request happen in one synchronous step (invariant 8).
 import type { Cluster } from '../../cluster/cluster.js';
 import { brokerErrorByCode } from '../../errors/broker-error-codes.js';
-import { BrokerError, KafkaError, ProducerFencedError, permanentCause, RequestNotSentError, UnsupportedVersionError } from '../../errors/kafka-error.js';
+import { BrokerError, KafkaError, ProducerFencedError, permanentCause, RequestNotSentError, TransactionAbortedError, UnsupportedVersionError } from '../../errors/kafka-error.js';
 import type { ProducerMetrics } from '../../metrics/producer-metrics.js';
 import type { Connection } from '../../network/connection.js';
 import { backoffDelay } from '../../network/exponential-backoff.js';
@@ -255,7 +255,15 @@ export class Sender {
         }
         const bytes = head.bytes!.length + requestOverhead(queue.topic);
         if (batches.length > 0 && size + bytes > options.maxRequestSize) continue;
-        if (sequences && !sequences.prepare(queue, head)) continue;
+        if (sequences) {
+          const prepared = sequences.prepare(queue, head);
+          if (prepared === 'wait') continue;
+          if (prepared === 'possibly-written') {
+            this.failUnresolved(queue, head, notRenumbered(queue, head));
+            step--; // the partition's next batch may go in its place
+            continue;
+          }
+        }
         queue.queued.shift();
         queue.inFlight.push(head);
         queue.inFlightLeader = leader;
@@ -309,6 +317,14 @@ export class Sender {
     const queue = batch.topicPartition as PartitionQueue;
     queue.removeInFlight(batch);
     const outcome = classifyProduceError(result.errorCode);
+    if (outcome !== 'success' && !batch.done && batch.failedBehind) {
+      // An earlier batch of the partition failed for good while this one was in flight: it is not
+      // retried, so that nothing of the partition is written after the records that failed.
+      if (mayHaveBeenWritten(result.errorCode)) batch.possiblyPersisted = true;
+      if (result.errorCode === 45) batch.possiblyPersisted = false; // the sequence gap proves it unwritten
+      this.failBehind(queue, batch);
+      return;
+    }
     if (outcome === 'success') {
       sequences?.onAcknowledged(queue, batch);
       queue.confirmedLeader = leader;
@@ -330,6 +346,16 @@ export class Sender {
     const error = this.brokerError(queue, leader, result);
     switch (outcome) {
       case 'split':
+        if (batch.possiblyPersisted) {
+          // An earlier send may be in the log; parts with other sequence ranges would be written
+          // again rather than recognised as copies, so the batch fails instead of being split.
+          this.failUnresolved(queue, batch, new BrokerError(error.code, `${error.message}. An earlier send of these records got no answer, so they may have been written; they are not split and resent, to avoid a duplicate`, {
+            brokerErrorCode: result.errorCode,
+            brokerErrorName: error.brokerErrorName ?? 'MESSAGE_TOO_LARGE',
+            possiblyPersisted: true,
+          }));
+          return;
+        }
         if (batch.recordCount > 1) {
           this.split(queue, batch);
           return;
@@ -390,12 +416,25 @@ export class Sender {
       return;
     }
     if (this.deps.options.acks !== 0 && !(error instanceof RequestNotSentError)) batch.possiblyPersisted = true;
+    if (batch.failedBehind) {
+      this.failBehind(queue, batch);
+      return;
+    }
     this.retry(queue, batch, new KafkaError(error.code, `${error.message} (sending to broker ${leader})`, { retriable: true, cause: error, possiblyPersisted: batch.possiblyPersisted }));
   }
 
   private retry(queue: PartitionQueue, batch: ProducerBatch, error: KafkaError): void {
     const { options, metrics } = this.deps;
     const now = this.clock.now();
+    if (this.deps.transactions?.isAborting) {
+      // The transaction is being aborted: nothing more of it is sent, so the abort need not wait
+      // for this batch's delivery timeout.
+      this.abandon(queue, batch, new TransactionAbortedError(`The transaction was aborted while a batch for ${queue} was being retried (last error: ${error.message})`, {
+        cause: error,
+        possiblyPersisted: batch.possiblyPersisted,
+      }));
+      return;
+    }
     if (now >= batch.deliveryDeadline) {
       this.expire(queue, batch, now, `last error: ${error.message}`);
       return;
@@ -427,12 +466,22 @@ export class Sender {
     this.deps.splitter.split(batch).then(
       (parts) => {
         queue.holds--;
-        accumulator.release(batch);
-        if (sequences && batch.baseSequence >= 0) sequences.onSplit(batch, parts);
-        for (let index = parts.length - 1; index >= 0; index--) {
-          accumulator.adoptSplitBatch(parts[index]!);
-          queue.queued.unshift(parts[index]!);
+        if (batch.done) {
+          // Failed meanwhile (the producer closed or was fenced): the parts hold the same records.
+          accumulator.release(batch);
+          this.wake();
+          return;
         }
+        if (this.deps.transactions?.isAborting) {
+          this.abandon(queue, batch, new TransactionAbortedError(`The transaction was aborted while a batch for ${queue} was being split`));
+          this.wake();
+          return;
+        }
+        if (sequences && batch.baseSequence >= 0) sequences.onSplit(batch, parts);
+        // The parts take the original's place by order: a retried earlier batch stays ahead of
+        // them, as its sequences do.
+        for (const part of parts) queue.reenqueue(part);
+        accumulator.replaceSplit(batch, parts);
         accumulator.active.add(queue);
         this.wake();
       },
@@ -477,6 +526,9 @@ export class Sender {
     batch.fail(withPersistence(error, batch.possiblyPersisted));
     metrics.recordBatchDone(batch, false);
     accumulator.release(batch);
+    // Later batches already in flight cannot be recalled; each fails when its answer comes, unless
+    // the broker wrote it (which, with idempotence, the gap in sequences prevents).
+    for (const other of queue.inFlight) if (other.order > batch.order) other.failedBehind ??= error;
     const later = queue.queued.filter((other) => other.order > batch.order);
     for (const other of later) {
       queue.removeQueued(other);
@@ -491,6 +543,32 @@ export class Sender {
       accumulator.release(other);
     }
     accumulator.settleIfIdle(queue);
+  }
+
+  // Ends a batch that was in flight when an earlier batch of its partition failed for good.
+  private failBehind(queue: PartitionQueue, batch: ProducerBatch): void {
+    const cause = batch.failedBehind!;
+    const written = batch.possiblyPersisted ? 'They may have been written: a request carrying them got no answer' : 'They were not written';
+    this.failBatch(
+      queue,
+      batch,
+      new KafkaError(cause.code, `Not resent: an earlier batch of ${queue} failed for good (${cause.message}). ${written}`, {
+        retriable: false,
+        cause,
+        possiblyPersisted: batch.possiblyPersisted,
+      }),
+    );
+  }
+
+  // Fails a batch given up without an answer about it (an aborted transaction): its sequence, if it
+  // had one, can no longer be relied on.
+  private abandon(queue: PartitionQueue, batch: ProducerBatch, error: KafkaError): void {
+    this.deps.sequences?.onAbandoned(queue, batch);
+    queue.removeQueued(batch);
+    batch.fail(withPersistence(error, batch.possiblyPersisted));
+    this.deps.metrics.recordBatchDone(batch, false);
+    this.deps.accumulator.release(batch);
+    this.deps.accumulator.settleIfIdle(queue);
   }
 
   private expireQueuedOf(queue: PartitionQueue, now: number, reason: string): void {
@@ -603,12 +681,7 @@ export class Sender {
   failUnsent(error: KafkaError): void {
     const { accumulator } = this.deps;
     for (const queue of accumulator.active) {
-      for (const batch of [...queue.queued]) {
-        queue.removeQueued(batch);
-        batch.fail(withPersistence(error, batch.possiblyPersisted));
-        accumulator.release(batch);
-      }
-      accumulator.settleIfIdle(queue);
+      for (const batch of [...queue.queued]) this.abandon(queue, batch, error);
     }
   }
 
@@ -660,4 +733,15 @@ function withPersistence(error: KafkaError, possiblyPersisted: boolean): KafkaEr
 
 function compressionFailure(queue: PartitionQueue, error: unknown): KafkaError {
   return error instanceof KafkaError ? error : new KafkaError('COMPRESSION_FAILED', `Compressing a batch for ${queue} failed: ${String(error)}`, { cause: error });
+}
+
+// The error of a batch that was sent under an older stamp with an unknown outcome and would need a
+// new one (the broker forgot the producer, or an earlier batch failed): renumbered, a copy already
+// in the log would be written again, so it fails instead (invariant 5).
+function notRenumbered(queue: PartitionQueue, batch: ProducerBatch): KafkaError {
+  return new KafkaError(
+    'POSSIBLY_PERSISTED',
+    `${batch.recordCount} record(s) for ${queue} are not resent: an earlier send of them got no answer, so they may have been written, and the partition had to restart its sequences under a new epoch, under which the broker could not recognise a copy`,
+    { possiblyPersisted: true },
+  );
 }

@@ -62,6 +62,11 @@ export class TransactionManager {
     return this.machine.state;
   }
 
+  /** Whether the transaction is being aborted: nothing of it is sent or resent any more. */
+  get isAborting(): boolean {
+    return this.machine.is('ABORTING');
+  }
+
   /** Whether records may be sent now (a transaction is open). */
   get inTransaction(): boolean {
     return this.machine.is('IN_TRANSACTION');

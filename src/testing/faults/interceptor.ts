@@ -15,6 +15,10 @@ import { partitionedApis, type RequestDescription, type RequestFaults } from './
  * - `{ dropResponse: true }`: process (append) and never answer: the lost acknowledgement. The
  *   connection is then black-holed: later requests on it are neither processed nor answered, because
  *   a broker never answers out of order; the client has to time out and reconnect.
+ * - `{ loseResponses: true }`: process this request and every later one the connection receives, but
+ *   none of their answers reach the client: a connection cut in the broker-to-client direction after
+ *   the request arrived. The client sees silence on every request it pipelined, although the broker
+ *   appended them all, and has to time out and reconnect.
  * - `{ closeConnection: 'before-append' }`: close the connection without processing the request.
  * - `{ closeConnection: 'after-append' }`: process (append), then close without answering.
  * - `{ throttleMs }`: process normally, set throttleTimeMs in the response and send it that much later.
@@ -23,6 +27,7 @@ export type FaultAction =
   | { readonly error: number }
   | { readonly delayMs: number }
   | { readonly dropResponse: true }
+  | { readonly loseResponses: true }
   | { readonly closeConnection: 'before-append' | 'after-append' }
   | { readonly throttleMs: number };
 
@@ -130,6 +135,8 @@ function applyAction(
     faults.delayMs += action.delayMs;
   } else if ('dropResponse' in action) {
     faults.dropResponse = true;
+  } else if ('loseResponses' in action) {
+    faults.loseResponses = true;
   } else if ('closeConnection' in action) {
     faults.close(action.closeConnection);
   } else {
@@ -138,8 +145,8 @@ function applyAction(
 }
 
 function validateAction(action: FaultAction): void {
-  const count = ['error', 'delayMs', 'dropResponse', 'closeConnection', 'throttleMs'].filter((key) => key in action).length;
-  if (count !== 1) throw new TypeError(`intercept action must have exactly one of error, delayMs, dropResponse, closeConnection, throttleMs`);
+  const count = ['error', 'delayMs', 'dropResponse', 'loseResponses', 'closeConnection', 'throttleMs'].filter((key) => key in action).length;
+  if (count !== 1) throw new TypeError(`intercept action must have exactly one of error, delayMs, dropResponse, loseResponses, closeConnection, throttleMs`);
   if ('closeConnection' in action && action.closeConnection !== 'before-append' && action.closeConnection !== 'after-append') {
     throw new TypeError(`closeConnection must be 'before-append' or 'after-append'`);
   }

@@ -34,6 +34,8 @@ export class RequestFaults {
   delayMs = 0;
   throttleMs = 0;
   dropResponse = false;
+  /** Process, but lose this answer and every later one of the connection. */
+  loseResponses = false;
   closeConnection: 'before-append' | 'after-append' | undefined;
 
   /** The injected error for a partition, if any. */

@@ -30,7 +30,7 @@ function setup() {
 }
 
 function drain(tracker: SequenceTracker, queue: PartitionQueue, batch: ProducerBatch): boolean {
-  if (!tracker.prepare(queue, batch)) return false;
+  if (tracker.prepare(queue, batch) !== 'ready') return false;
   queue.queued.splice(queue.queued.indexOf(batch), 1);
   queue.inFlight.push(batch);
   return true;
@@ -109,9 +109,9 @@ describe('SequenceTracker', () => {
     drain(tracker, queue, inFlight);
     queue.resetRequested = true;
     identity.bumpEpoch();
-    assert.equal(tracker.prepare(queue, waiting), false);
+    assert.equal(tracker.prepare(queue, waiting), 'wait');
     queue.removeInFlight(inFlight);
-    assert.equal(tracker.prepare(queue, waiting), true);
+    assert.equal(tracker.prepare(queue, waiting), 'ready');
     assert.equal(waiting.producerEpoch, 1);
     assert.equal(waiting.baseSequence, 0);
   });
@@ -124,7 +124,7 @@ describe('SequenceTracker', () => {
     queue.removeInFlight(stamped);
     queue.reenqueue(stamped);
     identity.bumpEpoch();
-    assert.ok(tracker.prepare(queue, stamped));
+    assert.equal(tracker.prepare(queue, stamped), 'ready');
     assert.equal(stamped.producerEpoch, 0, 'a batch that may be deduplicated keeps its stamp');
   });
 
@@ -151,5 +151,40 @@ describe('SequenceTracker', () => {
     const parts = [batchOf(queue, 3), batchOf(queue, 1)];
     tracker.onSplit(original, parts);
     assert.deepEqual(parts.map((part) => part.baseSequence), [0, 3]);
+  });
+
+  it('refuses to renumber a batch whose earlier send may have been written, and renumbers the unsent one behind it', () => {
+    const { identity, tracker, queue } = setup();
+    const unanswered = batchOf(queue, 2);
+    const unsent = batchOf(queue, 1);
+    queue.queued.push(unanswered, unsent);
+    drain(tracker, queue, unanswered);
+    queue.removeInFlight(unanswered);
+    unanswered.possiblyPersisted = true;
+    queue.reenqueue(unanswered);
+    // An earlier batch failed for good: the partition restarts its sequences under a new epoch.
+    queue.resetRequested = true;
+    identity.bumpEpoch();
+    const bytes = Buffer.from(unanswered.bytes!);
+    assert.equal(tracker.prepare(queue, unanswered), 'possibly-written');
+    assert.deepEqual([unanswered.producerEpoch, unanswered.baseSequence], [0, 0], 'its stamp is kept');
+    assert.deepEqual(unanswered.bytes, bytes, 'its bytes are not restamped');
+    queue.removeQueued(unanswered);
+    assert.ok(drain(tracker, queue, unsent));
+    assert.deepEqual([unsent.producerEpoch, unsent.baseSequence], [1, 0]);
+  });
+
+  it('asks for a new epoch when a stamped batch is abandoned by an abort', () => {
+    const identity = new ProducerIdentity();
+    identity.set(7n, 0);
+    const tracker = new SequenceTracker(identity, true);
+    const queue = new PartitionQueue('t', 0);
+    const batch = batchOf(queue, 1);
+    queue.queued.push(batch);
+    drain(tracker, queue, batch);
+    queue.removeInFlight(batch);
+    tracker.onAbandoned(queue, batch);
+    assert.equal(identity.epochBumpRequested, true);
+    assert.equal(queue.resetRequested, true);
   });
 });
