@@ -1,6 +1,7 @@
 // One TCP or TLS connection to one broker: framing, correlation ids, pipelined requests answered in
-// order, one timer for the oldest request's deadline, socket backpressure, and ApiVersions plus SASL
-// on connect. Any close, socket error, timeout or malformed frame fails every pending request.
+// order, one timer for the oldest request's deadline (judged after the socket's pending input was
+// read), socket backpressure, and ApiVersions plus SASL on connect. Any close, socket error, timeout
+// or malformed frame fails every pending request.
 import { connect as connectTcp, type Socket } from 'node:net';
 import { connect as connectTls, type ConnectionOptions as TlsOptions } from 'node:tls';
 import {
@@ -78,6 +79,8 @@ export class Connection {
   private nextCorrelationId = 1;
   private timer: NodeJS.Timeout | undefined;
   private timerDeadline = Number.POSITIVE_INFINITY;
+  /** The timeout check deferred by a due timer to after the next read of the socket. */
+  private timeoutCheck: NodeJS.Immediate | undefined;
   private closed = false;
   private connecting: Promise<void> | undefined;
   private blocked = false;
@@ -339,11 +342,25 @@ export class Connection {
     this.timer.unref?.();
   }
 
-  // A request that outlived its deadline means the connection cannot be trusted (the answers are
-  // ordered, so everything behind it is stuck too): close it, as the Java client does.
+  // Node runs due timers before it reads sockets, so after a stall of the event loop the timer fires
+  // while the answers may already wait in the socket. The check is deferred to the check phase
+  // (setImmediate), which follows the poll phase that reads them and hands every complete frame to
+  // onFrame synchronously; only requests still unanswered then have timed out. Java's NetworkClient
+  // likewise reads what is available before it expires requests. The immediate stays ref'd: an
+  // unref'd one would not keep the poll phase from blocking, and could wait for other I/O.
   private onTimer(): void {
     this.timer = undefined;
     this.timerDeadline = Number.POSITIVE_INFINITY;
+    if (this.closed || this.timeoutCheck) return;
+    this.timeoutCheck = setImmediate(() => {
+      this.timeoutCheck = undefined;
+      this.expireRequests();
+    });
+  }
+
+  // A request that outlived its deadline means the connection cannot be trusted (the answers are
+  // ordered, so everything behind it is stuck too): close it, as the Java client does.
+  private expireRequests(): void {
     if (this.closed) return;
     const now = Date.now();
     let earliest = Number.POSITIVE_INFINITY;
@@ -369,6 +386,8 @@ export class Connection {
     this.ready = false;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    if (this.timeoutCheck) clearImmediate(this.timeoutCheck);
+    this.timeoutCheck = undefined;
     const reason = error ?? new ConnectionError(`Connection to ${this.address} was closed`);
     const pending = this.pending.slice(this.pendingHead);
     this.pending = [];

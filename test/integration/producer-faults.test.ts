@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import { BufferExhaustedError, ClosedError, DeliveryTimeoutError, KafkaError, Producer, type ProducerOptions } from '../../src/index.js';
 import type { FakeCluster } from '../../src/testing/index.js';
 import { useClusterFixture } from '../helpers/cluster-fixture.js';
+import { blockWhen } from '../helpers/event-loop.js';
 import { assertStoredExactly, sendNumbered, sleep } from '../helpers/producer-check.js';
 
 const fixture = useClusterFixture();
@@ -112,6 +113,30 @@ describe('Producer against FakeCluster', () => {
     await Promise.all(promises);
     assert.equal(rule.hits, 1);
     assertStoredExactly(cluster, 't', 0, ['first', ...expected[0]!]);
+  });
+
+  it('takes acknowledgements that arrived while the event loop was blocked past requestTimeoutMs, resending nothing', async () => {
+    const { cluster, producer } = await setup({ batchSize: 1024, lingerMs: 0, requestTimeoutMs: 1000 }, 1, 1);
+    await producer.send({ topic: 't', value: 'warm-up' });
+    let settled = 0;
+    // Two 600-byte values do not fit in one batch: five batches, five Produce requests in flight on
+    // one connection.
+    const send = (value: string) => producer.send({ topic: 't', value: value.padEnd(600, '.') }).finally(() => settled++);
+    const { expected, promises } = sendNumbered((_partition, value) => send(value), 'k', 5, 1);
+    // Once the broker (in this process) has appended all five and written their answers, and before
+    // the producer reads them, block the loop for longer than requestTimeoutMs.
+    let settledAtBlock = -1;
+    await blockWhen(() => {
+      settledAtBlock = settled;
+      return cluster.highWatermark('t', 0) === 6n;
+    }, 2500);
+    assert.equal(settledAtBlock, 0, 'no answer was read before the block');
+    await Promise.all(promises);
+    assertStoredExactly(cluster, 't', 0, ['warm-up', ...expected[0]!.map((value) => value.padEnd(600, '.'))]);
+    assert.equal(cluster.batches('t', 0).length, 6, 'one batch per record');
+    const metrics = producer.metrics();
+    assert.equal(metrics['record-retry-total'], 0, 'no record was retried');
+    assert.equal(metrics['request-total'], 6, 'one Produce request per batch');
   });
 
   it('rejects every record by deliveryTimeoutMs while the broker is down', async () => {

@@ -1,7 +1,8 @@
 // The Connection over real sockets against a scripted broker: ApiVersions negotiation (including
-// the UNSUPPORTED_VERSION fallback), pipelined requests answered in order, the request timeout, the
-// frame-size guard, a malformed frame, and a broker closing the connection: every pending request
-// rejects with a typed error and nothing hangs.
+// the UNSUPPORTED_VERSION fallback), pipelined requests answered in order, the request timeout (and
+// answers that arrived while the event loop was blocked past it), the frame-size guard, a malformed
+// frame, and a broker closing the connection: every pending request rejects with a typed error and
+// nothing hangs.
 import * as assert from 'node:assert/strict';
 import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
 import { after, describe, it } from 'node:test';
@@ -9,6 +10,7 @@ import { ConnectionError, MalformedResponseError, RequestNotSentError, RequestTi
 import { Connection } from '../../../src/network/connection.js';
 import { FrameDecoder } from '../../../src/network/frame-decoder.js';
 import { type DecodedRequest, decodeRequest, encodeResponse, supportedVersions } from '../../../src/protocol/index.js';
+import { blockEventLoop } from '../../helpers/event-loop.js';
 
 type Handler = (request: DecodedRequest, socket: Socket) => Buffer | undefined;
 
@@ -79,10 +81,84 @@ describe('Connection', () => {
     const connection = connect(port, 200);
     await connection.connect();
     const started = Date.now();
-    await assert.rejects(connection.request('InitProducerId', initProducerIdBody), RequestTimeoutError);
+    await assert.rejects(connection.request('InitProducerId', initProducerIdBody), (error) => {
+      assert.ok(error instanceof RequestTimeoutError);
+      assert.match(error.message, /^InitProducerId request to 127\.0\.0\.1:\d+ got no response within 200 ms$/);
+      return true;
+    });
     assert.ok(Date.now() - started < 1500);
     assert.equal(connection.isClosed, true);
     await assert.rejects(connection.request('InitProducerId', initProducerIdBody), RequestNotSentError);
+  });
+
+  // The broker (in this process) writes every answer, then the loop blocks past the deadline in the
+  // same turn: the answers wait in the client's socket while the timer falls due. Node runs due
+  // timers before it reads sockets, so the connection must read them before judging the deadline.
+  it('takes answers that arrived while the event loop was blocked past the request timeout', async () => {
+    const count = 5;
+    const held: DecodedRequest[] = [];
+    let unflushed = -1;
+    const port = await scriptedBroker((request, socket) => {
+      held.push(request);
+      if (held.length < count) return undefined;
+      for (const each of held) socket.write(initProducerIdAnswer(each));
+      unflushed = socket.writableLength;
+      blockEventLoop(900);
+      return undefined;
+    });
+    const connection = connect(port, 300);
+    await connection.connect();
+    const answers = await Promise.all(Array.from({ length: count }, () => connection.request('InitProducerId', initProducerIdBody)));
+    assert.equal(unflushed, 0, 'the answers were in the kernel before the block');
+    assert.equal(answers.length, count);
+    assert.equal(connection.isClosed, false);
+    assert.equal(connection.inFlight, 0);
+    connection.close();
+  });
+
+  it('still times out a request whose answer was only partly received during the block', async () => {
+    const held: DecodedRequest[] = [];
+    const port = await scriptedBroker((request, socket) => {
+      held.push(request);
+      if (held.length < 2) return undefined;
+      socket.write(initProducerIdAnswer(held[0]!));
+      const second = initProducerIdAnswer(held[1]!);
+      socket.write(second.subarray(0, second.length - 3));
+      blockEventLoop(900);
+      return undefined;
+    });
+    const connection = connect(port, 300);
+    await connection.connect();
+    const [first, second] = await Promise.allSettled([
+      connection.request('InitProducerId', initProducerIdBody),
+      connection.request('InitProducerId', initProducerIdBody),
+    ]);
+    assert.equal(first.status, 'fulfilled', 'the complete answer is taken');
+    assert.equal(second.status, 'rejected');
+    assert.ok(second.reason instanceof RequestTimeoutError, String(second.reason));
+    assert.equal(connection.isClosed, true);
+  });
+
+  it('closes safely when close() comes between the due timer and the timeout check', async () => {
+    const port = await scriptedBroker(() => undefined);
+    const reasons: unknown[] = [];
+    const connection = new Connection({
+      host: '127.0.0.1',
+      port,
+      clientId: 'test',
+      connectTimeoutMs: 2000,
+      requestTimeoutMs: 200,
+      onClose: (error) => reasons.push(error),
+    });
+    await connection.connect();
+    const pending = connection.request('InitProducerId', initProducerIdBody);
+    // Both timers fall due during the block; the connection's (earlier) runs first, then this one.
+    const closer = setTimeout(() => connection.close(), 250);
+    blockEventLoop(600);
+    await assert.rejects(pending, (error) => error instanceof ConnectionError && /was closed/.test(error.message));
+    await new Promise((resolve) => setImmediate(resolve));
+    clearTimeout(closer);
+    assert.deepEqual(reasons, [undefined], 'closed once, as asked');
   });
 
   it('closes on a frame larger than the guard, failing pending requests with a typed error', async () => {
