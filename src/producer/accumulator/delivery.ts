@@ -1,6 +1,6 @@
 // The promise side of send(), settled record by record as batches complete. A single-record call
 // resolves with its metadata; a multi-record call resolves with all metadata in call order once
-// every record is acknowledged, or rejects with the first failure.
+// every record is acknowledged, or, once every record has settled, rejects with the first failure.
 import type { KafkaError } from '../../errors/kafka-error.js';
 import type { RecordMetadata } from '../producer-record.js';
 
@@ -31,12 +31,19 @@ export class SingleDelivery implements Delivery {
   }
 }
 
-/** The delivery of one `send({ topic, messages })` call. */
+/**
+ * The delivery of one `send({ topic, messages })` call. It settles once every record of the call
+ * has: with all metadata, or with the first failure. A call whose records went into several
+ * batches can fail in part; its error then says how many records were acknowledged and is marked
+ * possiblyPersisted, so that a caller never takes a call with written records for an unwritten one.
+ */
 export class BatchDelivery implements Delivery {
   readonly promise: Promise<RecordMetadata[]>;
   private readonly results: RecordMetadata[];
   private remaining: number;
-  private failed = false;
+  private acknowledged = 0;
+  private firstError: KafkaError | undefined;
+  private possiblyPersisted = false;
   private resolve!: (metadata: RecordMetadata[]) => void;
   private reject!: (error: KafkaError) => void;
   /** Failures per position, for callers that want to know which records failed. */
@@ -54,17 +61,39 @@ export class BatchDelivery implements Delivery {
 
   recordDone(position: number, metadata: RecordMetadata): void {
     this.results[position] = metadata;
-    if (--this.remaining === 0 && !this.failed) this.resolve(this.results);
+    this.acknowledged++;
+    if (--this.remaining === 0) this.settle();
   }
 
   recordFailed(position: number, error: KafkaError): void {
     this.errors[position] = error;
-    this.remaining--;
-    if (!this.failed) {
-      this.failed = true;
-      this.reject(error);
-    }
+    this.firstError ??= error;
+    if (error.possiblyPersisted) this.possiblyPersisted = true;
+    if (--this.remaining === 0) this.settle();
   }
+
+  private settle(): void {
+    const error = this.firstError;
+    if (error === undefined) {
+      this.resolve(this.results);
+      return;
+    }
+    if (this.acknowledged === 0) {
+      this.reject(this.possiblyPersisted && !error.possiblyPersisted ? partOfCall(error, 'some records of this send() may have been written') : error);
+      return;
+    }
+    this.reject(partOfCall(error, `${this.acknowledged} of ${this.results.length} records of this send() were acknowledged; the others failed`));
+  }
+}
+
+// A copy of `error` (same class, code and broker fields) marked possiblyPersisted, its message
+// saying what happened to the rest of the call.
+function partOfCall(error: KafkaError, what: string): KafkaError {
+  const copy = Object.create(Object.getPrototypeOf(error) as object) as KafkaError;
+  Object.defineProperties(copy, Object.getOwnPropertyDescriptors(error));
+  Object.defineProperty(copy, 'possiblyPersisted', { value: true, enumerable: true });
+  Object.defineProperty(copy, 'message', { value: `${error.message} (${what})`, enumerable: false, writable: true, configurable: true });
+  return copy;
 }
 
 /** Where the members of a group settled all at once find their metadata: the batch they were in. */

@@ -161,4 +161,32 @@ describe('DeliveryGroup', () => {
       Array.from({ length: 10 }, (_, index) => [100n + BigInt(index), index]),
     );
   });
+
+  it('rejects a multi-record call only once every record settled, marking a call that was written in part', async () => {
+    const metadata = (offset: bigint) => ({ topic: 't', partition: 0, offset, timestamp: 0 });
+    const unwritten = new KafkaError('INVALID_RECORD', 'refused', { possiblyPersisted: false });
+    const partial = new BatchDelivery(3);
+    let settled = false;
+    partial.promise.catch(() => {}).finally(() => {
+      settled = true;
+    });
+    partial.recordFailed(1, unwritten);
+    partial.recordDone(0, metadata(7n));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(settled, false, 'a record of the call is still in flight');
+    partial.recordDone(2, metadata(8n));
+    await assert.rejects(partial.promise, (error: unknown) => {
+      assert.ok(error instanceof KafkaError);
+      assert.equal(error.code, 'INVALID_RECORD');
+      assert.equal(error.possiblyPersisted, true, 'records of the call were written');
+      assert.match(error.message, /2 of 3 records of this send\(\) were acknowledged/);
+      return true;
+    });
+    assert.equal(unwritten.possiblyPersisted, false, 'the batch error itself is unchanged');
+
+    const none = new BatchDelivery(2);
+    none.recordFailed(0, unwritten);
+    none.recordFailed(1, unwritten);
+    await assert.rejects(none.promise, (error: unknown) => error === unwritten);
+  });
 });
