@@ -6,7 +6,9 @@ import { runDemo } from './demo.js';
 const usage = `Usage: kafka-producer demo [options]
 
 Produces numbered records, reads them back and verifies them: exactly once, in order per partition.
-Without --bootstrap-servers it starts an embedded FakeCluster and injects faults.
+Without --bootstrap-servers it starts an embedded FakeCluster and injects the faults real brokers
+have: lost acks, retriable errors, dropped connections, slow responses, leader moves and a broker
+restart. Every record is then expected to be acknowledged.
 
 Options:
   --bootstrap-servers <host:port,...>  produce to a real cluster instead
@@ -16,6 +18,11 @@ Options:
   --compression <type>                 none, gzip, snappy, lz4 or zstd (default none)
   --seed <n>                           seed of the embedded cluster's faults (default 1)
   --no-faults                          no faults in the embedded cluster
+  --harsh-faults                       also lose the producer's state mid-stream while its batches
+                                       stay in the log, which no real broker does (a broker loses it
+                                       only with the batches, or after the producer idled for a day):
+                                       the client's worst case, in which records in flight may be
+                                       rejected as possibly written
   --help                               this text`;
 
 async function main(argv: string[]): Promise<number> {
@@ -30,6 +37,7 @@ async function main(argv: string[]): Promise<number> {
       compression: { type: 'string', default: 'none' },
       seed: { type: 'string', default: '1' },
       'no-faults': { type: 'boolean', default: false },
+      'harsh-faults': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -47,6 +55,7 @@ async function main(argv: string[]): Promise<number> {
   if (!['none', 'gzip', 'snappy', 'lz4', 'zstd'].includes(compression)) {
     throw new Error(`--compression must be none, gzip, snappy, lz4 or zstd, got '${values.compression}'`);
   }
+  if (values['no-faults'] && values['harsh-faults']) throw new Error('--no-faults and --harsh-faults exclude each other');
   const bootstrapServers = values['bootstrap-servers'];
   return runDemo({
     bootstrapServers,
@@ -55,7 +64,7 @@ async function main(argv: string[]): Promise<number> {
     partitions,
     compression,
     seed,
-    faults: !values['no-faults'],
+    faults: values['no-faults'] ? 'none' : values['harsh-faults'] ? 'harsh' : 'realistic',
   });
 }
 

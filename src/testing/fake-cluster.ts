@@ -1,7 +1,8 @@
 // FakeCluster, the public face of the in-process Kafka cluster: lifecycle (start, stop), inspection
 // of what was stored (and of SASL authentications), deterministic fault injection (intercept rules,
-// seeded chaos) and topology changes (leader moves, broker stops and restarts, ISR changes).
-// Brokers bind loopback only, over TCP or TLS.
+// seeded chaos), topology changes (leader moves, broker stops and restarts, ISR changes) and the
+// ways a partition loses producer state (log truncation, producer-id expiry, and a harsh mode that
+// no real broker has). Brokers bind loopback only, over TCP or TLS.
 import { BrokerServer } from './broker-server.js';
 import { ClusterRuntime } from './cluster-runtime.js';
 import { Chaos, type ChaosHandle, type ChaosOptions } from './faults/chaos.js';
@@ -21,11 +22,26 @@ export interface PartitionDescription {
   readonly leaderEpoch: number;
   readonly replicas: readonly number[];
   readonly isr: readonly number[];
+  /** The first readable offset; it advances with {@link FakeCluster.deleteRecords}. */
+  readonly logStartOffset: bigint;
   readonly highWatermark: bigint;
   readonly lastStableOffset: bigint;
 }
 
-/** Options of {@link FakeCluster.loseProducerState}. */
+/** Options of {@link FakeCluster.expireProducerIds}. */
+export interface ExpireProducerIdsOptions {
+  /** Expire this producer id only; default every producer id. */
+  readonly producerId?: bigint;
+  /**
+   * Expire only producers idle at least this long (ms), measured as Kafka does: from the max
+   * timestamp of the producer's last batch on the partition (its CreateTime, set by the client) or
+   * the time of its last transaction marker. Default 0: every producer, as if Kafka's
+   * `producer.id.expiration.ms` (default 1 day) had passed since its last write.
+   */
+  readonly idleMs?: number;
+}
+
+/** Options of {@link FakeCluster.loseProducerStateKeepingLog}. */
 export interface LoseProducerStateOptions {
   /**
    * Answer the next batch of a forgotten producer with UNKNOWN_PRODUCER_ID when its sequence is not
@@ -129,6 +145,11 @@ export class FakeCluster {
     return batchesOf(this.partition(topic, partition).log);
   }
 
+  /** The partition's log start offset: the first offset still readable. */
+  logStartOffset(topic: string, partition: number): bigint {
+    return this.partition(topic, partition).log.logStartOffset;
+  }
+
   /** The partition's high watermark (its log end offset: every replica shares the log). */
   highWatermark(topic: string, partition: number): bigint {
     return this.partition(topic, partition).log.highWatermark;
@@ -154,6 +175,7 @@ export class FakeCluster {
       leaderEpoch: state.leaderEpoch,
       replicas: [...state.replicas],
       isr: [...state.isr],
+      logStartOffset: state.log.logStartOffset,
       highWatermark: state.log.highWatermark,
       lastStableOffset: state.log.lastStableOffset,
     };
@@ -260,13 +282,75 @@ export class FakeCluster {
   }
 
   /**
-   * Forgets the idempotence state of one producer id (or of all) on every partition, as when its
-   * batches leave the log through retention. Producers inside an open transaction keep theirs.
+   * Deletes the partition's records below `beforeOffset` (default, or -1n: the high watermark), as
+   * Kafka's DeleteRecords API or retention does: the log start offset advances, Fetch below it
+   * answers OFFSET_OUT_OF_RANGE, ListOffsets earliest answers it, and {@link records} no longer
+   * lists what is below. A batch holding `beforeOffset` stays whole (Fetch returns whole batches).
+   * An offset below the current log start offset changes nothing; one beyond the high watermark
+   * throws, as Kafka answers OFFSET_OUT_OF_RANGE. Returns the new log start offset.
+   *
+   * Like Kafka since KIP-360 (KAFKA-7190), the leader keeps the producer state of the deleted
+   * batches, so producers continue their sequences; follow with {@link rebuildProducerState} for a
+   * replica that rebuilt its state from the truncated log.
    */
-  loseProducerState(producerId?: bigint, options: LoseProducerStateOptions = {}): void {
+  deleteRecords(topic: string, partition: number, beforeOffset = -1n): bigint {
+    const { log } = this.partition(topic, partition);
+    if (beforeOffset < -1n) throw new RangeError(`FakeCluster.deleteRecords(): offset ${beforeOffset} is negative`);
+    const offset = beforeOffset === -1n ? log.highWatermark : beforeOffset;
+    if (offset > log.highWatermark) {
+      throw new RangeError(`FakeCluster.deleteRecords(): offset ${offset} is beyond the high watermark ${log.highWatermark} of ${topic}-${partition}`);
+    }
+    return log.truncateBefore(offset);
+  }
+
+  /**
+   * Rebuilds the partition's producer state from the batches still in its log, as a replica does
+   * that copied the log from its start offset (a new replica after a reassignment, one that lost
+   * its disk, or recovery after an unclean shutdown with no usable snapshot) before it leads the
+   * partition. After {@link deleteRecords} removed all of a producer's batches, that producer has
+   * no state: its next batch is accepted whatever its sequence, as Kafka 2.5+ does. Producers with
+   * batches left keep the state those batches give. The realistic way to lose state by truncation.
+   */
+  rebuildProducerState(topic: string, partition: number): void {
+    this.partition(topic, partition).log.rebuildProducerState();
+  }
+
+  /**
+   * Expires producer ids on every partition, as Kafka does once a producer has been idle for
+   * `producer.id.expiration.ms` (default 1 day; `transactional.id.expiration.ms` before KIP-854):
+   * their state is dropped, their batches stay in the log, and their next batch is accepted
+   * whatever its sequence. Producers inside an open transaction are never expired. Returns the
+   * expired producer ids.
+   */
+  expireProducerIds(options: ExpireProducerIdsOptions = {}): bigint[] {
+    const idleMs = options.idleMs ?? 0;
+    if (!(idleMs >= 0)) throw new RangeError(`FakeCluster.expireProducerIds(): idleMs must be >= 0, got ${idleMs}`);
+    const now = Date.now();
+    const expired = new Set<bigint>();
+    for (const partition of this.runtime.topology.allPartitions()) {
+      for (const id of partition.log.producers.expire(now, idleMs, options.producerId)) expired.add(id);
+    }
+    return [...expired];
+  }
+
+  /**
+   * Harsh mode, NOT what a real broker does: forgets the producer state of one producer id (or of
+   * all) on every partition while the log keeps its batches, at once, even while the producer is
+   * writing. A real broker loses a producer's state only with its batches ({@link deleteRecords}
+   * then {@link rebuildProducerState}) or after it was idle for a day ({@link expireProducerIds}).
+   * Useful to test a client's worst case: its next batch is accepted whatever its sequence (Kafka
+   * 2.5+), or with `unknownProducerId` answered UNKNOWN_PRODUCER_ID unless its sequence is 0 (brokers
+   * before 2.5). Producers inside an open transaction keep their state.
+   */
+  loseProducerStateKeepingLog(producerId?: bigint, options: LoseProducerStateOptions = {}): void {
     for (const partition of this.runtime.topology.allPartitions()) {
       partition.log.producers.forget(producerId, options.unknownProducerId ?? false);
     }
+  }
+
+  /** @deprecated The harsh mode under its former name: use {@link loseProducerStateKeepingLog}. */
+  loseProducerState(producerId?: bigint, options: LoseProducerStateOptions = {}): void {
+    this.loseProducerStateKeepingLog(producerId, options);
   }
 
   private partition(topic: string, partition: number): PartitionState {

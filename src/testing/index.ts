@@ -1,7 +1,7 @@
 // kafka-producer/testing: FakeCluster, an in-process Kafka cluster with deterministic fault
 // injection, and the types of its options (TLS and SASL included), inspection views and fault rules.
 
-export { FakeCluster, type LoseProducerStateOptions, type PartitionDescription } from './fake-cluster.js';
+export { type ExpireProducerIdsOptions, FakeCluster, type LoseProducerStateOptions, type PartitionDescription } from './fake-cluster.js';
 export type { ChaosEvent, ChaosHandle, ChaosOptions, ChaosStats } from './faults/chaos.js';
 export type { FaultAction, InterceptHandle, InterceptMatch, InterceptOptions } from './faults/interceptor.js';
 export type { RecordState, RecordsOptions, StoredRecord, StoredRecordBatch } from './inspection.js';

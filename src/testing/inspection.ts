@@ -61,7 +61,7 @@ function stateOf(batch: StoredBatch): RecordState {
   return batch.transaction?.outcome ?? 'ongoing';
 }
 
-/** The records of `log` in offset order. */
+/** The records of `log` from its log start offset, in offset order. */
 export function recordsOf(log: PartitionLog, options: RecordsOptions = {}): StoredRecord[] {
   const records: StoredRecord[] = [];
   for (const batch of log.batches) {
@@ -69,8 +69,11 @@ export function recordsOf(log: PartitionLog, options: RecordsOptions = {}): Stor
     const { producerId, producerEpoch, baseSequence, transactional, control } = batch.info;
     const state = stateOf(batch);
     for (const record of batch.records) {
+      const offset = batch.baseOffset + BigInt(record.offsetDelta);
+      // The first batch may start below the log start offset: its records there are deleted.
+      if (offset < log.logStartOffset) continue;
       records.push({
-        offset: batch.baseOffset + BigInt(record.offsetDelta),
+        offset,
         key: record.key && Buffer.from(record.key),
         value: record.value && Buffer.from(record.value),
         headers: record.headers.map(([name, value]) => [name, value && Buffer.from(value)]),
@@ -87,7 +90,7 @@ export function recordsOf(log: PartitionLog, options: RecordsOptions = {}): Stor
   return records;
 }
 
-/** The batch headers of `log` in offset order. */
+/** The headers of the batches `log` still stores (the first may start below the log start offset), in offset order. */
 export function batchesOf(log: PartitionLog): StoredRecordBatch[] {
   return log.batches.map((batch) => {
     const header = readBatchHeader(batch.bytes);

@@ -1,6 +1,7 @@
 // The log of one partition: record batches stored byte-exact in offset order (only baseOffset and
 // partitionLeaderEpoch are stamped, which the CRC does not cover), the producer state, the open and
-// aborted transactions, and the last stable offset. The high watermark is the log end offset.
+// aborted transactions, the last stable offset and the log start offset, which DeleteRecords-style
+// truncation advances. The high watermark is the log end offset.
 import { assignBaseOffset, decodeRecords, type KafkaRecord, type RecordsContext } from '../records/index.js';
 import { ProducerStateTable } from './producer-state.js';
 
@@ -75,12 +76,17 @@ export interface LogSlice {
 export class PartitionLog {
   readonly batches: StoredBatch[] = [];
   readonly producers = new ProducerStateTable();
-  readonly logStartOffset = 0n;
+  private startOffset = 0n;
   private endOffset = 0n;
   private readonly openTransactions = new Map<bigint, LogTransaction>();
   private readonly abortedTransactions: LogTransaction[] = [];
   /** Called after every append, so that waiting fetches can be answered. */
   onAppend: (() => void) | undefined;
+
+  /** The first readable offset: reads below it are out of range. */
+  get logStartOffset(): bigint {
+    return this.startOffset;
+  }
 
   /** The offset the next batch gets. */
   get logEndOffset(): bigint {
@@ -92,13 +98,16 @@ export class PartitionLog {
     return this.endOffset;
   }
 
-  /** The first offset of the oldest open transaction, or the high watermark when none is open. */
+  /**
+   * The first offset of the oldest open transaction, or the high watermark when none is open; never
+   * below the log start offset (Kafka clamps it there when a transaction's start was deleted).
+   */
   get lastStableOffset(): bigint {
     let stable = this.endOffset;
     for (const transaction of this.openTransactions.values()) {
       if (transaction.firstOffset < stable) stable = transaction.firstOffset;
     }
-    return stable;
+    return stable > this.startOffset ? stable : this.startOffset;
   }
 
   /**
@@ -121,7 +130,7 @@ export class PartitionLog {
         transaction.markerOffset = baseOffset;
         if (marker === 'abort') this.abortedTransactions.push(transaction);
       }
-      this.producers.recordMarker(info.producerId, info.producerEpoch);
+      this.producers.recordMarker(info.producerId, info.producerEpoch, info.maxTimestamp);
     } else if (info.transactional) {
       transaction = this.openTransactions.get(info.producerId);
       if (!transaction) {
@@ -135,6 +144,33 @@ export class PartitionLog {
     this.endOffset = lastOffset + 1n;
     this.onAppend?.();
     return batch;
+  }
+
+  /**
+   * Advances the log start offset to `offset` (at most the high watermark; a lower offset changes
+   * nothing) and drops the batches that end below it. A batch holding `offset` stays whole, as Kafka
+   * deletes whole segments and fetches return whole batches. The producer state is kept, as Kafka
+   * keeps it since KIP-360; see rebuildProducerState. Returns the log start offset.
+   */
+  truncateBefore(offset: bigint): bigint {
+    if (offset <= this.startOffset) return this.startOffset;
+    if (offset > this.endOffset) throw new RangeError(`offset ${offset} is beyond the high watermark ${this.endOffset}`);
+    this.startOffset = offset;
+    this.batches.splice(0, this.batchIndexAt(offset));
+    return offset;
+  }
+
+  /**
+   * Rebuilds the producer state by replaying the batches still stored, as a replica that copied the
+   * log from its start offset does: producers whose batches were all deleted have no state left.
+   */
+  rebuildProducerState(): void {
+    this.producers.clear();
+    for (const batch of this.batches) {
+      const { info } = batch;
+      if (info.control) this.producers.recordMarker(info.producerId, info.producerEpoch, info.maxTimestamp);
+      else this.producers.recordAppend(info, batch.baseOffset, batch.lastOffset);
+    }
   }
 
   /** Whether `producerId` has an open transaction on this partition. */

@@ -1,6 +1,7 @@
 // Per-partition producer state, as Kafka's ProducerStateManager keeps it: for each producer id the
-// epoch, the metadata of its last 5 batches (duplicates are answered with the original offsets) and
-// the first offset of its open transaction. Checks follow ProducerAppendInfo in Kafka 3.x/4.x.
+// epoch, the metadata of its last 5 batches (duplicates are answered with the original offsets), the
+// first offset of its open transaction and the timestamp its expiry is measured from. Checks follow
+// ProducerAppendInfo in Kafka 3.x/4.x; expiry follows removeExpiredProducers.
 import { ErrorCode } from './error-codes.js';
 
 /** How many batches per producer are remembered for deduplication (Kafka's NUM_BATCHES_TO_RETAIN). */
@@ -22,6 +23,11 @@ export interface ProducerEntry {
   batches: BatchMetadata[];
   /** First offset of the producer's open transaction on this partition, if one is open. */
   transactionFirstOffset: bigint | undefined;
+  /**
+   * Max timestamp of its last batch (the client's CreateTime) or timestamp of its last transaction
+   * marker: Kafka measures a producer's idle time from it, not from the broker's append time.
+   */
+  lastTimestamp: number;
 }
 
 /** The producer fields of a batch that the checks read. */
@@ -31,6 +37,7 @@ export interface ProducerBatchFields {
   readonly baseSequence: number;
   readonly lastOffsetDelta: number;
   readonly transactional: boolean;
+  readonly maxTimestamp: number;
 }
 
 /** The outcome of checking one batch against the producer state. */
@@ -134,19 +141,46 @@ export class ProducerStateTable {
       lastOffset,
     });
     if (entry.batches.length > BATCHES_TO_RETAIN) entry.batches.shift();
+    entry.lastTimestamp = batch.maxTimestamp;
     if (batch.transactional && entry.transactionFirstOffset === undefined) entry.transactionFirstOffset = firstOffset;
   }
 
   /** Records a transaction marker: the transaction is over, and the marker's epoch becomes current. */
-  recordMarker(producerId: bigint, producerEpoch: number): void {
+  recordMarker(producerId: bigint, producerEpoch: number, timestamp: number): void {
     const entry = this.entryForEpoch(producerId, producerEpoch);
     entry.transactionFirstOffset = undefined;
+    // As Kafka since KAFKA-9144: a marker counts as activity, so a producer is not expired right after its transaction.
+    entry.lastTimestamp = timestamp;
   }
 
   /**
-   * Forgets one producer (or all), as when its batches leave the log through retention. With
-   * `unknownProducerId`, its next batch with a sequence other than 0 gets UNKNOWN_PRODUCER_ID, as
-   * brokers before Kafka 2.5 answered; otherwise the next batch is accepted whatever its sequence.
+   * Drops the state of the producers (one, or all) with no open transaction whose last timestamp is
+   * at least `idleMs` before `now`, as Kafka's producer-id expiration does once a producer has been
+   * idle for `producer.id.expiration.ms`. Their next batch is then accepted whatever its sequence.
+   * Returns the expired producer ids.
+   */
+  expire(now: number, idleMs: number, producerId?: bigint): bigint[] {
+    const expired: bigint[] = [];
+    for (const [id, entry] of this.entries) {
+      if (producerId !== undefined && id !== producerId) continue;
+      if (entry.transactionFirstOffset !== undefined || now - entry.lastTimestamp < idleMs) continue;
+      this.entries.delete(id);
+      expired.push(id);
+    }
+    return expired;
+  }
+
+  /** Drops every entry, before the state is rebuilt by replaying the log. */
+  clear(): void {
+    this.entries.clear();
+    this.strictlyForgotten.clear();
+  }
+
+  /**
+   * Forgets one producer (or all) while the log keeps its batches: the harsh mode, which no real
+   * broker does (see FakeCluster.loseProducerStateKeepingLog). With `unknownProducerId`, its next
+   * batch with a sequence other than 0 gets UNKNOWN_PRODUCER_ID, as brokers before Kafka 2.5
+   * answered; otherwise the next batch is accepted whatever its sequence.
    */
   forget(producerId: bigint | undefined, unknownProducerId: boolean): void {
     const ids = producerId === undefined ? [...this.entries.keys()] : [producerId];
@@ -161,7 +195,7 @@ export class ProducerStateTable {
   private entryForEpoch(producerId: bigint, producerEpoch: number): ProducerEntry {
     let entry = this.entries.get(producerId);
     if (!entry) {
-      entry = { epoch: producerEpoch, batches: [], transactionFirstOffset: undefined };
+      entry = { epoch: producerEpoch, batches: [], transactionFirstOffset: undefined, lastTimestamp: -1 };
       this.entries.set(producerId, entry);
     } else if (entry.epoch !== producerEpoch) {
       entry.epoch = producerEpoch;

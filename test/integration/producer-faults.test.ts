@@ -163,7 +163,7 @@ describe('Producer against FakeCluster', () => {
     const { cluster, producer } = await setup({}, 1, 1);
     const first = sendNumbered((_partition, value) => producer.send({ topic: 't', value }), 'g', 100, 1);
     await Promise.all(first.promises);
-    cluster.loseProducerState();
+    cluster.loseProducerStateKeepingLog();
     const second = sendNumbered((_partition, value) => producer.send({ topic: 't', value }), 'h', 100, 1);
     await Promise.all(second.promises);
     assertStoredExactly(cluster, 't', 0, [...first.expected[0]!, ...second.expected[0]!]);

@@ -87,10 +87,11 @@ export async function runSoak(config: SoakConfig): Promise<SoakReport> {
         await cluster.stopBroker(broker);
         setTimeout(() => void cluster.startBroker(broker), 300);
       }
-      // Lost producer state is answered with UNKNOWN_PRODUCER_ID. (A Kafka 2.5+ broker that loses a
-      // producer's state accepts its next batch whatever the sequence; mid-stream, with batches in
-      // flight, no client can then keep order: docs/delivery-guarantees.md.)
-      if (index === loseStateAt) cluster.loseProducerState(undefined, { unknownProducerId: true });
+      // The harsh mode, the client's worst case: state lost mid-stream while the batches stay in the
+      // log (no real broker does that), answered with UNKNOWN_PRODUCER_ID as before Kafka 2.5. (A
+      // Kafka 2.5+ broker with no state accepts the next batch whatever the sequence; mid-stream,
+      // with batches in flight, no client can then keep order: docs/delivery-guarantees.md.)
+      if (index === loseStateAt) cluster.loseProducerStateKeepingLog(undefined, { unknownProducerId: true });
       // One slice in five goes as multi-record calls (one per topic, 100 records), the rest record by record.
       if (index % 5000 < 1000 && index % 100 === 0) {
         const end = Math.min(config.records, index + 100);

@@ -100,10 +100,10 @@ describe('idempotent Produce', () => {
   it('after lost producer state accepts any sequence (Kafka 2.5+), or answers UNKNOWN_PRODUCER_ID on request', async () => {
     const producerId = await initProducerId();
     assert.equal((await produce(producerId, 0, 0, 3))[0], 0);
-    fixture.cluster.loseProducerState(producerId);
+    fixture.cluster.loseProducerStateKeepingLog(producerId);
     assert.equal((await produce(producerId, 0, 7))[0], 0, 'accepted whatever the sequence');
     assert.equal((await produce(producerId, 0, 9))[0], 45, 'state is rebuilt from that batch');
-    fixture.cluster.loseProducerState(undefined, { unknownProducerId: true });
+    fixture.cluster.loseProducerStateKeepingLog(undefined, { unknownProducerId: true });
     assert.deepEqual(await produce(producerId, 0, 8), [59, -1n]);
     assert.equal((await produce(producerId, 0, 0))[0], 0, 'sequence 0 starts afresh');
     assert.equal((await produce(producerId, 0, 1))[0], 0);

@@ -1,6 +1,6 @@
 // ListOffsets: latest (-1: high watermark, or last stable offset for read_committed), earliest (-2,
 // and -4 earliest-local), max timestamp (-3), or the first offset whose record timestamp is at
-// least the one asked; answered by the partition leader only.
+// least the one asked, never below the log start offset; answered by the partition leader only.
 import type { ListOffsetsResponseListOffsetsPartitionResponse } from '../../protocol/index.js';
 import { ErrorCode } from '../error-codes.js';
 import type { PartitionLog } from '../partition-log.js';
@@ -54,6 +54,7 @@ function lookUp(log: PartitionLog, timestamp: bigint, upTo: bigint): { offset: b
     for (const record of batch.records) {
       const recordTimestamp = BigInt(record.timestamp);
       const offset = batch.baseOffset + BigInt(record.offsetDelta);
+      if (offset < log.logStartOffset) continue;
       if (timestamp === MAX_TIMESTAMP) {
         if (!best || recordTimestamp > best.timestamp) best = { offset, timestamp: recordTimestamp };
       } else if (recordTimestamp >= timestamp) {

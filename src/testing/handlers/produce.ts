@@ -16,6 +16,8 @@ import type { Handler, RequestContext } from './handler.js';
 interface PartitionOutcome {
   errorCode: number;
   baseOffset: bigint;
+  /** The partition's log start offset, reported with a success. */
+  logStartOffset: bigint;
   message: string | null;
   notLeader?: PartitionState;
 }
@@ -102,9 +104,12 @@ function append(partition: PartitionState, batch: ParsedBatch): PartitionOutcome
   if (verdict.kind === 'reject') return failure(verdict.errorCode, verdict.message);
   // A duplicate of one of the last 5 batches is answered as Kafka 3.x/4.x does: NONE with the offset
   // the batch got the first time, and nothing appended.
-  if (verdict.kind === 'duplicate') return { errorCode: ErrorCode.NONE, baseOffset: verdict.original.firstOffset, message: null };
-  const stored = partition.log.append(batch, partition.leaderEpoch);
-  return { errorCode: ErrorCode.NONE, baseOffset: stored.baseOffset, message: null };
+  const { log } = partition;
+  if (verdict.kind === 'duplicate') {
+    return { errorCode: ErrorCode.NONE, baseOffset: verdict.original.firstOffset, logStartOffset: log.logStartOffset, message: null };
+  }
+  const stored = log.append(batch, partition.leaderEpoch);
+  return { errorCode: ErrorCode.NONE, baseOffset: stored.baseOffset, logStartOffset: log.logStartOffset, message: null };
 }
 
 function partitionResponse(
@@ -119,7 +124,7 @@ function partitionResponse(
     errorCode: outcome.errorCode,
     baseOffset: ok ? outcome.baseOffset : -1n,
     logAppendTimeMs: -1n,
-    logStartOffset: ok ? 0n : -1n,
+    logStartOffset: ok ? outcome.logStartOffset : -1n,
     recordErrors: [],
     errorMessage: ok ? null : outcome.message,
   };
@@ -134,5 +139,5 @@ function partitionResponse(
 }
 
 function failure(errorCode: number, message: string): PartitionOutcome {
-  return { errorCode, baseOffset: -1n, message };
+  return { errorCode, baseOffset: -1n, logStartOffset: -1n, message };
 }
