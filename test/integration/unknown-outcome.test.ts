@@ -65,7 +65,7 @@ describe('outcomes the producer cannot know', () => {
     const sent = [sendBatch(producer, a), sendBatch(producer, b)];
     await waitForStored(cluster, 1 + a.length + b.length);
     // The broker then forgets the producer (answering UNKNOWN_PRODUCER_ID, as brokers before 2.5 did).
-    cluster.loseProducerState(undefined, { unknownProducerId: true });
+    cluster.loseProducerStateKeepingLog(undefined, { unknownProducerId: true });
     const [first, second] = await settleWithin(sent, 10_000);
     assert.equal(cut.hits, 1);
     assert.equal(rejection(first).possiblyPersisted, true);
