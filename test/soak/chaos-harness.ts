@@ -1,8 +1,10 @@
 // Drives a chaos soak: the real Producer sends numbered records (keyed and keyless, several topics,
-// per-record and multi-record sends) to a FakeCluster in seeded chaos mode, with a broker restart
-// and lost producer state on the way, then audits what was stored against what every promise said.
+// per-record and multi-record sends) to a FakeCluster in seeded chaos mode, with a broker restart,
+// lost producer state, batches refused as too large (split) and event-loop stalls longer than the
+// request timeout on the way, then audits what was stored against what every promise said.
 import { type KafkaError, Producer, type ProducerOptions, type RecordMetadata } from '../../src/index.js';
 import { FakeCluster } from '../../src/testing/index.js';
+import { blockEventLoop } from '../helpers/event-loop.js';
 
 export interface SoakConfig {
   readonly seed: number;
@@ -30,6 +32,8 @@ export interface SoakReport {
   readonly elapsedMs: number;
 }
 
+const REQUEST_TIMEOUT_MS = 400;
+
 const TOPICS = [
   { name: 'orders', partitions: 8, replicationFactor: 3 },
   { name: 'payments', partitions: 6, replicationFactor: 3 },
@@ -55,7 +59,7 @@ export async function runSoak(config: SoakConfig): Promise<SoakReport> {
     bootstrapServers: cluster.bootstrapServers,
     idempotence: config.idempotence,
     ...(config.idempotence ? {} : { acks: 'all' as const }),
-    requestTimeoutMs: 400,
+    requestTimeoutMs: REQUEST_TIMEOUT_MS,
     deliveryTimeoutMs: 60_000,
     retryBackoffMs: 5,
     retryBackoffMaxMs: 100,
@@ -76,10 +80,15 @@ export async function runSoak(config: SoakConfig): Promise<SoakReport> {
     closeAfterAppendRate: 0.01,
     leaderMoveEveryMs: 150,
   });
+  // A run of Produce requests refused as too large, from a quarter of the way on: their batches
+  // are split (a batch of one record cannot be, and fails).
+  const tooLarge = cluster.intercept({ api: 'Produce' }, { error: 10 }, { after: Math.floor(config.records / 400), times: 8 });
   try {
     const window: Promise<unknown>[] = [];
     const restartAt = Math.floor(config.records / 3);
     const loseStateAt = Math.floor((2 * config.records) / 3);
+    // The application blocks the event loop longer than the request timeout, twice.
+    const stallsAt = [Math.floor(config.records / 4), Math.floor((3 * config.records) / 4)];
     let index = 0;
     while (index < config.records) {
       if (index === restartAt) {
@@ -92,6 +101,10 @@ export async function runSoak(config: SoakConfig): Promise<SoakReport> {
       // Kafka 2.5+ broker with no state accepts the next batch whatever the sequence; mid-stream,
       // with batches in flight, no client can then keep order: docs/delivery-guarantees.md.)
       if (index === loseStateAt) cluster.loseProducerStateKeepingLog(undefined, { unknownProducerId: true });
+      if (stallsAt.length > 0 && index >= stallsAt[0]!) {
+        stallsAt.shift();
+        blockEventLoop(REQUEST_TIMEOUT_MS + 200);
+      }
       // One slice in five goes as multi-record calls (one per topic, 100 records), the rest record by record.
       if (index % 5000 < 1000 && index % 100 === 0) {
         const end = Math.min(config.records, index + 100);
@@ -111,10 +124,11 @@ export async function runSoak(config: SoakConfig): Promise<SoakReport> {
     await withTimeout(Promise.all(window), 120_000, 'every promise settles');
   } finally {
     chaos.stop();
+    tooLarge.remove();
   }
   const retries = producer.metrics()['record-retry-total'] ?? 0;
   await producer.close();
-  const report = audit(cluster, outcomes, config, retries, chaos.stats as unknown as Record<string, number>, started);
+  const report = audit(cluster, outcomes, config, retries, { ...(chaos.stats as unknown as Record<string, number>), tooLarge: tooLarge.hits }, started);
   await cluster.stop();
   return report;
 }
