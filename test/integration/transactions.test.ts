@@ -1,9 +1,10 @@
 // Transactions against FakeCluster: commit and abort (records marked committed or aborted, with
 // markers written), offsets committed with the transaction, the transaction() helper, fencing of an
-// older producer with the same transactional id, and sends outside a transaction refused.
+// older producer with the same transactional id, and sends outside a transaction refused. Then the
+// producer epoch errors of Produce.
 import * as assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { KafkaError, Producer, ProducerFencedError } from '../../src/index.js';
+import { KafkaError, Producer, ProducerFencedError, type ProducerOptions } from '../../src/index.js';
 import { FakeCluster } from '../../src/testing/index.js';
 
 let cluster: FakeCluster | undefined;
@@ -15,11 +16,34 @@ async function setup(): Promise<FakeCluster> {
   return cluster;
 }
 
-function transactional(cluster: FakeCluster, transactionalId = 'tx-1'): Producer {
-  const producer = new Producer({ bootstrapServers: cluster.bootstrapServers, transactionalId, retryBackoffMs: 10, maxBlockMs: 10_000 });
+function transactional(cluster: FakeCluster, transactionalId = 'tx-1', options: Partial<ProducerOptions> = {}): Producer {
+  const producer = new Producer({ bootstrapServers: cluster.bootstrapServers, transactionalId, retryBackoffMs: 10, maxBlockMs: 10_000, ...options });
   producers.push(producer);
   return producer;
 }
+
+// Settles `promise` within `ms` (failing the test otherwise): its value, or the error it rejected with.
+async function settled<T>(promise: Promise<T>, ms = 10_000): Promise<{ value?: T; error?: unknown }> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`not settled within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise.then((value) => ({ value }), (error: unknown) => ({ error })), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function failure(promise: Promise<unknown>, ms = 10_000): Promise<KafkaError> {
+  const result = await settled(promise, ms);
+  assert.ok('error' in result, 'the call must fail');
+  assert.ok(result.error instanceof KafkaError, String(result.error));
+  return result.error;
+}
+
+// Options that keep coordinator and delivery failures short.
+const quick: Partial<ProducerOptions> = { maxBlockMs: 500, retryBackoffMaxMs: 50, requestTimeoutMs: 1000, deliveryTimeoutMs: 5000 };
 
 afterEach(async () => {
   for (const producer of producers.splice(0)) await producer.close({ timeoutMs: 0 });
@@ -112,5 +136,45 @@ describe('transactions', () => {
     const plain = new Producer({ bootstrapServers: cluster.bootstrapServers });
     producers.push(plain);
     assert.throws(() => plain.beginTransaction(), (error: unknown) => error instanceof KafkaError && /set the transactionalId option/.test(error.message));
+  });
+});
+
+describe('transactions: producer epoch errors on Produce', () => {
+  it('INVALID_PRODUCER_EPOCH fails the batch and makes the transaction abortable; the abort bumps the epoch', async () => {
+    const cluster = await setup();
+    const producer = transactional(cluster, 'tx-1', quick);
+    await producer.initTransactions();
+    producer.beginTransaction();
+    await producer.send({ topic: 't', partition: 1, value: 'first' });
+    const epoch = cluster.records('t', 1)[0]!.producerEpoch;
+    cluster.intercept({ api: 'Produce', topic: 't', partition: 0 }, { error: 47 }, { times: 1 });
+    const error = await failure(producer.send({ topic: 't', partition: 0, value: 'rejected' }));
+    assert.ok(!(error instanceof ProducerFencedError), String(error));
+    assert.equal(error.code, 'INVALID_PRODUCER_EPOCH');
+    assert.throws(() => producer.beginTransaction(), /ABORTABLE_ERROR/);
+    const commit = await failure(producer.commitTransaction());
+    assert.equal(commit.code, 'TRANSACTION_ABORTABLE');
+    assert.equal(commit.brokerErrorCode, 47);
+    const initProducerId = cluster.intercept({ api: 'InitProducerId' }, { delayMs: 0 }, { times: Number.POSITIVE_INFINITY });
+    await producer.abortTransaction();
+    assert.equal(initProducerId.hits, 1, 'the abort bumped the epoch');
+    producer.beginTransaction();
+    await producer.send({ topic: 't', partition: 0, value: 'next' });
+    await producer.commitTransaction();
+    assert.deepEqual(states(cluster, 0), ['next:committed']);
+    assert.deepEqual(states(cluster, 1), ['first:aborted']);
+    assert.equal(cluster.records('t', 0)[0]!.producerEpoch, epoch + 1);
+  });
+
+  it('PRODUCER_FENCED on Produce stays fatal', async () => {
+    const cluster = await setup();
+    const producer = transactional(cluster, 'tx-1', quick);
+    await producer.initTransactions();
+    producer.beginTransaction();
+    cluster.intercept({ api: 'Produce', topic: 't', partition: 0 }, { error: 90 }, { times: 1 });
+    assert.ok((await failure(producer.send({ topic: 't', partition: 0, value: 'fenced' }))) instanceof ProducerFencedError);
+    assert.ok((await failure(producer.send({ topic: 't', partition: 1, value: 'later' }))) instanceof ProducerFencedError);
+    assert.ok((await failure(producer.commitTransaction())) instanceof ProducerFencedError);
+    assert.ok((await failure(producer.abortTransaction())) instanceof ProducerFencedError);
   });
 });

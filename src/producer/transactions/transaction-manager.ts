@@ -41,6 +41,7 @@ export interface TransactionManagerConfig {
 
 // AddPartitionsToTxn v4+ is for brokers only; clients speak v3 and below.
 const ADD_PARTITIONS_MAX_VERSION = 3;
+const INVALID_PRODUCER_EPOCH = 47;
 
 export class TransactionManager {
   private readonly machine = new TransactionStateMachine();
@@ -98,12 +99,17 @@ export class TransactionManager {
     return false;
   }
 
-  /** A batch of the transaction failed: the transaction can only be aborted now. */
+  /**
+   * A batch of the transaction failed: the transaction can only be aborted now. A batch refused for
+   * an old epoch (INVALID_PRODUCER_EPOCH, abortable since Kafka 2.7, KIP-588) makes the abort bump
+   * the epoch; a fenced one (PRODUCER_FENCED) is fatal, and the sender has failed everything already.
+   */
   onBatchFailed(error: KafkaError): void {
     if (error instanceof ProducerFencedError) {
       this.fail(error);
       return;
     }
+    if (error.brokerErrorCode === INVALID_PRODUCER_EPOCH) this.config.identity.epochBumpRequested = true;
     if (!this.abortableError) this.abortableError = error;
     if (this.machine.is('IN_TRANSACTION')) this.machine.transition('ABORTABLE_ERROR', 'continue the transaction');
   }
@@ -172,7 +178,8 @@ export class TransactionManager {
 
   /**
    * Aborts: `failUnsent` rejects the records not yet sent, `settle` waits for those in flight, then
-   * EndTxn(abort). An epoch bump asked by the idempotence rules happens here, with the broker (KIP-360).
+   * EndTxn(abort). An epoch bump asked for during the transaction (KIP-360, KIP-588) happens here,
+   * with the coordinator.
    */
   async abort(failUnsent: (error: KafkaError) => void, settle: () => Promise<void>): Promise<void> {
     this.throwIfFatal();
