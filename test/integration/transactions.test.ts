@@ -1,7 +1,8 @@
 // Transactions against FakeCluster: commit and abort (records marked committed or aborted, with
 // markers written), offsets committed with the transaction, the transaction() helper, fencing of an
 // older producer with the same transactional id, and sends outside a transaction refused. Then the
-// producer epoch errors of Produce.
+// failures: EndTxn without an answer until maxBlockMs (the same call is retried), EndTxn refused (the
+// transaction is aborted), and the producer epoch errors of Produce.
 import * as assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { KafkaError, Producer, ProducerFencedError, type ProducerOptions } from '../../src/index.js';
@@ -139,6 +140,114 @@ describe('transactions', () => {
   });
 });
 
+describe('transactions: EndTxn without an answer or refused', () => {
+  it('a commit whose EndTxn gets no answer until maxBlockMs stays COMMITTING, and commitTransaction() again finishes it', async () => {
+    const cluster = await setup();
+    const producer = transactional(cluster, 'tx-1', quick);
+    await producer.initTransactions();
+    producer.beginTransaction();
+    await producer.send({ topic: 't', partition: 0, value: 'a' });
+    const unavailable = cluster.intercept({ api: 'EndTxn' }, { error: 15 }, { times: Number.POSITIVE_INFINITY });
+    const started = Date.now();
+    const error = await failure(producer.commitTransaction());
+    assert.equal(error.code, 'COORDINATOR_NOT_AVAILABLE');
+    assert.match(error.message, /commitTransaction\(\) again/);
+    assert.ok(Date.now() - started < 5000, 'the commit gives up after about maxBlockMs');
+    assert.ok(unavailable.hits >= 2, 'EndTxn was retried');
+    assert.equal(cluster.transactionState('tx-1'), 'Ongoing');
+    // The commit may have reached the coordinator: no other transactional call until it is finished.
+    assert.throws(() => producer.beginTransaction(), (thrown: unknown) => thrown instanceof KafkaError && thrown.code === 'INVALID_TRANSACTION_STATE' && /COMMITTING/.test(thrown.message));
+    const abort = await failure(producer.abortTransaction());
+    assert.equal(abort.code, 'INVALID_TRANSACTION_STATE');
+    assert.match(abort.message, /COMMITTING/);
+    unavailable.remove();
+    const endTxn = cluster.intercept({ api: 'EndTxn' }, { delayMs: 0 }, { times: Number.POSITIVE_INFINITY });
+    await producer.commitTransaction();
+    assert.equal(endTxn.hits, 1, 'the retried commit sent EndTxn again');
+    assert.equal(cluster.transactionState('tx-1'), 'CompleteCommit');
+    assert.deepEqual(states(cluster, 0), ['a:committed']);
+    producer.beginTransaction();
+    await producer.send({ topic: 't', partition: 0, value: 'b' });
+    await producer.commitTransaction();
+    assert.deepEqual(states(cluster, 0), ['a:committed', 'b:committed']);
+  });
+
+  it('an abort whose EndTxn gets no answer until maxBlockMs can be retried', async () => {
+    const cluster = await setup();
+    const producer = transactional(cluster, 'tx-1', quick);
+    await producer.initTransactions();
+    producer.beginTransaction();
+    await producer.send({ topic: 't', partition: 1, value: 'a' });
+    const unavailable = cluster.intercept({ api: 'EndTxn' }, { error: 15 }, { times: Number.POSITIVE_INFINITY });
+    const error = await failure(producer.abortTransaction());
+    assert.equal(error.code, 'COORDINATOR_NOT_AVAILABLE');
+    assert.match(error.message, /abortTransaction\(\) again/);
+    assert.equal(cluster.transactionState('tx-1'), 'Ongoing');
+    assert.throws(() => producer.beginTransaction(), /ABORTING/);
+    assert.equal((await failure(producer.commitTransaction())).code, 'INVALID_TRANSACTION_STATE');
+    unavailable.remove();
+    await producer.abortTransaction();
+    assert.equal(cluster.transactionState('tx-1'), 'CompleteAbort');
+    producer.beginTransaction();
+    await producer.send({ topic: 't', partition: 1, value: 'b' });
+    await producer.commitTransaction();
+    assert.deepEqual(states(cluster, 1), ['a:aborted', 'b:committed']);
+  });
+
+  it('a commit the coordinator refuses leaves the transaction abortable', async () => {
+    const cluster = await setup();
+    const producer = transactional(cluster, 'tx-1', quick);
+    await producer.initTransactions();
+    producer.beginTransaction();
+    await producer.send({ topic: 't', partition: 2, value: 'a' });
+    cluster.intercept({ api: 'EndTxn' }, { error: 48 /* INVALID_TXN_STATE */ }, { times: 1 });
+    const error = await failure(producer.commitTransaction());
+    assert.equal(error.code, 'INVALID_TXN_STATE');
+    assert.throws(() => producer.beginTransaction(), /ABORTABLE_ERROR/);
+    const again = await failure(producer.commitTransaction());
+    assert.equal(again.code, 'TRANSACTION_ABORTABLE');
+    await producer.abortTransaction();
+    assert.equal(cluster.transactionState('tx-1'), 'CompleteAbort');
+    assert.deepEqual(states(cluster, 2), ['a:aborted']);
+  });
+
+  it('transaction() rethrows the commit error itself, and leaves a commit without an answer to be retried', async () => {
+    const cluster = await setup();
+    const producer = transactional(cluster, 'tx-1', quick);
+    await producer.initTransactions();
+    const unavailable = cluster.intercept({ api: 'EndTxn' }, { error: 15 }, { times: Number.POSITIVE_INFINITY });
+    const error = await failure(
+      producer.transaction(async (tx) => {
+        await tx.send({ topic: 't', partition: 0, value: 'a' });
+      }),
+    );
+    assert.equal(error.code, 'COORDINATOR_NOT_AVAILABLE');
+    unavailable.remove();
+    await producer.commitTransaction();
+    assert.deepEqual(states(cluster, 0), ['a:committed']);
+  });
+
+  it('transaction() rethrows the error of the work, with the failure of its abort attached', async () => {
+    const cluster = await setup();
+    const producer = transactional(cluster, 'tx-1', quick);
+    await producer.initTransactions();
+    const unavailable = cluster.intercept({ api: 'EndTxn' }, { error: 15 }, { times: Number.POSITIVE_INFINITY });
+    const thrown = new Error('work failed');
+    const result = await settled(
+      producer.transaction(async (tx) => {
+        await tx.send({ topic: 't', partition: 0, value: 'a' });
+        throw thrown;
+      }),
+    );
+    assert.equal(result.error, thrown, 'the error of the work itself');
+    const abortError = (thrown as Error & { abortError?: unknown }).abortError;
+    assert.ok(abortError instanceof KafkaError && abortError.code === 'COORDINATOR_NOT_AVAILABLE', String(abortError));
+    unavailable.remove();
+    await producer.abortTransaction();
+    assert.deepEqual(states(cluster, 0), ['a:aborted']);
+  });
+});
+
 describe('transactions: producer epoch errors on Produce', () => {
   it('INVALID_PRODUCER_EPOCH fails the batch and makes the transaction abortable; the abort bumps the epoch', async () => {
     const cluster = await setup();
@@ -164,6 +273,27 @@ describe('transactions: producer epoch errors on Produce', () => {
     assert.deepEqual(states(cluster, 0), ['next:committed']);
     assert.deepEqual(states(cluster, 1), ['first:aborted']);
     assert.equal(cluster.records('t', 0)[0]!.producerEpoch, epoch + 1);
+  });
+
+  it('an abort whose epoch bump gets no answer until maxBlockMs can be retried', async () => {
+    const cluster = await setup();
+    const producer = transactional(cluster, 'tx-1', quick);
+    await producer.initTransactions();
+    producer.beginTransaction();
+    cluster.intercept({ api: 'Produce', topic: 't', partition: 0 }, { error: 47 }, { times: 1 });
+    assert.equal((await failure(producer.send({ topic: 't', partition: 0, value: 'rejected' }))).code, 'INVALID_PRODUCER_EPOCH');
+    const unavailable = cluster.intercept({ api: 'InitProducerId' }, { error: 15 }, { times: Number.POSITIVE_INFINITY });
+    const error = await failure(producer.abortTransaction());
+    assert.equal(error.code, 'COORDINATOR_NOT_AVAILABLE');
+    assert.match(error.message, /abortTransaction\(\) again/);
+    assert.equal(cluster.transactionState('tx-1'), 'CompleteAbort', 'EndTxn(abort) went through before the bump');
+    assert.throws(() => producer.beginTransaction(), /UNINITIALIZED/);
+    unavailable.remove();
+    await producer.abortTransaction();
+    producer.beginTransaction();
+    await producer.send({ topic: 't', partition: 0, value: 'next' });
+    await producer.commitTransaction();
+    assert.deepEqual(states(cluster, 0), ['next:committed']);
   });
 
   it('PRODUCER_FENCED on Produce stays fatal', async () => {

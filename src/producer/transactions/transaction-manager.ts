@@ -1,10 +1,14 @@
 // Transactions on top of the idempotent producer: InitProducerId for the transactional id (fencing
 // older producers), AddPartitionsToTxn before the first batch of each partition is sent, offsets
-// added with AddOffsetsToTxn + TxnOffsetCommit, and EndTxn to commit or abort. A failed batch makes
-// the transaction abortable; a fenced producer is done for good.
+// added with AddOffsetsToTxn + TxnOffsetCommit, and EndTxn to commit or abort.
+//
+// Failures, as in Java's TransactionManager: a failed batch makes the transaction abortable;
+// fencing, or a refusal that no retry can fix, is fatal. An EndTxn that got no answer until
+// maxBlockMs leaves the state as it was (COMMITTING or ABORTING): the same call sends it again; a
+// commit the coordinator refused makes the transaction abortable.
 import type { Cluster } from '../../cluster/cluster.js';
 import { brokerErrorByCode } from '../../errors/broker-error-codes.js';
-import { KafkaError, ProducerFencedError } from '../../errors/kafka-error.js';
+import { BrokerError, KafkaError, ProducerFencedError, TransactionAbortedError } from '../../errors/kafka-error.js';
 import type { PartitionQueue } from '../accumulator/partition-queue.js';
 import type { ProducerIdentity } from '../idempotence/producer-identity.js';
 import { COORDINATOR_GROUP, COORDINATOR_TRANSACTION, CoordinatorClient } from './coordinator-client.js';
@@ -41,17 +45,26 @@ export interface TransactionManagerConfig {
 
 // AddPartitionsToTxn v4+ is for brokers only; clients speak v3 and below.
 const ADD_PARTITIONS_MAX_VERSION = 3;
+// EndTxn refusals after which the producer cannot go on (as in Java): the transactional id or the
+// cluster is not authorized for this principal.
+const FATAL_END_CODES = new Set([31 /* CLUSTER_AUTHORIZATION_FAILED */, 53 /* TRANSACTIONAL_ID_AUTHORIZATION_FAILED */]);
 const INVALID_PRODUCER_EPOCH = 47;
 
 export class TransactionManager {
   private readonly machine = new TransactionStateMachine();
   private readonly coordinators: CoordinatorClient;
+  /** Partitions the coordinator added to the transaction. */
   private readonly added = new Set<PartitionQueue>();
   private readonly toAdd = new Set<PartitionQueue>();
   private adding = false;
+  /** Whether the coordinator added the consumer group's offsets to the transaction. */
   private offsetsAdded = false;
   /** Why the current transaction must be aborted, once something in it failed. */
   private abortableError: KafkaError | undefined;
+  /** Set when the epoch bump that ends an abort failed: a retried abort (or initTransactions()) gets the epoch. */
+  private bumpPending = false;
+  /** The commit, abort or initialisation under way: a second identical call shares it. */
+  private running: { readonly operation: string; readonly promise: Promise<void> } | undefined;
   /** Why the producer cannot go on (fenced, or a fatal broker answer). */
   fatalError: KafkaError | undefined;
 
@@ -69,20 +82,26 @@ export class TransactionManager {
   }
 
   /** Gets a producer id and epoch for the transactional id, fencing older producers that used it. */
-  async initTransactions(): Promise<void> {
-    this.throwIfFatal();
-    this.machine.transition('INITIALIZING', 'initTransactions()');
-    await this.initProducerId(false);
-    this.machine.transition('READY', 'initTransactions()');
+  initTransactions(): Promise<void> {
+    return this.once('initTransactions()', async () => {
+      this.throwIfFatal();
+      this.machine.transition('INITIALIZING', 'initTransactions()');
+      try {
+        await this.initProducerId(false);
+      } catch (error) {
+        // Not fenced: initTransactions() may be called again.
+        if (!this.fatalError) this.machine.transition('UNINITIALIZED', 'initTransactions()');
+        throw error;
+      }
+      this.bumpPending = false;
+      this.machine.transition('READY', 'initTransactions()');
+    });
   }
 
   beginTransaction(): void {
     this.throwIfFatal();
     this.machine.transition('IN_TRANSACTION', 'beginTransaction()');
-    this.added.clear();
-    this.toAdd.clear();
-    this.offsetsAdded = false;
-    this.abortableError = undefined;
+    this.resetTransaction();
   }
 
   /**
@@ -116,9 +135,7 @@ export class TransactionManager {
 
   async sendOffsets(offsets: readonly TransactionOffset[], group: ConsumerGroupMetadata): Promise<void> {
     this.throwIfFatal();
-    if (!this.machine.is('IN_TRANSACTION')) {
-      throw new KafkaError('INVALID_TRANSACTION_STATE', `Cannot sendOffsetsToTransaction(): the producer's transaction state is ${this.state}`);
-    }
+    this.machine.require('sendOffsetsToTransaction()', 'IN_TRANSACTION');
     const deadline = Date.now() + this.config.maxBlockMs;
     const { transactionalId } = this.config;
     const { producerId, epoch } = this.config.identity;
@@ -161,56 +178,114 @@ export class TransactionManager {
     );
   }
 
-  /** Commits once `flush` has settled every record; throws (leaving an abortable state) when one failed. */
-  async commit(flush: () => Promise<void>): Promise<void> {
-    this.throwIfFatal();
-    if (this.machine.is('ABORTABLE_ERROR')) throw this.abortRequired();
-    this.machine.transition('COMMITTING', 'commitTransaction()');
-    await flush();
-    this.throwIfFatal();
-    if (this.abortableError) {
-      this.machine.transition('ABORTABLE_ERROR', 'commitTransaction()');
-      throw this.abortRequired();
-    }
-    await this.endTransaction(true);
-    this.machine.transition('READY', 'commitTransaction()');
+  /**
+   * Commits once `flush` has settled every record; throws (leaving an abortable state) when one
+   * failed or the coordinator refused the commit. When EndTxn got no answer until maxBlockMs, the
+   * state stays COMMITTING and calling this again sends EndTxn(commit) again.
+   */
+  commit(flush: () => Promise<void>): Promise<void> {
+    return this.once('commitTransaction()', async () => {
+      this.throwIfFatal();
+      if (this.machine.is('ABORTABLE_ERROR')) throw this.abortRequired();
+      this.machine.transition('COMMITTING', 'commitTransaction()');
+      await flush();
+      this.throwIfFatal();
+      if (this.abortableError) {
+        this.machine.transition('ABORTABLE_ERROR', 'commitTransaction()');
+        throw this.abortRequired();
+      }
+      await this.endTransaction(true);
+      this.machine.transition('READY', 'commitTransaction()');
+    });
   }
 
   /**
    * Aborts: `failUnsent` rejects the records not yet sent, `settle` waits for those in flight, then
-   * EndTxn(abort). An epoch bump asked for during the transaction (KIP-360, KIP-588) happens here,
-   * with the coordinator.
+   * EndTxn(abort).
+   * An epoch bump asked for during the transaction (KIP-360, KIP-588) happens here, with the
+   * coordinator. When EndTxn got no answer until maxBlockMs, the state stays ABORTING and calling
+   * this again sends it again; when the bump failed, calling this again retries the bump.
    */
-  async abort(failUnsent: (error: KafkaError) => void, settle: () => Promise<void>): Promise<void> {
-    this.throwIfFatal();
-    this.machine.transition('ABORTING', 'abortTransaction()');
-    failUnsent(new KafkaError('TRANSACTION_ABORTED', 'The transaction was aborted before the record was sent'));
-    await settle();
-    this.throwIfFatal();
-    await this.endTransaction(false);
-    if (this.config.identity.epochBumpRequested) {
-      this.machine.transition('INITIALIZING', 'abortTransaction()');
-      await this.initProducerId(true);
-    }
-    this.machine.transition('READY', 'abortTransaction()');
+  abort(failUnsent: (error: KafkaError) => void, settle: () => Promise<void>): Promise<void> {
+    return this.once('abortTransaction()', async () => {
+      this.throwIfFatal();
+      if (this.bumpPending && this.machine.is('UNINITIALIZED')) {
+        await this.bumpEpoch();
+        return;
+      }
+      this.machine.transition('ABORTING', 'abortTransaction()');
+      failUnsent(new TransactionAbortedError('The transaction was aborted before the record was sent'));
+      await settle();
+      this.throwIfFatal();
+      await this.endTransaction(false);
+      if (this.config.identity.epochBumpRequested) {
+        await this.bumpEpoch();
+        return;
+      }
+      this.machine.transition('READY', 'abortTransaction()');
+    });
   }
 
+  // EndTxn, unless nothing was added to the transaction.
   private async endTransaction(committed: boolean): Promise<void> {
-    if (this.added.size === 0 && !this.offsetsAdded) return;
+    if (this.added.size === 0 && !this.offsetsAdded) {
+      this.resetTransaction();
+      return;
+    }
     const { transactionalId } = this.config;
     const { producerId, epoch } = this.config.identity;
-    await this.guard(
-      this.coordinators.request(
+    const operation = committed ? 'commitTransaction()' : 'abortTransaction()';
+    try {
+      await this.coordinators.request(
         COORDINATOR_TRANSACTION,
         transactionalId,
         committed ? 'EndTxn (commit)' : 'EndTxn (abort)',
         Date.now() + this.config.maxBlockMs,
         (connection) => connection.request('EndTxn', { transactionalId, producerId, producerEpoch: epoch, committed }),
         (answer) => answer.errorCode,
-      ),
-    );
-    this.added.clear();
-    this.offsetsAdded = false;
+      );
+    } catch (error) {
+      if (error instanceof ProducerFencedError) {
+        this.fail(error);
+        throw error;
+      }
+      const refused = error instanceof BrokerError && !error.retriable ? error : undefined;
+      const code = refused?.brokerErrorCode;
+      if (!refused || code === undefined) {
+        // No answer (the coordinator stayed unavailable until maxBlockMs, the connection failed):
+        // the end may or may not have happened. The state stays, and the same call sends EndTxn again.
+        throw explained(error, `The transaction stays ${this.state}: call ${operation} again to finish it`);
+      }
+      if (FATAL_END_CODES.has(code)) {
+        this.fail(refused);
+        throw refused;
+      }
+      if (committed) {
+        // The coordinator refused the commit: the transaction can only be aborted now.
+        this.abortableError = refused;
+        this.machine.transition('ABORTABLE_ERROR', operation);
+        throw explained(refused, 'The transaction was not committed: call abortTransaction()');
+      }
+      // The coordinator refused the abort (Java's client stops there too).
+      this.fail(refused);
+      throw refused;
+    }
+    this.resetTransaction();
+  }
+
+  // The epoch bump that ends an abort (state ABORTING, or UNINITIALIZED when an earlier bump failed).
+  private async bumpEpoch(): Promise<void> {
+    this.machine.transition('INITIALIZING', 'abortTransaction()');
+    try {
+      await this.initProducerId(true);
+    } catch (error) {
+      if (this.fatalError) throw error;
+      this.bumpPending = true;
+      this.machine.transition('UNINITIALIZED', 'abortTransaction()');
+      throw explained(error, 'The transaction was aborted, but the new producer epoch was not obtained: call abortTransaction() again');
+    }
+    this.bumpPending = false;
+    this.machine.transition('READY', 'abortTransaction()');
   }
 
   private async initProducerId(bump: boolean): Promise<void> {
@@ -278,6 +353,28 @@ export class TransactionManager {
     }
   }
 
+  private resetTransaction(): void {
+    this.added.clear();
+    this.toAdd.clear();
+    this.offsetsAdded = false;
+    this.abortableError = undefined;
+  }
+
+  private once(operation: string, run: () => Promise<void>): Promise<void> {
+    const running = this.running;
+    if (running) return running.operation === operation ? running.promise : Promise.reject(this.busy(operation));
+    const promise = run().finally(() => {
+      if (this.running?.promise === promise) this.running = undefined;
+    });
+    this.running = { operation, promise };
+    return promise;
+  }
+
+  private busy(operation: string): KafkaError {
+    const running = this.running!;
+    return new KafkaError('INVALID_TRANSACTION_STATE', `Cannot ${operation}: ${running.operation} is still under way (the producer's transaction state is ${this.state})`);
+  }
+
   // Marks the producer fenced when a coordinator says so, then rethrows.
   private async guard<T>(promise: Promise<T>): Promise<T> {
     try {
@@ -290,7 +387,7 @@ export class TransactionManager {
 
   private fail(error: KafkaError): void {
     this.fatalError ??= error;
-    this.machine.transition('FATAL_ERROR', 'continue');
+    if (!this.machine.is('FATAL_ERROR')) this.machine.transition('FATAL_ERROR', 'continue');
   }
 
   private throwIfFatal(): void {
@@ -302,8 +399,20 @@ export class TransactionManager {
     const code = cause?.brokerErrorCode;
     return new KafkaError(
       'TRANSACTION_ABORTABLE',
-      `The transaction cannot be committed because a record in it failed${cause ? `: ${cause.message}` : ''}; call abortTransaction()`,
+      `The transaction cannot be committed${cause ? `: ${cause.message}` : ''}; call abortTransaction()`,
       { cause, ...(code === undefined ? {} : { brokerErrorCode: code, brokerErrorName: brokerErrorByCode(code).name }) },
     );
   }
 }
+
+// `error` with `hint` appended to its message (same code, class kept for broker errors).
+function explained(error: unknown, hint: string): unknown {
+  if (!(error instanceof KafkaError)) return error;
+  const Kind = error instanceof BrokerError ? BrokerError : KafkaError;
+  return new Kind(error.code, `${error.message}${error.message.endsWith('.') ? '' : '.'} ${hint}`, {
+    retriable: error.retriable,
+    cause: error,
+    ...(error.brokerErrorCode === undefined ? {} : { brokerErrorCode: error.brokerErrorCode, brokerErrorName: error.brokerErrorName }),
+  });
+}
+
