@@ -111,6 +111,7 @@ export class Producer {
             cluster: this.cluster,
             identity,
             onPartitionsAdded: () => this.sender.wake(),
+            failUnsent: (error) => this.sender.failUnsent(error),
           })
         : undefined;
     this.partitioner = createPartitioner(resolved.partitioner, resolved.batchSize);
@@ -477,10 +478,7 @@ export class Producer {
    * When the coordinator gave no answer within `maxBlockMs`, call it again to finish it.
    */
   async abortTransaction(): Promise<void> {
-    await this.requireTransactions('abortTransaction()').abort(
-      (error) => this.sender.failUnsent(error),
-      () => this.flush(),
-    );
+    await this.requireTransactions('abortTransaction()').abort(() => this.flush());
   }
 
   /**

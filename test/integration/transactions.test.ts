@@ -2,7 +2,8 @@
 // markers written), offsets committed with the transaction, the transaction() helper, fencing of an
 // older producer with the same transactional id, and sends outside a transaction refused. Then the
 // failures: EndTxn without an answer until maxBlockMs (the same call is retried), EndTxn refused (the
-// transaction is aborted), and the producer epoch errors of Produce.
+// transaction is aborted), a partition the coordinator refuses to add, and the producer epoch errors
+// of Produce.
 import * as assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { KafkaError, Producer, ProducerFencedError, type ProducerOptions } from '../../src/index.js';
@@ -246,6 +247,34 @@ describe('transactions: EndTxn without an answer or refused', () => {
     await producer.abortTransaction();
     assert.deepEqual(states(cluster, 0), ['a:aborted']);
   });
+});
+
+describe('transactions: AddPartitionsToTxn failures', () => {
+  it('a partition the coordinator refuses to add fails the transaction at once, without a request storm', async () => {
+    const cluster = await setup();
+    const producer = transactional(cluster, 'tx-1', { ...quick, deliveryTimeoutMs: 4000 });
+    await producer.initTransactions();
+    const refused = cluster.intercept({ api: 'AddPartitionsToTxn' }, { error: 29 /* TOPIC_AUTHORIZATION_FAILED */ }, { times: Number.POSITIVE_INFINITY });
+    producer.beginTransaction();
+    const record = failure(producer.send({ topic: 't', partition: 0, value: 'refused' }));
+    const other = failure(producer.send({ topic: 't', partition: 1, value: 'other' }));
+    const started = Date.now();
+    const error = await failure(producer.commitTransaction());
+    const elapsed = Date.now() - started;
+    assert.equal(error.code, 'TRANSACTION_ABORTABLE');
+    assert.equal(error.brokerErrorCode, 29);
+    assert.ok(error.cause instanceof KafkaError && error.cause.code === 'TOPIC_AUTHORIZATION_FAILED', String(error.cause));
+    assert.ok(elapsed < 2000, `the commit failed after ${elapsed} ms, before the delivery timeout`);
+    assert.ok(refused.hits <= 3, `${refused.hits} AddPartitionsToTxn requests`);
+    for (const sent of [record, other]) assert.equal((await sent).code, 'TOPIC_AUTHORIZATION_FAILED');
+    await producer.abortTransaction();
+    refused.remove();
+    producer.beginTransaction();
+    await producer.send({ topic: 't', partition: 0, value: 'next' });
+    await producer.commitTransaction();
+    assert.deepEqual(states(cluster, 0), ['next:committed']);
+  });
+
 });
 
 describe('transactions: producer epoch errors on Produce', () => {

@@ -2,10 +2,11 @@
 // older producers), AddPartitionsToTxn before the first batch of each partition is sent, offsets
 // added with AddOffsetsToTxn + TxnOffsetCommit, and EndTxn to commit or abort.
 //
-// Failures, as in Java's TransactionManager: a failed batch makes the transaction abortable;
-// fencing, or a refusal that no retry can fix, is fatal. An EndTxn that got no answer until
-// maxBlockMs leaves the state as it was (COMMITTING or ABORTING): the same call sends it again; a
-// commit the coordinator refused makes the transaction abortable.
+// Failures, as in Java's TransactionManager: a failed batch or a failed add makes the transaction
+// abortable (what was not sent fails at once, nothing more is added); fencing, or a refusal that
+// no retry can fix, is fatal. An EndTxn that got no answer until maxBlockMs leaves the state as it
+// was (COMMITTING or ABORTING): the same call sends it again; a commit the coordinator refused
+// makes the transaction abortable.
 import type { Cluster } from '../../cluster/cluster.js';
 import { brokerErrorByCode } from '../../errors/broker-error-codes.js';
 import { BrokerError, KafkaError, ProducerFencedError, TransactionAbortedError } from '../../errors/kafka-error.js';
@@ -41,6 +42,8 @@ export interface TransactionManagerConfig {
   readonly identity: ProducerIdentity;
   /** Called when partitions were added, so the sender can send their batches. */
   readonly onPartitionsAdded: () => void;
+  /** Fails every batch not yet sent with `error` (the transaction is aborted, or can only be aborted). */
+  readonly failUnsent: (error: KafkaError) => void;
 }
 
 // AddPartitionsToTxn v4+ is for brokers only; clients speak v3 and below.
@@ -56,11 +59,13 @@ export class TransactionManager {
   /** Partitions the coordinator added to the transaction. */
   private readonly added = new Set<PartitionQueue>();
   private readonly toAdd = new Set<PartitionQueue>();
-  private adding = false;
+  /** The AddPartitionsToTxn loop, while it runs. */
+  private adding: Promise<void> | undefined;
   /** Whether the coordinator added the consumer group's offsets to the transaction. */
   private offsetsAdded = false;
   /** Why the current transaction must be aborted, once something in it failed. */
   private abortableError: KafkaError | undefined;
+  private failUnsentScheduled = false;
   /** Set when the epoch bump that ends an abort failed: a retried abort (or initTransactions()) gets the epoch. */
   private bumpPending = false;
   /** The commit, abort or initialisation under way: a second identical call shares it. */
@@ -106,14 +111,19 @@ export class TransactionManager {
 
   /**
    * Whether batches of `queue` may be sent: only inside a transaction, once the partition was added
-   * to it. The first ask for a partition starts its AddPartitionsToTxn (batched with others).
+   * to it. The first ask for a partition starts its AddPartitionsToTxn (batched with others). Once
+   * the transaction can only be aborted, nothing is sent or added any more, and what waits fails.
    */
   partitionReady(queue: PartitionQueue): boolean {
+    if (this.abortableError && this.machine.is('COMMITTING', 'ABORTABLE_ERROR')) {
+      this.scheduleFailUnsent();
+      return false;
+    }
     if (!this.machine.is('IN_TRANSACTION', 'COMMITTING')) return false;
     if (this.added.has(queue)) return true;
     if (!this.toAdd.has(queue)) {
       this.toAdd.add(queue);
-      if (!this.adding) void this.addPartitions();
+      this.startAdding();
     }
     return false;
   }
@@ -129,8 +139,7 @@ export class TransactionManager {
       return;
     }
     if (error.brokerErrorCode === INVALID_PRODUCER_EPOCH) this.config.identity.epochBumpRequested = true;
-    if (!this.abortableError) this.abortableError = error;
-    if (this.machine.is('IN_TRANSACTION')) this.machine.transition('ABORTABLE_ERROR', 'continue the transaction');
+    this.setAbortable(error);
   }
 
   async sendOffsets(offsets: readonly TransactionOffset[], group: ConsumerGroupMetadata): Promise<void> {
@@ -200,13 +209,12 @@ export class TransactionManager {
   }
 
   /**
-   * Aborts: `failUnsent` rejects the records not yet sent, `settle` waits for those in flight, then
-   * EndTxn(abort).
+   * Aborts: the records not yet sent fail, `settle` waits for those in flight, then EndTxn(abort).
    * An epoch bump asked for during the transaction (KIP-360, KIP-588) happens here, with the
    * coordinator. When EndTxn got no answer until maxBlockMs, the state stays ABORTING and calling
    * this again sends it again; when the bump failed, calling this again retries the bump.
    */
-  abort(failUnsent: (error: KafkaError) => void, settle: () => Promise<void>): Promise<void> {
+  abort(settle: () => Promise<void>): Promise<void> {
     return this.once('abortTransaction()', async () => {
       this.throwIfFatal();
       if (this.bumpPending && this.machine.is('UNINITIALIZED')) {
@@ -214,7 +222,8 @@ export class TransactionManager {
         return;
       }
       this.machine.transition('ABORTING', 'abortTransaction()');
-      failUnsent(new TransactionAbortedError('The transaction was aborted before the record was sent'));
+      this.toAdd.clear();
+      this.config.failUnsent(new TransactionAbortedError('The transaction was aborted before the record was sent'));
       await settle();
       this.throwIfFatal();
       await this.endTransaction(false);
@@ -228,6 +237,7 @@ export class TransactionManager {
 
   // EndTxn, unless nothing was added to the transaction.
   private async endTransaction(committed: boolean): Promise<void> {
+    while (this.adding) await this.adding;
     if (this.added.size === 0 && !this.offsetsAdded) {
       this.resetTransaction();
       return;
@@ -309,11 +319,19 @@ export class TransactionManager {
     identity.set(answer.producerId, answer.producerEpoch);
   }
 
-  // One AddPartitionsToTxn at a time for every partition waiting to be added.
+  private startAdding(): void {
+    if (this.adding) return;
+    this.adding = this.addPartitions().finally(() => {
+      this.adding = undefined;
+      if (this.toAdd.size > 0) this.startAdding();
+    });
+  }
+
+  // One AddPartitionsToTxn at a time for every partition waiting to be added, while the
+  // transaction may still commit.
   private async addPartitions(): Promise<void> {
-    this.adding = true;
     try {
-      while (this.toAdd.size > 0 && this.machine.is('IN_TRANSACTION', 'COMMITTING')) {
+      while (this.toAdd.size > 0 && this.machine.is('IN_TRANSACTION', 'COMMITTING') && !this.abortableError) {
         const batch = [...this.toAdd];
         const topics = new Map<string, number[]>();
         for (const queue of batch) topics.set(queue.topic, [...(topics.get(queue.topic) ?? []), queue.partition]);
@@ -343,14 +361,40 @@ export class TransactionManager {
         }
         this.config.onPartitionsAdded();
       }
-    } catch (error) {
-      const failure = error instanceof KafkaError ? error : new KafkaError('ADD_PARTITIONS_FAILED', String(error), { cause: error });
-      this.onBatchFailed(failure);
       this.toAdd.clear();
+    } catch (error) {
+      this.toAdd.clear();
+      const failure = asKafkaError(error, 'ADD_PARTITIONS_FAILED');
+      if (failure instanceof ProducerFencedError) this.fail(failure);
+      else this.setAbortable(failure);
       this.config.onPartitionsAdded();
-    } finally {
-      this.adding = false;
     }
+  }
+
+  // The transaction can only be aborted now: nothing more is added or sent, and the batches not
+  // yet sent fail at once (as Java's sender does), so that a commit or flush does not wait for them.
+  private setAbortable(error: KafkaError): void {
+    if (!this.machine.is('IN_TRANSACTION', 'COMMITTING', 'ABORTABLE_ERROR')) return;
+    this.abortableError ??= error;
+    if (this.machine.is('IN_TRANSACTION')) this.machine.transition('ABORTABLE_ERROR', 'continue the transaction');
+    this.scheduleFailUnsent();
+  }
+
+  // Outside the sender's handling of the batch that failed (this may be called from inside it).
+  private scheduleFailUnsent(): void {
+    if (this.failUnsentScheduled) return;
+    this.failUnsentScheduled = true;
+    queueMicrotask(() => {
+      this.failUnsentScheduled = false;
+      const cause = this.abortableError;
+      if (!cause || !this.machine.is('COMMITTING', 'ABORTABLE_ERROR')) return;
+      this.config.failUnsent(
+        new KafkaError(cause.code, `Not sent: the transaction can only be aborted now: ${cause.message}`, {
+          cause,
+          ...(cause.brokerErrorCode === undefined ? {} : { brokerErrorCode: cause.brokerErrorCode, brokerErrorName: cause.brokerErrorName }),
+        }),
+      );
+    });
   }
 
   private resetTransaction(): void {
@@ -403,6 +447,10 @@ export class TransactionManager {
       { cause, ...(code === undefined ? {} : { brokerErrorCode: code, brokerErrorName: brokerErrorByCode(code).name }) },
     );
   }
+}
+
+function asKafkaError(error: unknown, code: string): KafkaError {
+  return error instanceof KafkaError ? error : new KafkaError(code, String(error), { cause: error });
 }
 
 // `error` with `hint` appended to its message (same code, class kept for broker errors).
