@@ -112,6 +112,12 @@ export class Producer {
             identity,
             onPartitionsAdded: () => this.sender.wake(),
             failUnsent: (error) => this.sender.failUnsent(error),
+            // Fenced (or refused for good) by the coordinator: the sender's fatal path, as for a
+            // fenced Produce, so that every record, queued or sent later, fails with this error.
+            onFatalError: (error) => {
+              this.sender.fatalError ??= error;
+              this.sender.failEverything(this.sender.fatalError);
+            },
           })
         : undefined;
     this.partitioner = createPartitioner(resolved.partitioner, resolved.batchSize);

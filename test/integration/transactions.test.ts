@@ -2,12 +2,13 @@
 // markers written), offsets committed with the transaction, the transaction() helper, fencing of an
 // older producer with the same transactional id, and sends outside a transaction refused. Then the
 // failures: EndTxn without an answer until maxBlockMs (the same call is retried), EndTxn refused (the
-// transaction is aborted), a partition the coordinator refuses to add, and the producer epoch errors
-// of Produce.
+// transaction is aborted), a partition the coordinator refuses to add, an AddPartitionsToTxn applied
+// but unanswered, fencing discovered by the coordinator, and the producer epoch errors of Produce.
 import * as assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { KafkaError, Producer, ProducerFencedError, type ProducerOptions } from '../../src/index.js';
+import { DeliveryTimeoutError, KafkaError, Producer, ProducerFencedError, type ProducerOptions } from '../../src/index.js';
 import { FakeCluster } from '../../src/testing/index.js';
+import { sleep } from '../helpers/producer-check.js';
 
 let cluster: FakeCluster | undefined;
 const producers: Producer[] = [];
@@ -275,6 +276,51 @@ describe('transactions: AddPartitionsToTxn failures', () => {
     assert.deepEqual(states(cluster, 0), ['next:committed']);
   });
 
+  it('an abort ends the transaction when AddPartitionsToTxn was applied but unanswered and its retry failed', async () => {
+    const cluster = await setup();
+    const producer = transactional(cluster, 'tx-1', { ...quick, requestTimeoutMs: 200, maxBlockMs: 600, deliveryTimeoutMs: 3000, transactionTimeoutMs: 2000 });
+    await producer.initTransactions();
+    const lost = cluster.intercept({ api: 'AddPartitionsToTxn' }, { dropResponse: true }, { times: 1 });
+    const unavailable = cluster.intercept({ api: 'AddPartitionsToTxn' }, { error: 15 }, { times: Number.POSITIVE_INFINITY, after: 1 });
+    const endTxn = cluster.intercept({ api: 'EndTxn' }, { delayMs: 0 }, { times: Number.POSITIVE_INFINITY });
+    producer.beginTransaction();
+    const started = Date.now();
+    const error = await failure(producer.send({ topic: 't', partition: 0, value: 'lost' }));
+    assert.equal(error.code, 'COORDINATOR_NOT_AVAILABLE');
+    assert.equal(lost.hits, 1);
+    assert.ok(unavailable.hits >= 1);
+    assert.equal(cluster.transactionState('tx-1'), 'Ongoing', 'the coordinator applied the first AddPartitionsToTxn');
+    assert.equal((await failure(producer.commitTransaction())).code, 'TRANSACTION_ABORTABLE');
+    await producer.abortTransaction();
+    assert.equal(endTxn.hits, 1, 'EndTxn(abort) was sent');
+    assert.equal(cluster.transactionState('tx-1'), 'CompleteAbort');
+    unavailable.remove();
+    // Past the transaction timeout, a transaction left open would have been aborted by the
+    // coordinator with a new epoch, fencing this producer.
+    await sleep(Math.max(0, started + 2200 - Date.now()));
+    producer.beginTransaction();
+    await producer.send({ topic: 't', partition: 0, value: 'next' });
+    await producer.commitTransaction();
+    assert.deepEqual(states(cluster, 0), ['next:committed']);
+  });
+
+  it('fencing reported by AddPartitionsToTxn fails the send with ProducerFencedError, not a delivery timeout', async () => {
+    const cluster = await setup();
+    const older = transactional(cluster, 'shared', { ...quick, deliveryTimeoutMs: 4000 });
+    await older.initTransactions();
+    older.beginTransaction();
+    await older.send({ topic: 't', partition: 0, value: 'from-older' });
+    const newer = transactional(cluster, 'shared', quick);
+    await newer.initTransactions();
+    const started = Date.now();
+    const error = await failure(older.send({ topic: 't', partition: 1, value: 'after-fencing' }));
+    assert.ok(error instanceof ProducerFencedError, String(error));
+    assert.ok(!(error instanceof DeliveryTimeoutError));
+    assert.ok(Date.now() - started < 2000, 'the send failed at once');
+    assert.ok((await failure(older.send({ topic: 't', partition: 2, value: 'later' }))) instanceof ProducerFencedError);
+    assert.ok((await failure(older.commitTransaction())) instanceof ProducerFencedError);
+    assert.deepEqual(states(cluster, 0), ['from-older:aborted']);
+  });
 });
 
 describe('transactions: producer epoch errors on Produce', () => {

@@ -83,10 +83,10 @@ export class CoordinatorClient {
       }
       const info = brokerErrorByCode(code);
       if (!failure && FENCED.has(code)) {
-        throw new ProducerFencedError(`${what} failed: ${info.name}: a newer producer with the same transactional id took over`, {
-          brokerErrorCode: code,
-          brokerErrorName: info.name,
-        });
+        throw new ProducerFencedError(
+          `${what} failed: ${info.name}: the coordinator has a newer epoch for this transactional id (a newer producer with the same id took over, or the coordinator aborted a transaction that outlived transactionTimeoutMs)`,
+          { brokerErrorCode: code, brokerErrorName: info.name },
+        );
       }
       const retriable = failure !== undefined || COORDINATOR_MOVED.has(code) || RETRY_LATER.has(code) || info.retriable;
       const delay = backoffDelay({ initialMs: this.config.retryBackoffMs, maxMs: this.config.retryBackoffMaxMs }, count);

@@ -44,6 +44,8 @@ export interface TransactionManagerConfig {
   readonly onPartitionsAdded: () => void;
   /** Fails every batch not yet sent with `error` (the transaction is aborted, or can only be aborted). */
   readonly failUnsent: (error: KafkaError) => void;
+  /** The producer cannot go on (fenced by the coordinator, or refused for good): every batch fails with `error`. */
+  readonly onFatalError: (error: KafkaError) => void;
 }
 
 // AddPartitionsToTxn v4+ is for brokers only; clients speak v3 and below.
@@ -51,6 +53,7 @@ const ADD_PARTITIONS_MAX_VERSION = 3;
 // EndTxn refusals after which the producer cannot go on (as in Java): the transactional id or the
 // cluster is not authorized for this principal.
 const FATAL_END_CODES = new Set([31 /* CLUSTER_AUTHORIZATION_FAILED */, 53 /* TRANSACTIONAL_ID_AUTHORIZATION_FAILED */]);
+const INVALID_TXN_STATE = 48;
 const INVALID_PRODUCER_EPOCH = 47;
 
 export class TransactionManager {
@@ -63,6 +66,11 @@ export class TransactionManager {
   private adding: Promise<void> | undefined;
   /** Whether the coordinator added the consumer group's offsets to the transaction. */
   private offsetsAdded = false;
+  /**
+   * Whether an AddPartitionsToTxn or AddOffsetsToTxn was sent in this transaction: the coordinator
+   * may have started the transaction even if no answer said so (a lost answer), so it must be ended.
+   */
+  private startAttempted = false;
   /** Why the current transaction must be aborted, once something in it failed. */
   private abortableError: KafkaError | undefined;
   private failUnsentScheduled = false;
@@ -135,7 +143,7 @@ export class TransactionManager {
    */
   onBatchFailed(error: KafkaError): void {
     if (error instanceof ProducerFencedError) {
-      this.fail(error);
+      this.fail(error, false);
       return;
     }
     if (error.brokerErrorCode === INVALID_PRODUCER_EPOCH) this.config.identity.epochBumpRequested = true;
@@ -148,43 +156,52 @@ export class TransactionManager {
     const deadline = Date.now() + this.config.maxBlockMs;
     const { transactionalId } = this.config;
     const { producerId, epoch } = this.config.identity;
-    await this.guard(
-      this.coordinators.request(
-        COORDINATOR_TRANSACTION,
-        transactionalId,
-        'AddOffsetsToTxn',
-        deadline,
-        (connection) => connection.request('AddOffsetsToTxn', { transactionalId, producerId, producerEpoch: epoch, groupId: group.groupId }),
-        (answer) => answer.errorCode,
-      ),
-    );
-    this.offsetsAdded = true;
     const byTopic = new Map<string, { partitionIndex: number; committedOffset: bigint; committedLeaderEpoch: number; committedMetadata: string | null }[]>();
     for (const entry of offsets) {
       const partitions = byTopic.get(entry.topic) ?? [];
       partitions.push({ partitionIndex: entry.partition, committedOffset: BigInt(entry.offset), committedLeaderEpoch: -1, committedMetadata: entry.metadata ?? null });
       byTopic.set(entry.topic, partitions);
     }
-    await this.guard(
-      this.coordinators.request(
-        COORDINATOR_GROUP,
-        group.groupId,
-        'TxnOffsetCommit',
-        deadline,
-        (connection) =>
-          connection.request('TxnOffsetCommit', {
-            transactionalId,
-            groupId: group.groupId,
-            producerId,
-            producerEpoch: epoch,
-            generationId: group.generationId ?? -1,
-            memberId: group.memberId ?? '',
-            groupInstanceId: group.groupInstanceId ?? null,
-            topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })),
-          }),
-        (answer) => answer.topics.flatMap((topic) => topic.partitions).find((partition) => partition.errorCode !== 0)?.errorCode ?? 0,
-      ),
-    );
+    try {
+      await this.guard(
+        this.coordinators.request(
+          COORDINATOR_TRANSACTION,
+          transactionalId,
+          'AddOffsetsToTxn',
+          deadline,
+          (connection) => {
+            this.startAttempted = true;
+            return connection.request('AddOffsetsToTxn', { transactionalId, producerId, producerEpoch: epoch, groupId: group.groupId });
+          },
+          (answer) => answer.errorCode,
+        ),
+      );
+      this.offsetsAdded = true;
+      await this.guard(
+        this.coordinators.request(
+          COORDINATOR_GROUP,
+          group.groupId,
+          'TxnOffsetCommit',
+          deadline,
+          (connection) =>
+            connection.request('TxnOffsetCommit', {
+              transactionalId,
+              groupId: group.groupId,
+              producerId,
+              producerEpoch: epoch,
+              generationId: group.generationId ?? -1,
+              memberId: group.memberId ?? '',
+              groupInstanceId: group.groupInstanceId ?? null,
+              topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })),
+            }),
+          (answer) => answer.topics.flatMap((topic) => topic.partitions).find((partition) => partition.errorCode !== 0)?.errorCode ?? 0,
+        ),
+      );
+    } catch (error) {
+      // The offsets are not in the transaction: committing it would lose them.
+      if (!this.fatalError) this.setAbortable(asKafkaError(error, 'SEND_OFFSETS_FAILED'));
+      throw error;
+    }
   }
 
   /**
@@ -235,10 +252,10 @@ export class TransactionManager {
     });
   }
 
-  // EndTxn, unless nothing was added to the transaction.
+  // EndTxn, unless nothing was sent to the coordinator in this transaction.
   private async endTransaction(committed: boolean): Promise<void> {
     while (this.adding) await this.adding;
-    if (this.added.size === 0 && !this.offsetsAdded) {
+    if (!this.startAttempted) {
       this.resetTransaction();
       return;
     }
@@ -256,7 +273,7 @@ export class TransactionManager {
       );
     } catch (error) {
       if (error instanceof ProducerFencedError) {
-        this.fail(error);
+        this.fail(error, true);
         throw error;
       }
       const refused = error instanceof BrokerError && !error.retriable ? error : undefined;
@@ -267,8 +284,14 @@ export class TransactionManager {
         throw explained(error, `The transaction stays ${this.state}: call ${operation} again to finish it`);
       }
       if (FATAL_END_CODES.has(code)) {
-        this.fail(refused);
+        this.fail(refused, true);
         throw refused;
+      }
+      if (!committed && code === INVALID_TXN_STATE && !this.startConfirmed) {
+        // The coordinator has no transaction of this producer open: the add it was sent never
+        // started one. There is nothing to abort.
+        this.resetTransaction();
+        return;
       }
       if (committed) {
         // The coordinator refused the commit: the transaction can only be aborted now.
@@ -276,8 +299,8 @@ export class TransactionManager {
         this.machine.transition('ABORTABLE_ERROR', operation);
         throw explained(refused, 'The transaction was not committed: call abortTransaction()');
       }
-      // The coordinator refused the abort (Java's client stops there too).
-      this.fail(refused);
+      // The coordinator refused to abort a transaction it had started (Java's client stops there too).
+      this.fail(refused, true);
       throw refused;
     }
     this.resetTransaction();
@@ -342,13 +365,15 @@ export class TransactionManager {
           transactionalId,
           'AddPartitionsToTxn',
           Date.now() + this.config.maxBlockMs,
-          (connection) =>
-            connection.requestAt('AddPartitionsToTxn', Math.min(connection.versionFor('AddPartitionsToTxn'), ADD_PARTITIONS_MAX_VERSION), {
+          (connection) => {
+            this.startAttempted = true;
+            return connection.requestAt('AddPartitionsToTxn', Math.min(connection.versionFor('AddPartitionsToTxn'), ADD_PARTITIONS_MAX_VERSION), {
               v3AndBelowTransactionalId: transactionalId,
               v3AndBelowProducerId: producerId,
               v3AndBelowProducerEpoch: epoch,
               v3AndBelowTopics: [...topics].map(([name, partitions]) => ({ name, partitions })),
-            }),
+            });
+          },
           (answer) => {
             const codes = (answer.resultsByTopicV3AndBelow ?? []).flatMap((topic) => topic.resultsByPartition.map((result) => result.partitionErrorCode));
             // OPERATION_NOT_ATTEMPTED only means another partition of the request failed.
@@ -365,7 +390,7 @@ export class TransactionManager {
     } catch (error) {
       this.toAdd.clear();
       const failure = asKafkaError(error, 'ADD_PARTITIONS_FAILED');
-      if (failure instanceof ProducerFencedError) this.fail(failure);
+      if (failure instanceof ProducerFencedError) this.fail(failure, true);
       else this.setAbortable(failure);
       this.config.onPartitionsAdded();
     }
@@ -397,10 +422,16 @@ export class TransactionManager {
     });
   }
 
+  // Whether the coordinator said it added something to the transaction.
+  private get startConfirmed(): boolean {
+    return this.added.size > 0 || this.offsetsAdded;
+  }
+
   private resetTransaction(): void {
     this.added.clear();
     this.toAdd.clear();
     this.offsetsAdded = false;
+    this.startAttempted = false;
     this.abortableError = undefined;
   }
 
@@ -424,14 +455,17 @@ export class TransactionManager {
     try {
       return await promise;
     } catch (error) {
-      if (error instanceof ProducerFencedError) this.fail(error);
+      if (error instanceof ProducerFencedError) this.fail(error, true);
       throw error;
     }
   }
 
-  private fail(error: KafkaError): void {
+  // The producer cannot go on; `toSender` passes the error to the sender (the coordinator found it),
+  // which fails every batch with it.
+  private fail(error: KafkaError, toSender: boolean): void {
     this.fatalError ??= error;
     if (!this.machine.is('FATAL_ERROR')) this.machine.transition('FATAL_ERROR', 'continue');
+    if (toSender) this.config.onFatalError(this.fatalError);
   }
 
   private throwIfFatal(): void {
