@@ -111,6 +111,13 @@ export class Producer {
             cluster: this.cluster,
             identity,
             onPartitionsAdded: () => this.sender.wake(),
+            failUnsent: (error) => this.sender.failUnsent(error),
+            // Fenced (or refused for good) by the coordinator: the sender's fatal path, as for a
+            // fenced Produce, so that every record, queued or sent later, fails with this error.
+            onFatalError: (error) => {
+              this.sender.fatalError ??= error;
+              this.sender.failEverything(this.sender.fatalError);
+            },
           })
         : undefined;
     this.partitioner = createPartitioner(resolved.partitioner, resolved.batchSize);
@@ -464,23 +471,27 @@ export class Producer {
 
   /**
    * Sends everything buffered, then commits. Rejects, leaving the transaction to be aborted, when
-   * a record of it failed.
+   * a record of it failed or the coordinator refused the commit. When the coordinator gave no answer
+   * within `maxBlockMs`, the commit may or may not have happened: call it again to finish it (an
+   * abort is refused then).
    */
   async commitTransaction(): Promise<void> {
     await this.requireTransactions('commitTransaction()').commit(() => this.flush());
   }
 
-  /** Aborts: records not yet sent reject, those in flight settle, then the transaction is aborted. */
+  /**
+   * Aborts: records not yet sent reject, those in flight settle, then the transaction is aborted.
+   * When the coordinator gave no answer within `maxBlockMs`, call it again to finish it.
+   */
   async abortTransaction(): Promise<void> {
-    await this.requireTransactions('abortTransaction()').abort(
-      (error) => this.sender.failUnsent(error),
-      () => this.flush(),
-    );
+    await this.requireTransactions('abortTransaction()').abort(() => this.flush());
   }
 
   /**
-   * Runs `work` in a transaction: commits when it returns, aborts (and rethrows) when it throws or
-   * when the commit fails.
+   * Runs `work` in a transaction: commits when it returns, aborts when it throws or when the commit
+   * fails, and rethrows that error itself. When the abort fails too, its error is attached to the
+   * rethrown one as `abortError`. A commit that got no answer is not aborted (it may have completed):
+   * call commitTransaction() again to finish it.
    */
   async transaction<T>(work: (producer: this) => Promise<T>): Promise<T> {
     this.beginTransaction();
@@ -489,10 +500,27 @@ export class Producer {
       result = await work(this);
       await this.commitTransaction();
     } catch (error) {
-      if (this.transactions && !this.transactions.fatalError) await this.abortTransaction();
+      await this.abortAfter(error);
       throw error;
     }
     return result;
+  }
+
+  // The abort of transaction(): not when the producer is fenced, nor after a commit without an
+  // answer (only commitTransaction() can finish it). Its failure goes on `error` as `abortError`.
+  private async abortAfter(error: unknown): Promise<void> {
+    const transactions = this.transactions;
+    if (!transactions || transactions.fatalError || transactions.state === 'COMMITTING') return;
+    try {
+      await this.abortTransaction();
+    } catch (abortError) {
+      if (abortError === error || typeof error !== 'object' || error === null) return;
+      try {
+        Object.defineProperty(error, 'abortError', { value: abortError, enumerable: true, configurable: true, writable: true });
+      } catch {
+        // A frozen error is rethrown as it is.
+      }
+    }
   }
 
   private requireTransactions(operation: string): TransactionManager {

@@ -3,7 +3,7 @@
 // promise settled to.
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { BufferExhaustedError, ClosedError, DeliveryTimeoutError, KafkaError, Producer, type ProducerOptions } from '../../src/index.js';
+import { BufferExhaustedError, ClosedError, DeliveryTimeoutError, KafkaError, Producer, ProducerFencedError, type ProducerOptions } from '../../src/index.js';
 import type { FakeCluster } from '../../src/testing/index.js';
 import { useClusterFixture } from '../helpers/cluster-fixture.js';
 import { blockWhen } from '../helpers/event-loop.js';
@@ -167,6 +167,25 @@ describe('Producer against FakeCluster', () => {
     const second = sendNumbered((_partition, value) => producer.send({ topic: 't', value }), 'h', 100, 1);
     await Promise.all(second.promises);
     assertStoredExactly(cluster, 't', 0, [...first.expected[0]!, ...second.expected[0]!]);
+  });
+
+  it('INVALID_PRODUCER_EPOCH fails the batch and bumps the epoch of an idempotent producer, which goes on (as Java)', async () => {
+    const { cluster, producer } = await setup({}, 1, 1);
+    await producer.send({ topic: 't', value: 'before' });
+    const epoch = cluster.records('t', 0)[0]!.producerEpoch;
+    cluster.intercept({ api: 'Produce', topic: 't' }, { error: 47 }, { times: 1 });
+    const refused = await Promise.race([
+      producer.send({ topic: 't', value: 'refused' }).then(
+        () => assert.fail('the refused batch must fail'),
+        (error: unknown) => error,
+      ),
+      sleep(10_000).then(() => assert.fail('the refused batch did not settle within 10 s')),
+    ]);
+    assert.ok(refused instanceof KafkaError && refused.code === 'INVALID_PRODUCER_EPOCH', String(refused));
+    assert.ok(!(refused instanceof ProducerFencedError), 'not fenced');
+    await producer.send({ topic: 't', value: 'after' });
+    assertStoredExactly(cluster, 't', 0, ['before', 'after']);
+    assert.equal(cluster.records('t', 0)[1]!.producerEpoch, epoch + 1);
   });
 
   it('splits a batch the broker refuses as too large', async () => {

@@ -1,6 +1,7 @@
 // What a Produce error code means for one batch: done, retry (after a metadata refresh when the
-// leader may have moved), split (too large), a sequence problem for the idempotence rules, or a
-// failure. Retriable-ness comes from the broker error table; the rest is the Java client's policy.
+// leader may have moved), split (too large), a sequence problem for the idempotence rules, the
+// producer fenced, or a failure ('fatal' to the batch, not to the producer). Retriable-ness comes
+// from the broker error table; the rest is the Java client's policy.
 import { brokerErrorByCode } from '../../errors/broker-error-codes.js';
 
 export type ProduceOutcome =
@@ -35,7 +36,11 @@ export function classifyProduceError(code: number): ProduceOutcome {
     case 59: // UNKNOWN_PRODUCER_ID
       return 'sequence-rejected';
     case 47: // INVALID_PRODUCER_EPOCH
-    case 90: // PRODUCER_FENCED
+      // Since Kafka 2.7 (KIP-588) the batch fails without fencing the producer, as in Java: a
+      // transactional producer must abort (the abort bumps the epoch with the coordinator), an
+      // idempotent one bumps its epoch and goes on.
+      return 'fatal';
+    case 90: // PRODUCER_FENCED: a newer producer with the same transactional id took over
       return 'fenced';
   }
   if (METADATA_ERRORS.has(code)) return 'retry-after-metadata';

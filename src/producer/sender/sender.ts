@@ -386,7 +386,7 @@ export class Sender {
           brokerErrorName: error.brokerErrorName ?? 'PRODUCER_FENCED',
         });
         this.fatalError = fenced;
-        this.deps.transactions?.onBatchFailed(fenced);
+        this.failBatch(queue, batch, fenced);
         this.failEverything(fenced);
         return;
       }

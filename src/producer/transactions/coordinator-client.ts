@@ -1,6 +1,6 @@
 // Requests to a coordinator (of a transactional id or of a consumer group): finds it with
 // FindCoordinator, sends, and retries what Kafka says is worth retrying (coordinator moved, loading,
-// a concurrent transaction, connection trouble) with backoff until a deadline.
+// a concurrent transaction, connection trouble) with backoff until a deadline (maxBlockMs).
 import type { Cluster } from '../../cluster/cluster.js';
 import { brokerErrorByCode } from '../../errors/broker-error-codes.js';
 import { BrokerError, KafkaError, ProducerFencedError } from '../../errors/kafka-error.js';
@@ -83,16 +83,17 @@ export class CoordinatorClient {
       }
       const info = brokerErrorByCode(code);
       if (!failure && FENCED.has(code)) {
-        throw new ProducerFencedError(`${what} failed: ${info.name}: a newer producer with the same transactional id took over`, {
-          brokerErrorCode: code,
-          brokerErrorName: info.name,
-        });
+        throw new ProducerFencedError(
+          `${what} failed: ${info.name}: the coordinator has a newer epoch for this transactional id (a newer producer with the same id took over, or the coordinator aborted a transaction that outlived transactionTimeoutMs)`,
+          { brokerErrorCode: code, brokerErrorName: info.name },
+        );
       }
       const retriable = failure !== undefined || COORDINATOR_MOVED.has(code) || RETRY_LATER.has(code) || info.retriable;
       const delay = backoffDelay({ initialMs: this.config.retryBackoffMs, maxMs: this.config.retryBackoffMaxMs }, count);
       if (!retriable || Date.now() + delay > deadline) {
         if (failure) throw failure;
-        throw new BrokerError(info.name, `${what} failed: ${info.name} (${code}): ${info.description}`, {
+        const gaveUp = retriable ? ` (still failing after ${count + 1} attempts, when maxBlockMs ran out)` : '';
+        throw new BrokerError(info.name, `${what} failed: ${info.name} (${code}): ${info.description}${gaveUp}`, {
           retriable: info.retriable,
           brokerErrorCode: code,
           brokerErrorName: info.name,

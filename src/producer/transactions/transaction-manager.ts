@@ -1,10 +1,15 @@
 // Transactions on top of the idempotent producer: InitProducerId for the transactional id (fencing
 // older producers), AddPartitionsToTxn before the first batch of each partition is sent, offsets
-// added with AddOffsetsToTxn + TxnOffsetCommit, and EndTxn to commit or abort. A failed batch makes
-// the transaction abortable; a fenced producer is done for good.
+// added with AddOffsetsToTxn + TxnOffsetCommit, and EndTxn to commit or abort.
+//
+// Failures, as in Java's TransactionManager: a failed batch or a failed add makes the transaction
+// abortable (what was not sent fails at once, nothing more is added); fencing, or a refusal that
+// no retry can fix, is fatal. An EndTxn that got no answer until maxBlockMs leaves the state as it
+// was (COMMITTING or ABORTING): the same call sends it again; a commit the coordinator refused
+// makes the transaction abortable.
 import type { Cluster } from '../../cluster/cluster.js';
 import { brokerErrorByCode } from '../../errors/broker-error-codes.js';
-import { KafkaError, ProducerFencedError } from '../../errors/kafka-error.js';
+import { BrokerError, KafkaError, ProducerFencedError, TransactionAbortedError } from '../../errors/kafka-error.js';
 import type { PartitionQueue } from '../accumulator/partition-queue.js';
 import type { ProducerIdentity } from '../idempotence/producer-identity.js';
 import { COORDINATOR_GROUP, COORDINATOR_TRANSACTION, CoordinatorClient } from './coordinator-client.js';
@@ -37,20 +42,42 @@ export interface TransactionManagerConfig {
   readonly identity: ProducerIdentity;
   /** Called when partitions were added, so the sender can send their batches. */
   readonly onPartitionsAdded: () => void;
+  /** Fails every batch not yet sent with `error` (the transaction is aborted, or can only be aborted). */
+  readonly failUnsent: (error: KafkaError) => void;
+  /** The producer cannot go on (fenced by the coordinator, or refused for good): every batch fails with `error`. */
+  readonly onFatalError: (error: KafkaError) => void;
 }
 
 // AddPartitionsToTxn v4+ is for brokers only; clients speak v3 and below.
 const ADD_PARTITIONS_MAX_VERSION = 3;
+// EndTxn refusals after which the producer cannot go on (as in Java): the transactional id or the
+// cluster is not authorized for this principal.
+const FATAL_END_CODES = new Set([31 /* CLUSTER_AUTHORIZATION_FAILED */, 53 /* TRANSACTIONAL_ID_AUTHORIZATION_FAILED */]);
+const INVALID_TXN_STATE = 48;
+const INVALID_PRODUCER_EPOCH = 47;
 
 export class TransactionManager {
   private readonly machine = new TransactionStateMachine();
   private readonly coordinators: CoordinatorClient;
+  /** Partitions the coordinator added to the transaction. */
   private readonly added = new Set<PartitionQueue>();
   private readonly toAdd = new Set<PartitionQueue>();
-  private adding = false;
+  /** The AddPartitionsToTxn loop, while it runs. */
+  private adding: Promise<void> | undefined;
+  /** Whether the coordinator added the consumer group's offsets to the transaction. */
   private offsetsAdded = false;
+  /**
+   * Whether an AddPartitionsToTxn or AddOffsetsToTxn was sent in this transaction: the coordinator
+   * may have started the transaction even if no answer said so (a lost answer), so it must be ended.
+   */
+  private startAttempted = false;
   /** Why the current transaction must be aborted, once something in it failed. */
   private abortableError: KafkaError | undefined;
+  private failUnsentScheduled = false;
+  /** Set when the epoch bump that ends an abort failed: a retried abort (or initTransactions()) gets the epoch. */
+  private bumpPending = false;
+  /** The commit, abort or initialisation under way: a second identical call shares it. */
+  private running: { readonly operation: string; readonly promise: Promise<void> } | undefined;
   /** Why the producer cannot go on (fenced, or a fatal broker answer). */
   fatalError: KafkaError | undefined;
 
@@ -73,142 +100,230 @@ export class TransactionManager {
   }
 
   /** Gets a producer id and epoch for the transactional id, fencing older producers that used it. */
-  async initTransactions(): Promise<void> {
-    this.throwIfFatal();
-    this.machine.transition('INITIALIZING', 'initTransactions()');
-    await this.initProducerId(false);
-    this.machine.transition('READY', 'initTransactions()');
+  initTransactions(): Promise<void> {
+    return this.once('initTransactions()', async () => {
+      this.throwIfFatal();
+      this.machine.transition('INITIALIZING', 'initTransactions()');
+      try {
+        await this.initProducerId(false);
+      } catch (error) {
+        // Not fenced: initTransactions() may be called again.
+        if (!this.fatalError) this.machine.transition('UNINITIALIZED', 'initTransactions()');
+        throw error;
+      }
+      this.bumpPending = false;
+      this.machine.transition('READY', 'initTransactions()');
+    });
   }
 
   beginTransaction(): void {
     this.throwIfFatal();
     this.machine.transition('IN_TRANSACTION', 'beginTransaction()');
-    this.added.clear();
-    this.toAdd.clear();
-    this.offsetsAdded = false;
-    this.abortableError = undefined;
+    this.resetTransaction();
   }
 
   /**
    * Whether batches of `queue` may be sent: only inside a transaction, once the partition was added
-   * to it. The first ask for a partition starts its AddPartitionsToTxn (batched with others).
+   * to it. The first ask for a partition starts its AddPartitionsToTxn (batched with others). Once
+   * the transaction can only be aborted, nothing is sent or added any more, and what waits fails.
    */
   partitionReady(queue: PartitionQueue): boolean {
+    if (this.abortableError && this.machine.is('COMMITTING', 'ABORTABLE_ERROR')) {
+      this.scheduleFailUnsent();
+      return false;
+    }
     if (!this.machine.is('IN_TRANSACTION', 'COMMITTING')) return false;
     if (this.added.has(queue)) return true;
     if (!this.toAdd.has(queue)) {
       this.toAdd.add(queue);
-      if (!this.adding) void this.addPartitions();
+      this.startAdding();
     }
     return false;
   }
 
-  /** A batch of the transaction failed: the transaction can only be aborted now. */
+  /**
+   * A batch of the transaction failed: the transaction can only be aborted now. A batch refused for
+   * an old epoch (INVALID_PRODUCER_EPOCH, abortable since Kafka 2.7, KIP-588) makes the abort bump
+   * the epoch; a fenced one (PRODUCER_FENCED) is fatal, and the sender has failed everything already.
+   */
   onBatchFailed(error: KafkaError): void {
     if (error instanceof ProducerFencedError) {
-      this.fail(error);
+      this.fail(error, false);
       return;
     }
-    if (!this.abortableError) this.abortableError = error;
-    if (this.machine.is('IN_TRANSACTION')) this.machine.transition('ABORTABLE_ERROR', 'continue the transaction');
+    if (error.brokerErrorCode === INVALID_PRODUCER_EPOCH) this.config.identity.epochBumpRequested = true;
+    this.setAbortable(error);
   }
 
   async sendOffsets(offsets: readonly TransactionOffset[], group: ConsumerGroupMetadata): Promise<void> {
     this.throwIfFatal();
-    if (!this.machine.is('IN_TRANSACTION')) {
-      throw new KafkaError('INVALID_TRANSACTION_STATE', `Cannot sendOffsetsToTransaction(): the producer's transaction state is ${this.state}`);
-    }
+    this.machine.require('sendOffsetsToTransaction()', 'IN_TRANSACTION');
     const deadline = Date.now() + this.config.maxBlockMs;
     const { transactionalId } = this.config;
     const { producerId, epoch } = this.config.identity;
-    await this.guard(
-      this.coordinators.request(
-        COORDINATOR_TRANSACTION,
-        transactionalId,
-        'AddOffsetsToTxn',
-        deadline,
-        (connection) => connection.request('AddOffsetsToTxn', { transactionalId, producerId, producerEpoch: epoch, groupId: group.groupId }),
-        (answer) => answer.errorCode,
-      ),
-    );
-    this.offsetsAdded = true;
     const byTopic = new Map<string, { partitionIndex: number; committedOffset: bigint; committedLeaderEpoch: number; committedMetadata: string | null }[]>();
     for (const entry of offsets) {
       const partitions = byTopic.get(entry.topic) ?? [];
       partitions.push({ partitionIndex: entry.partition, committedOffset: BigInt(entry.offset), committedLeaderEpoch: -1, committedMetadata: entry.metadata ?? null });
       byTopic.set(entry.topic, partitions);
     }
-    await this.guard(
-      this.coordinators.request(
-        COORDINATOR_GROUP,
-        group.groupId,
-        'TxnOffsetCommit',
-        deadline,
-        (connection) =>
-          connection.request('TxnOffsetCommit', {
-            transactionalId,
-            groupId: group.groupId,
-            producerId,
-            producerEpoch: epoch,
-            generationId: group.generationId ?? -1,
-            memberId: group.memberId ?? '',
-            groupInstanceId: group.groupInstanceId ?? null,
-            topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })),
-          }),
-        (answer) => answer.topics.flatMap((topic) => topic.partitions).find((partition) => partition.errorCode !== 0)?.errorCode ?? 0,
-      ),
-    );
-  }
-
-  /** Commits once `flush` has settled every record; throws (leaving an abortable state) when one failed. */
-  async commit(flush: () => Promise<void>): Promise<void> {
-    this.throwIfFatal();
-    if (this.machine.is('ABORTABLE_ERROR')) throw this.abortRequired();
-    this.machine.transition('COMMITTING', 'commitTransaction()');
-    await flush();
-    this.throwIfFatal();
-    if (this.abortableError) {
-      this.machine.transition('ABORTABLE_ERROR', 'commitTransaction()');
-      throw this.abortRequired();
+    try {
+      await this.guard(
+        this.coordinators.request(
+          COORDINATOR_TRANSACTION,
+          transactionalId,
+          'AddOffsetsToTxn',
+          deadline,
+          (connection) => {
+            this.startAttempted = true;
+            return connection.request('AddOffsetsToTxn', { transactionalId, producerId, producerEpoch: epoch, groupId: group.groupId });
+          },
+          (answer) => answer.errorCode,
+        ),
+      );
+      this.offsetsAdded = true;
+      await this.guard(
+        this.coordinators.request(
+          COORDINATOR_GROUP,
+          group.groupId,
+          'TxnOffsetCommit',
+          deadline,
+          (connection) =>
+            connection.request('TxnOffsetCommit', {
+              transactionalId,
+              groupId: group.groupId,
+              producerId,
+              producerEpoch: epoch,
+              generationId: group.generationId ?? -1,
+              memberId: group.memberId ?? '',
+              groupInstanceId: group.groupInstanceId ?? null,
+              topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })),
+            }),
+          (answer) => answer.topics.flatMap((topic) => topic.partitions).find((partition) => partition.errorCode !== 0)?.errorCode ?? 0,
+        ),
+      );
+    } catch (error) {
+      // The offsets are not in the transaction: committing it would lose them.
+      if (!this.fatalError) this.setAbortable(asKafkaError(error, 'SEND_OFFSETS_FAILED'));
+      throw error;
     }
-    await this.endTransaction(true);
-    this.machine.transition('READY', 'commitTransaction()');
   }
 
   /**
-   * Aborts: `failUnsent` rejects the records not yet sent, `settle` waits for those in flight, then
-   * EndTxn(abort). An epoch bump asked by the idempotence rules happens here, with the broker (KIP-360).
+   * Commits once `flush` has settled every record; throws (leaving an abortable state) when one
+   * failed or the coordinator refused the commit. When EndTxn got no answer until maxBlockMs, the
+   * state stays COMMITTING and calling this again sends EndTxn(commit) again.
    */
-  async abort(failUnsent: (error: KafkaError) => void, settle: () => Promise<void>): Promise<void> {
-    this.throwIfFatal();
-    this.machine.transition('ABORTING', 'abortTransaction()');
-    failUnsent(new KafkaError('TRANSACTION_ABORTED', 'The transaction was aborted before the record was sent'));
-    await settle();
-    this.throwIfFatal();
-    await this.endTransaction(false);
-    if (this.config.identity.epochBumpRequested) {
-      this.machine.transition('INITIALIZING', 'abortTransaction()');
-      await this.initProducerId(true);
-    }
-    this.machine.transition('READY', 'abortTransaction()');
+  commit(flush: () => Promise<void>): Promise<void> {
+    return this.once('commitTransaction()', async () => {
+      this.throwIfFatal();
+      if (this.machine.is('ABORTABLE_ERROR')) throw this.abortRequired();
+      this.machine.transition('COMMITTING', 'commitTransaction()');
+      await flush();
+      this.throwIfFatal();
+      if (this.abortableError) {
+        this.machine.transition('ABORTABLE_ERROR', 'commitTransaction()');
+        throw this.abortRequired();
+      }
+      await this.endTransaction(true);
+      this.machine.transition('READY', 'commitTransaction()');
+    });
   }
 
+  /**
+   * Aborts: the records not yet sent fail, `settle` waits for those in flight, then EndTxn(abort).
+   * An epoch bump asked for during the transaction (KIP-360, KIP-588) happens here, with the
+   * coordinator. When EndTxn got no answer until maxBlockMs, the state stays ABORTING and calling
+   * this again sends it again; when the bump failed, calling this again retries the bump.
+   */
+  abort(settle: () => Promise<void>): Promise<void> {
+    return this.once('abortTransaction()', async () => {
+      this.throwIfFatal();
+      if (this.bumpPending && this.machine.is('UNINITIALIZED')) {
+        await this.bumpEpoch();
+        return;
+      }
+      this.machine.transition('ABORTING', 'abortTransaction()');
+      this.toAdd.clear();
+      this.config.failUnsent(new TransactionAbortedError('The transaction was aborted before the record was sent'));
+      await settle();
+      this.throwIfFatal();
+      await this.endTransaction(false);
+      if (this.config.identity.epochBumpRequested) {
+        await this.bumpEpoch();
+        return;
+      }
+      this.machine.transition('READY', 'abortTransaction()');
+    });
+  }
+
+  // EndTxn, unless nothing was sent to the coordinator in this transaction.
   private async endTransaction(committed: boolean): Promise<void> {
-    if (this.added.size === 0 && !this.offsetsAdded) return;
+    while (this.adding) await this.adding;
+    if (!this.startAttempted) {
+      this.resetTransaction();
+      return;
+    }
     const { transactionalId } = this.config;
     const { producerId, epoch } = this.config.identity;
-    await this.guard(
-      this.coordinators.request(
+    const operation = committed ? 'commitTransaction()' : 'abortTransaction()';
+    try {
+      await this.coordinators.request(
         COORDINATOR_TRANSACTION,
         transactionalId,
         committed ? 'EndTxn (commit)' : 'EndTxn (abort)',
         Date.now() + this.config.maxBlockMs,
         (connection) => connection.request('EndTxn', { transactionalId, producerId, producerEpoch: epoch, committed }),
         (answer) => answer.errorCode,
-      ),
-    );
-    this.added.clear();
-    this.offsetsAdded = false;
+      );
+    } catch (error) {
+      if (error instanceof ProducerFencedError) {
+        this.fail(error, true);
+        throw error;
+      }
+      const refused = error instanceof BrokerError && !error.retriable ? error : undefined;
+      const code = refused?.brokerErrorCode;
+      if (!refused || code === undefined) {
+        // No answer (the coordinator stayed unavailable until maxBlockMs, the connection failed):
+        // the end may or may not have happened. The state stays, and the same call sends EndTxn again.
+        throw explained(error, `The transaction stays ${this.state}: call ${operation} again to finish it`);
+      }
+      if (FATAL_END_CODES.has(code)) {
+        this.fail(refused, true);
+        throw refused;
+      }
+      if (!committed && code === INVALID_TXN_STATE && !this.startConfirmed) {
+        // The coordinator has no transaction of this producer open: the add it was sent never
+        // started one. There is nothing to abort.
+        this.resetTransaction();
+        return;
+      }
+      if (committed) {
+        // The coordinator refused the commit: the transaction can only be aborted now.
+        this.abortableError = refused;
+        this.machine.transition('ABORTABLE_ERROR', operation);
+        throw explained(refused, 'The transaction was not committed: call abortTransaction()');
+      }
+      // The coordinator refused to abort a transaction it had started (Java's client stops there too).
+      this.fail(refused, true);
+      throw refused;
+    }
+    this.resetTransaction();
+  }
+
+  // The epoch bump that ends an abort (state ABORTING, or UNINITIALIZED when an earlier bump failed).
+  private async bumpEpoch(): Promise<void> {
+    this.machine.transition('INITIALIZING', 'abortTransaction()');
+    try {
+      await this.initProducerId(true);
+    } catch (error) {
+      if (this.fatalError) throw error;
+      this.bumpPending = true;
+      this.machine.transition('UNINITIALIZED', 'abortTransaction()');
+      throw explained(error, 'The transaction was aborted, but the new producer epoch was not obtained: call abortTransaction() again');
+    }
+    this.bumpPending = false;
+    this.machine.transition('READY', 'abortTransaction()');
   }
 
   private async initProducerId(bump: boolean): Promise<void> {
@@ -232,11 +347,19 @@ export class TransactionManager {
     identity.set(answer.producerId, answer.producerEpoch);
   }
 
-  // One AddPartitionsToTxn at a time for every partition waiting to be added.
+  private startAdding(): void {
+    if (this.adding) return;
+    this.adding = this.addPartitions().finally(() => {
+      this.adding = undefined;
+      if (this.toAdd.size > 0) this.startAdding();
+    });
+  }
+
+  // One AddPartitionsToTxn at a time for every partition waiting to be added, while the
+  // transaction may still commit.
   private async addPartitions(): Promise<void> {
-    this.adding = true;
     try {
-      while (this.toAdd.size > 0 && this.machine.is('IN_TRANSACTION', 'COMMITTING')) {
+      while (this.toAdd.size > 0 && this.machine.is('IN_TRANSACTION', 'COMMITTING') && !this.abortableError) {
         const batch = [...this.toAdd];
         const topics = new Map<string, number[]>();
         for (const queue of batch) topics.set(queue.topic, [...(topics.get(queue.topic) ?? []), queue.partition]);
@@ -247,13 +370,15 @@ export class TransactionManager {
           transactionalId,
           'AddPartitionsToTxn',
           Date.now() + this.config.maxBlockMs,
-          (connection) =>
-            connection.requestAt('AddPartitionsToTxn', Math.min(connection.versionFor('AddPartitionsToTxn'), ADD_PARTITIONS_MAX_VERSION), {
+          (connection) => {
+            this.startAttempted = true;
+            return connection.requestAt('AddPartitionsToTxn', Math.min(connection.versionFor('AddPartitionsToTxn'), ADD_PARTITIONS_MAX_VERSION), {
               v3AndBelowTransactionalId: transactionalId,
               v3AndBelowProducerId: producerId,
               v3AndBelowProducerEpoch: epoch,
               v3AndBelowTopics: [...topics].map(([name, partitions]) => ({ name, partitions })),
-            }),
+            });
+          },
           (answer) => {
             const codes = (answer.resultsByTopicV3AndBelow ?? []).flatMap((topic) => topic.resultsByPartition.map((result) => result.partitionErrorCode));
             // OPERATION_NOT_ATTEMPTED only means another partition of the request failed.
@@ -266,14 +391,68 @@ export class TransactionManager {
         }
         this.config.onPartitionsAdded();
       }
-    } catch (error) {
-      const failure = error instanceof KafkaError ? error : new KafkaError('ADD_PARTITIONS_FAILED', String(error), { cause: error });
-      this.onBatchFailed(failure);
       this.toAdd.clear();
+    } catch (error) {
+      this.toAdd.clear();
+      const failure = asKafkaError(error, 'ADD_PARTITIONS_FAILED');
+      if (failure instanceof ProducerFencedError) this.fail(failure, true);
+      else this.setAbortable(failure);
       this.config.onPartitionsAdded();
-    } finally {
-      this.adding = false;
     }
+  }
+
+  // The transaction can only be aborted now: nothing more is added or sent, and the batches not
+  // yet sent fail at once (as Java's sender does), so that a commit or flush does not wait for them.
+  private setAbortable(error: KafkaError): void {
+    if (!this.machine.is('IN_TRANSACTION', 'COMMITTING', 'ABORTABLE_ERROR')) return;
+    this.abortableError ??= error;
+    if (this.machine.is('IN_TRANSACTION')) this.machine.transition('ABORTABLE_ERROR', 'continue the transaction');
+    this.scheduleFailUnsent();
+  }
+
+  // Outside the sender's handling of the batch that failed (this may be called from inside it).
+  private scheduleFailUnsent(): void {
+    if (this.failUnsentScheduled) return;
+    this.failUnsentScheduled = true;
+    queueMicrotask(() => {
+      this.failUnsentScheduled = false;
+      const cause = this.abortableError;
+      if (!cause || !this.machine.is('COMMITTING', 'ABORTABLE_ERROR')) return;
+      this.config.failUnsent(
+        new KafkaError(cause.code, `Not sent: the transaction can only be aborted now: ${cause.message}`, {
+          cause,
+          ...(cause.brokerErrorCode === undefined ? {} : { brokerErrorCode: cause.brokerErrorCode, brokerErrorName: cause.brokerErrorName }),
+        }),
+      );
+    });
+  }
+
+  // Whether the coordinator said it added something to the transaction.
+  private get startConfirmed(): boolean {
+    return this.added.size > 0 || this.offsetsAdded;
+  }
+
+  private resetTransaction(): void {
+    this.added.clear();
+    this.toAdd.clear();
+    this.offsetsAdded = false;
+    this.startAttempted = false;
+    this.abortableError = undefined;
+  }
+
+  private once(operation: string, run: () => Promise<void>): Promise<void> {
+    const running = this.running;
+    if (running) return running.operation === operation ? running.promise : Promise.reject(this.busy(operation));
+    const promise = run().finally(() => {
+      if (this.running?.promise === promise) this.running = undefined;
+    });
+    this.running = { operation, promise };
+    return promise;
+  }
+
+  private busy(operation: string): KafkaError {
+    const running = this.running!;
+    return new KafkaError('INVALID_TRANSACTION_STATE', `Cannot ${operation}: ${running.operation} is still under way (the producer's transaction state is ${this.state})`);
   }
 
   // Marks the producer fenced when a coordinator says so, then rethrows.
@@ -281,14 +460,17 @@ export class TransactionManager {
     try {
       return await promise;
     } catch (error) {
-      if (error instanceof ProducerFencedError) this.fail(error);
+      if (error instanceof ProducerFencedError) this.fail(error, true);
       throw error;
     }
   }
 
-  private fail(error: KafkaError): void {
+  // The producer cannot go on; `toSender` passes the error to the sender (the coordinator found it),
+  // which fails every batch with it.
+  private fail(error: KafkaError, toSender: boolean): void {
     this.fatalError ??= error;
-    this.machine.transition('FATAL_ERROR', 'continue');
+    if (!this.machine.is('FATAL_ERROR')) this.machine.transition('FATAL_ERROR', 'continue');
+    if (toSender) this.config.onFatalError(this.fatalError);
   }
 
   private throwIfFatal(): void {
@@ -300,8 +482,24 @@ export class TransactionManager {
     const code = cause?.brokerErrorCode;
     return new KafkaError(
       'TRANSACTION_ABORTABLE',
-      `The transaction cannot be committed because a record in it failed${cause ? `: ${cause.message}` : ''}; call abortTransaction()`,
+      `The transaction cannot be committed${cause ? `: ${cause.message}` : ''}; call abortTransaction()`,
       { cause, ...(code === undefined ? {} : { brokerErrorCode: code, brokerErrorName: brokerErrorByCode(code).name }) },
     );
   }
 }
+
+function asKafkaError(error: unknown, code: string): KafkaError {
+  return error instanceof KafkaError ? error : new KafkaError(code, String(error), { cause: error });
+}
+
+// `error` with `hint` appended to its message (same code, class kept for broker errors).
+function explained(error: unknown, hint: string): unknown {
+  if (!(error instanceof KafkaError)) return error;
+  const Kind = error instanceof BrokerError ? BrokerError : KafkaError;
+  return new Kind(error.code, `${error.message}${error.message.endsWith('.') ? '' : '.'} ${hint}`, {
+    retriable: error.retriable,
+    cause: error,
+    ...(error.brokerErrorCode === undefined ? {} : { brokerErrorCode: error.brokerErrorCode, brokerErrorName: error.brokerErrorName }),
+  });
+}
+

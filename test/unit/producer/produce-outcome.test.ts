@@ -1,5 +1,5 @@
 // How each Produce error code is handled for a batch: success, retry, retry after a metadata
-// refresh, split, sequence rules, fenced, or fatal.
+// refresh, split, sequence rules, fenced (the producer), or fatal (to the batch).
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { classifyProduceError, mayHaveBeenWritten } from '../../../src/producer/sender/produce-outcome.js';
@@ -12,7 +12,8 @@ describe('classifyProduceError', () => {
     [18, 'split'],
     [45, 'sequence-rejected'],
     [59, 'sequence-rejected'],
-    [47, 'fenced'],
+    // INVALID_PRODUCER_EPOCH fails the batch only (KIP-588): abortable for a transaction.
+    [47, 'fatal'],
     [90, 'fenced'],
     [6, 'retry-after-metadata'],
     [3, 'retry-after-metadata'],
