@@ -1,6 +1,7 @@
 // The demo's fault plan for the embedded FakeCluster. The default ('realistic') injects only what
 // real brokers do: lost acknowledgements, retriable errors, dropped connections, slow responses,
-// leader moves and a broker restart. 'harsh' adds a fault no real broker has, producer state lost
+// leader moves, a broker restart and batches refused as too large (split and resent), plus what
+// real applications do: an event-loop stall longer than the request timeout. 'harsh' adds a fault no real broker has, producer state lost
 // mid-stream while the producer's batches stay in the log, to show the client's worst case: records
 // in flight at that moment may then be rejected as possibly written.
 import type { ChaosHandle, FakeCluster, InterceptHandle } from '../testing/index.js';
@@ -28,6 +29,19 @@ const RESTART_AFTER_MS = 500;
 const SLOW_RESPONSE_MS = 50;
 const SLOW_RESPONSES = 10;
 const SLOW_AFTER_REQUESTS = 200;
+// Batches refused as too large (max.message.bytes lowered on the broker): the producer splits them.
+const TOO_LARGE_RESPONSES = 3;
+const TOO_LARGE_AFTER_REQUESTS = 100;
+// A synchronous task blocking the event loop longer than the demo's request timeout of 1 s, while
+// requests are in flight: their answers are read when the loop resumes, and nothing is resent.
+const STALL_MS = 1500;
+
+function blockEventLoop(ms: number): void {
+  const until = Date.now() + ms;
+  for (let spin = 0; spin < Number.MAX_SAFE_INTEGER && Date.now() < until; spin++) {
+    // Busy on purpose: this is the fault.
+  }
+}
 
 /** Starts the faults of `faults` on `cluster`; undefined for 'none'. */
 export function planFaults(cluster: FakeCluster, faults: DemoFaults, seed: number, records: number): FaultPlan | undefined {
@@ -45,10 +59,12 @@ export function planFaults(cluster: FakeCluster, faults: DemoFaults, seed: numbe
     { delayMs: SLOW_RESPONSE_MS },
     { after: SLOW_AFTER_REQUESTS, times: SLOW_RESPONSES },
   );
+  const tooLarge: InterceptHandle = cluster.intercept({ api: 'Produce' }, { error: 10 }, { after: TOO_LARGE_AFTER_REQUESTS, times: TOO_LARGE_RESPONSES });
   const restartAt = Math.floor(records * 0.4);
+  const stallAt = Math.floor(records * 0.6);
   const loseStateAt = faults === 'harsh' ? Math.floor(records * 0.7) : -1;
   const description =
-    `lost acks, retriable errors, disconnects, slow responses, leader moves every ${LEADER_MOVE_EVERY_MS} ms, broker ${RESTARTED_BROKER} restarted` +
+    `lost acks, retriable errors, disconnects, slow responses, leader moves every ${LEADER_MOVE_EVERY_MS} ms, broker ${RESTARTED_BROKER} restarted, batches refused as too large, a ${STALL_MS} ms event-loop stall` +
     (faults === 'harsh'
       ? '; harsh: producer state lost mid-stream while its batches stay in the log (no real broker does this), so records in flight then may be rejected as possibly written'
       : '');
@@ -59,11 +75,13 @@ export function planFaults(cluster: FakeCluster, faults: DemoFaults, seed: numbe
         await cluster.stopBroker(RESTARTED_BROKER);
         setTimeout(() => void cluster.startBroker(RESTARTED_BROKER), RESTART_AFTER_MS);
       }
+      if (number === stallAt) blockEventLoop(STALL_MS);
       if (number === loseStateAt) cluster.loseProducerStateKeepingLog(undefined, { unknownProducerId: true });
     },
     stop() {
       chaos.stop();
       slow.remove();
+      tooLarge.remove();
     },
     summary() {
       const { droppedResponses, errors, disconnects, closedAfterAppend, leaderMoves } = chaos.stats;
@@ -73,6 +91,8 @@ export function planFaults(cluster: FakeCluster, faults: DemoFaults, seed: numbe
         `${disconnects} disconnects`,
         `${closedAfterAppend} closed after append`,
         `${slow.hits} slow responses`,
+        `${tooLarge.hits} batches split`,
+        `1 event-loop stall of ${STALL_MS} ms`,
         `${leaderMoves} leader moves`,
         '1 broker restart',
       ];

@@ -46,7 +46,7 @@ export class PartitionQueue implements TopicPartition {
   reenqueue(batch: ProducerBatch): void {
     const queued = this.queued;
     let index = 0;
-    while (index < queued.length && queued[index]!.order < batch.order) index++;
+    while (index < queued.length && batch.isAfter(queued[index]!)) index++;
     queued.splice(index, 0, batch);
   }
 

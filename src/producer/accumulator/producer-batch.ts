@@ -25,8 +25,18 @@ const OFFSET_DELTAS: readonly bigint[] = Array.from({ length: 4096 }, (_, index)
 export class ProducerBatch implements GroupOutcomeSource {
   /** Creation order; sequence order within a partition follows it. */
   readonly id = nextBatchId++;
-  /** Position among the partition's batches: the id, or between the neighbours for split parts. */
+  /**
+   * Position among the partition's batches, with `rank`: a new batch's id; split parts keep the
+   * order of the batch they came from, and their rank is the index of their first record in it
+   * (so parts of parts stay in record order, however often a batch is split).
+   */
   order = this.id;
+  rank = 0;
+
+  /** Whether this batch's records come after `other`'s in the partition's call order. */
+  isAfter(other: ProducerBatch): boolean {
+    return this.order > other.order || (this.order === other.order && this.rank > other.rank);
+  }
   readonly topicPartition: TopicPartition;
   readonly createdAt: number;
   readonly deliveryDeadline: number;

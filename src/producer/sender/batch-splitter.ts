@@ -1,5 +1,5 @@
 // Splits a batch the broker refused as too large (MESSAGE_TOO_LARGE) into batches of about half
-// its size, re-reading its records from its bytes. Parts keep the original's deliveries, order,
+// its size, re-reading its records from its bytes. Parts keep the original's deliveries, place,
 // creation time (so the same delivery deadline) and, through the sequence tracker, its sequences.
 // Parts are sealed (and compressed) by the sender like any new batch.
 import { type CodecOverrides, RECORD_BATCH_OVERHEAD, RecordBatchBuilder, readRecordBatches } from '../../records/index.js';
@@ -33,16 +33,16 @@ export class BatchSplitter {
       if (!current || (current.recordCount > 0 && current.sizeInBytes + (serialized.keySize + serialized.valueSize) > target)) {
         current?.closeForAppends();
         current = new ProducerBatch(batch.topicPartition, batch.createdAt, this.options.deliveryTimeoutMs, target);
+        // The part's place: the original's, at the original's record where the part starts.
+        current.order = batch.order;
+        current.rank = batch.rank + index;
         parts.push(current);
         current.append(serialized, owners.deliveries[index]!, owners.positions[index]!, RECORD_BATCH_OVERHEAD + recordBytes);
       } else {
         current.append(serialized, owners.deliveries[index]!, owners.positions[index]!, recordBytes);
       }
     });
-    parts.forEach((part, index) => {
-      part.order = batch.order + (index + 1) / (parts.length + 1);
-      part.attempts = batch.attempts;
-    });
+    for (const part of parts) part.attempts = batch.attempts;
     return parts;
   }
 }

@@ -528,8 +528,8 @@ export class Sender {
     accumulator.release(batch);
     // Later batches already in flight cannot be recalled; each fails when its answer comes, unless
     // the broker wrote it (which, with idempotence, the gap in sequences prevents).
-    for (const other of queue.inFlight) if (other.order > batch.order) other.failedBehind ??= error;
-    const later = queue.queued.filter((other) => other.order > batch.order);
+    for (const other of queue.inFlight) if (other.isAfter(batch)) other.failedBehind ??= error;
+    const later = queue.queued.filter((other) => other.isAfter(batch));
     for (const other of later) {
       queue.removeQueued(other);
       other.fail(
