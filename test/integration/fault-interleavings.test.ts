@@ -11,7 +11,7 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { KafkaError, Producer, type RecordMetadata } from '../../src/index.js';
+import { type KafkaError, Producer, type RecordMetadata } from '../../src/index.js';
 import { FakeCluster } from '../../src/testing/index.js';
 import { blockEventLoop } from '../helpers/event-loop.js';
 import { sleep } from '../helpers/producer-check.js';
