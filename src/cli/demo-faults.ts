@@ -4,6 +4,7 @@
 // real applications do: an event-loop stall longer than the request timeout. 'harsh' adds a fault no real broker has, producer state lost
 // mid-stream while the producer's batches stay in the log, to show the client's worst case: records
 // in flight at that moment may then be rejected as possibly written.
+import { blockEventLoop } from '../testing/faults/event-loop-stall.js';
 import type { ChaosHandle, FakeCluster, InterceptHandle } from '../testing/index.js';
 
 /** Which faults the demo injects into its embedded cluster. */
@@ -35,13 +36,6 @@ const TOO_LARGE_AFTER_REQUESTS = 100;
 // A synchronous task blocking the event loop longer than the demo's request timeout of 1 s, while
 // requests are in flight: their answers are read when the loop resumes, and nothing is resent.
 const STALL_MS = 1500;
-
-function blockEventLoop(ms: number): void {
-  const until = Date.now() + ms;
-  for (let spin = 0; spin < Number.MAX_SAFE_INTEGER && Date.now() < until; spin++) {
-    // Busy on purpose: this is the fault.
-  }
-}
 
 /** Starts the faults of `faults` on `cluster`; undefined for 'none'. */
 export function planFaults(cluster: FakeCluster, faults: DemoFaults, seed: number, records: number): FaultPlan | undefined {

@@ -75,6 +75,21 @@ function collectKinds(klass: Function): string[] {
   return kinds;
 }
 
+/**
+ * `error` as the error of records in another situation: the same error when its possiblyPersisted
+ * already says so and there is no `note`, else a copy (same class, brand, code and broker fields)
+ * with that possiblyPersisted and `note` added to its message. One error object may reject records
+ * that were written and records that were not, so each gets its own.
+ */
+export function withPossiblyPersisted(error: KafkaError, possiblyPersisted: boolean, note?: string): KafkaError {
+  if (error.possiblyPersisted === possiblyPersisted && note === undefined) return error;
+  const copy = Object.create(Object.getPrototypeOf(error) as object) as KafkaError;
+  Object.defineProperties(copy, Object.getOwnPropertyDescriptors(error));
+  Object.defineProperty(copy, 'possiblyPersisted', { value: possiblyPersisted, enumerable: true });
+  if (note !== undefined) Object.defineProperty(copy, 'message', { value: `${error.message} (${note})`, enumerable: false, writable: true, configurable: true });
+  return copy;
+}
+
 /** An option passed to a constructor is invalid, or conflicts with another option. */
 export class ConfigError extends KafkaError {
   static readonly kind: string = 'ConfigError';

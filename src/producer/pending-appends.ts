@@ -21,9 +21,8 @@ export class PendingAppends {
   private head = 0;
   private timer: NodeJS.Timeout | undefined;
   private timerDue = Number.POSITIVE_INFINITY;
-  /** Records added and records that left (appended or failed) since the start: they leave in order. */
+  /** Records added since the start; those that left (appended or failed, in order) are `added - size`. */
   private added = 0;
-  private left = 0;
   /** flush() calls waiting for the records added before them to leave, in the order they came. */
   private readonly leaveWaiters: { readonly target: number; readonly resolve: () => void }[] = [];
 
@@ -70,7 +69,6 @@ export class PendingAppends {
       }
       this.bytes -= sizeOf(item);
       this.items[this.head++] = undefined as unknown as PendingAppend;
-      this.left++;
     }
     this.wakeLeaveWaiters();
     if (this.head === this.items.length) {
@@ -95,7 +93,6 @@ export class PendingAppends {
     this.head = 0;
     this.bytes = 0;
     this.blockedOn = undefined;
-    this.left = this.added;
     this.wakeLeaveWaiters();
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
@@ -103,14 +100,15 @@ export class PendingAppends {
 
   /** Resolves once every record waiting now has left: appended to a batch, or failed. */
   awaitWaitingLeft(): Promise<void> {
-    if (this.left === this.added) return Promise.resolve();
+    if (this.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.leaveWaiters.push({ target: this.added, resolve }));
   }
 
   private wakeLeaveWaiters(): void {
     const waiters = this.leaveWaiters;
     let count = 0;
-    while (count < waiters.length && waiters[count]!.target <= this.left) waiters[count++]!.resolve();
+    const left = this.added - this.size;
+    while (count < waiters.length && waiters[count]!.target <= left) waiters[count++]!.resolve();
     if (count > 0) waiters.splice(0, count);
   }
 

@@ -1,13 +1,9 @@
 // Stalls of the event loop, as a long synchronous task in the application would cause: used to
 // check that answers which arrived during a stall are read before any request is judged timed out.
 
-/** Blocks the event loop for `ms` milliseconds. */
-export function blockEventLoop(ms: number): void {
-  const until = Date.now() + ms;
-  for (let spin = 0; spin < Number.MAX_SAFE_INTEGER && Date.now() < until; spin++) {
-    // Busy: nothing else in this process runs meanwhile.
-  }
-}
+import { blockEventLoop } from '../../src/testing/faults/event-loop-stall.js';
+
+export { blockEventLoop };
 
 /**
  * Checks `condition` once per event-loop turn, in the check phase (setImmediate, right after the

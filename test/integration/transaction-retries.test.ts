@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { KafkaError, Producer } from '../../src/index.js';
 import { FakeCluster } from '../../src/testing/index.js';
-import { sleep } from '../helpers/producer-check.js';
+import { sleep, within } from '../helpers/producer-check.js';
 
 let cluster: FakeCluster | undefined;
 let producer: Producer | undefined;
@@ -31,19 +31,6 @@ async function setup(options: { retryBackoffMs?: number } = {}): Promise<{ clust
   });
   await producer.initTransactions();
   return { cluster, producer };
-}
-
-// Rejects when `promise` is still pending after `ms`: a call that should return, hanging.
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} still pending after ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, limit]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 // The promise's rejection, or undefined when it resolved; handled at once, while the test goes on.

@@ -8,7 +8,7 @@ import * as assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { DeliveryTimeoutError, KafkaError, Producer, ProducerFencedError, type ProducerOptions } from '../../src/index.js';
 import { FakeCluster } from '../../src/testing/index.js';
-import { sleep } from '../helpers/producer-check.js';
+import { sleep, within } from '../helpers/producer-check.js';
 
 let cluster: FakeCluster | undefined;
 const producers: Producer[] = [];
@@ -26,16 +26,15 @@ function transactional(cluster: FakeCluster, transactionalId = 'tx-1', options: 
 }
 
 // Settles `promise` within `ms` (failing the test otherwise): its value, or the error it rejected with.
-async function settled<T>(promise: Promise<T>, ms = 10_000): Promise<{ value?: T; error?: unknown }> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`not settled within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise.then((value) => ({ value }), (error: unknown) => ({ error })), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+function settled<T>(promise: Promise<T>, ms = 10_000): Promise<{ value?: T; error?: unknown }> {
+  return within(
+    promise.then(
+      (value) => ({ value }),
+      (error: unknown) => ({ error }),
+    ),
+    ms,
+    'the call',
+  );
 }
 
 async function failure(promise: Promise<unknown>, ms = 10_000): Promise<KafkaError> {

@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { KafkaError, type Producer, type ProducerOptions } from '../../src/index.js';
 import type { FakeCluster } from '../../src/testing/index.js';
 import { useClusterFixture } from '../helpers/cluster-fixture.js';
-import { assertStoredExactly, sleep, storedValues } from '../helpers/producer-check.js';
+import { assertStoredExactly, sleep, storedValues, within } from '../helpers/producer-check.js';
 
 const fixture = useClusterFixture();
 
@@ -31,16 +31,8 @@ function sendBatch(producer: Producer, batch: readonly string[]): Promise<unknow
 }
 
 // Settles every promise, failing the test if one is still pending after `ms`.
-async function settleWithin<T>(promises: readonly Promise<T>[], ms: number): Promise<PromiseSettledResult<T>[]> {
-  let timer: NodeJS.Timeout | undefined;
-  const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`still pending after ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([Promise.allSettled(promises), limit]);
-  } finally {
-    clearTimeout(timer);
-  }
+function settleWithin<T>(promises: readonly Promise<T>[], ms: number): Promise<PromiseSettledResult<T>[]> {
+  return within(Promise.allSettled(promises), ms, 'a send() or flush()');
 }
 
 async function waitForStored(cluster: FakeCluster, count: number): Promise<void> {

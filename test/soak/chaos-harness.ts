@@ -5,6 +5,7 @@
 import { type KafkaError, Producer, type ProducerOptions, type RecordMetadata } from '../../src/index.js';
 import { FakeCluster } from '../../src/testing/index.js';
 import { blockEventLoop } from '../helpers/event-loop.js';
+import { within } from '../helpers/producer-check.js';
 
 export interface SoakConfig {
   readonly seed: number;
@@ -121,7 +122,7 @@ export async function runSoak(config: SoakConfig): Promise<SoakReport> {
       }
       if (window.length >= 20_000) await Promise.all(window.splice(0, 10_000));
     }
-    await withTimeout(Promise.all(window), 120_000, 'every promise settles');
+    await within(Promise.all(window), 120_000, 'a send()');
   } finally {
     chaos.stop();
     tooLarge.remove();
@@ -219,12 +220,4 @@ function audit(cluster: FakeCluster, outcomes: Outcome[], config: SoakConfig, re
     faults,
     elapsedMs: Date.now() - started,
   };
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting until ${what}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -7,41 +7,20 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Producer } from '../../src/index.js';
+import { seededRandom } from '../../src/testing/faults/seeded-random.js';
 import { FakeCluster } from '../../src/testing/index.js';
+import { within } from '../helpers/producer-check.js';
 
 const seeds = (process.env.SOAK_SEEDS ?? '1,2').split(',').map(Number);
 const TRANSACTIONS = 60;
 const RECORDS_PER_TRANSACTION = 150;
 const PARTITIONS = 4;
 
-/** A small seeded generator (mulberry32), so that the choice of aborted transactions is repeatable. */
-function generator(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = state;
-    value = Math.imul(value ^ (value >>> 15), value | 1);
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
-    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} still pending after ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, limit]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 describe('transactions under chaos', () => {
   for (const seed of seeds) {
     it(`seed ${seed}: committed transactions exactly once and in order, aborted ones never visible`, { timeout: 120_000 }, async () => {
-      const random = generator(seed);
+      // Seeded, so that the choice of aborted transactions is repeatable.
+      const random = seededRandom(seed);
       const cluster = new FakeCluster({ brokers: 3, topics: [{ name: 't', partitions: PARTITIONS, replicationFactor: 3 }] });
       await cluster.start();
       const producer = new Producer({

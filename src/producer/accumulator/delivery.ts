@@ -1,7 +1,7 @@
 // The promise side of send(), settled record by record as batches complete. A single-record call
 // resolves with its metadata; a multi-record call resolves with all metadata in call order once
 // every record is acknowledged, or, once every record has settled, rejects with the first failure.
-import type { KafkaError } from '../../errors/kafka-error.js';
+import { type KafkaError, withPossiblyPersisted } from '../../errors/kafka-error.js';
 import type { RecordMetadata } from '../producer-record.js';
 
 export interface Delivery {
@@ -79,21 +79,11 @@ export class BatchDelivery implements Delivery {
       return;
     }
     if (this.acknowledged === 0) {
-      this.reject(this.possiblyPersisted && !error.possiblyPersisted ? partOfCall(error, 'some records of this send() may have been written') : error);
+      this.reject(this.possiblyPersisted && !error.possiblyPersisted ? withPossiblyPersisted(error, true, 'some records of this send() may have been written') : error);
       return;
     }
-    this.reject(partOfCall(error, `${this.acknowledged} of ${this.results.length} records of this send() were acknowledged; the others failed`));
+    this.reject(withPossiblyPersisted(error, true, `${this.acknowledged} of ${this.results.length} records of this send() were acknowledged; the others failed`));
   }
-}
-
-// A copy of `error` (same class, code and broker fields) marked possiblyPersisted, its message
-// saying what happened to the rest of the call.
-function partOfCall(error: KafkaError, what: string): KafkaError {
-  const copy = Object.create(Object.getPrototypeOf(error) as object) as KafkaError;
-  Object.defineProperties(copy, Object.getOwnPropertyDescriptors(error));
-  Object.defineProperty(copy, 'possiblyPersisted', { value: true, enumerable: true });
-  Object.defineProperty(copy, 'message', { value: `${error.message} (${what})`, enumerable: false, writable: true, configurable: true });
-  return copy;
 }
 
 /** Where the members of a group settled all at once find their metadata: the batch they were in. */

@@ -100,21 +100,12 @@ export class SequenceTracker {
   }
 
   /**
-   * Records a batch that failed for good while certainly unwritten: the sequences after it can no
-   * longer be accepted, so the partition needs a new epoch.
+   * Records a stamped batch that ended without being written in sequence: failed for good while
+   * certainly unwritten, or given up by a transaction's abort whether written or not. The
+   * sequences after it can no longer be relied on to follow on, so the partition needs a new epoch
+   * (a transactional producer gets it with the abort's InitProducerId).
    */
-  onUnwrittenFailure(queue: PartitionQueue, batch: ProducerBatch): void {
-    if (batch.baseSequence < 0 || batch.producerEpoch !== queue.sequenceEpoch) return;
-    this.requestNewEpoch(queue);
-  }
-
-  /**
-   * Records a stamped batch given up without an answer about it (a transaction's abort failed it):
-   * whether or not it was written, the partition's later sequences cannot be trusted to follow on
-   * from it, so the partition asks for a new epoch, which a transactional producer gets with the
-   * abort's InitProducerId.
-   */
-  onAbandoned(queue: PartitionQueue, batch: ProducerBatch): void {
+  onSequenceGap(queue: PartitionQueue, batch: ProducerBatch): void {
     if (batch.baseSequence < 0 || batch.producerEpoch !== queue.sequenceEpoch || batch.producerId !== queue.producerId) return;
     this.requestNewEpoch(queue);
   }

@@ -5,7 +5,7 @@
 // sequence and writing its request happen in one synchronous step (invariant 8).
 import type { Cluster } from '../../cluster/cluster.js';
 import { brokerErrorByCode } from '../../errors/broker-error-codes.js';
-import { BrokerError, KafkaError, ProducerFencedError, permanentCause, RequestNotSentError, TransactionAbortedError, UnsupportedVersionError } from '../../errors/kafka-error.js';
+import { BrokerError, KafkaError, ProducerFencedError, permanentCause, RequestNotSentError, TransactionAbortedError, UnsupportedVersionError, withPossiblyPersisted } from '../../errors/kafka-error.js';
 import type { ProducerMetrics } from '../../metrics/producer-metrics.js';
 import type { Connection } from '../../network/connection.js';
 import { backoffDelay } from '../../network/exponential-backoff.js';
@@ -498,17 +498,24 @@ export class Sender {
   private failUnresolved(queue: PartitionQueue, batch: ProducerBatch, error: KafkaError): void {
     this.deps.transactions?.onBatchFailed(error);
     this.deps.sequences?.onUnresolvedFailure(queue, batch);
+    batch.possiblyPersisted = true;
+    this.endFailed(queue, batch, error);
+    this.deps.accumulator.settleIfIdle(queue);
+  }
+
+  // The bookkeeping every failed batch ends with: out of the queue, its records rejected with
+  // `error` (marked as the batch may be written or not), counted, its memory released.
+  private endFailed(queue: PartitionQueue, batch: ProducerBatch, error: KafkaError): void {
     queue.removeQueued(batch);
-    batch.fail(withPersistence(error, true));
+    batch.fail(withPossiblyPersisted(error, batch.possiblyPersisted));
     this.deps.metrics.recordBatchDone(batch, false);
     this.deps.accumulator.release(batch);
-    this.deps.accumulator.settleIfIdle(queue);
   }
 
   private expire(queue: PartitionQueue, batch: ProducerBatch, now: number, reason: string): void {
     this.deps.transactions?.onBatchFailed(new KafkaError('DELIVERY_TIMEOUT', `a batch for ${queue} expired: ${reason}`));
     if (batch.possiblyPersisted) this.deps.sequences?.onUnresolvedFailure(queue, batch);
-    else this.deps.sequences?.onUnwrittenFailure(queue, batch);
+    else this.deps.sequences?.onSequenceGap(queue, batch);
     batch.expire(now, reason);
     this.deps.metrics.recordBatchDone(batch, false);
     queue.removeQueued(batch);
@@ -518,29 +525,25 @@ export class Sender {
   // A batch that fails for good takes the partition's later queued batches with it, so that no
   // later record of the partition is written after one that failed (invariant 6).
   private failBatch(queue: PartitionQueue, batch: ProducerBatch, error: KafkaError): void {
-    const { accumulator, sequences, metrics } = this.deps;
+    const { accumulator, sequences } = this.deps;
     this.deps.transactions?.onBatchFailed(error);
     if (batch.possiblyPersisted) sequences?.onUnresolvedFailure(queue, batch);
-    else sequences?.onUnwrittenFailure(queue, batch);
-    queue.removeQueued(batch);
-    batch.fail(withPersistence(error, batch.possiblyPersisted));
-    metrics.recordBatchDone(batch, false);
-    accumulator.release(batch);
+    else sequences?.onSequenceGap(queue, batch);
+    this.endFailed(queue, batch, error);
     // Later batches already in flight cannot be recalled; each fails when its answer comes, unless
     // the broker wrote it (which, with idempotence, the gap in sequences prevents).
     for (const other of queue.inFlight) if (other.isAfter(batch)) other.failedBehind ??= error;
     const later = queue.queued.filter((other) => other.isAfter(batch));
     for (const other of later) {
-      queue.removeQueued(other);
-      other.fail(
+      this.endFailed(
+        queue,
+        other,
         new KafkaError(error.code, `Not sent: an earlier batch of ${queue} failed: ${error.message}`, {
           retriable: error.retriable,
           cause: error,
           possiblyPersisted: other.possiblyPersisted,
         }),
       );
-      metrics.recordBatchDone(other, false);
-      accumulator.release(other);
     }
     accumulator.settleIfIdle(queue);
   }
@@ -563,11 +566,8 @@ export class Sender {
   // Fails a batch given up without an answer about it (an aborted transaction): its sequence, if it
   // had one, can no longer be relied on.
   private abandon(queue: PartitionQueue, batch: ProducerBatch, error: KafkaError): void {
-    this.deps.sequences?.onAbandoned(queue, batch);
-    queue.removeQueued(batch);
-    batch.fail(withPersistence(error, batch.possiblyPersisted));
-    this.deps.metrics.recordBatchDone(batch, false);
-    this.deps.accumulator.release(batch);
+    this.deps.sequences?.onSequenceGap(queue, batch);
+    this.endFailed(queue, batch, error);
     this.deps.accumulator.settleIfIdle(queue);
   }
 
@@ -689,7 +689,7 @@ export class Sender {
   failEverything(error: KafkaError): void {
     this.failUnsent(error);
     for (const queue of this.deps.accumulator.active) {
-      for (const batch of queue.inFlight) batch.fail(withPersistence(error, true));
+      for (const batch of queue.inFlight) batch.fail(withPossiblyPersisted(error, true));
     }
   }
 
@@ -698,7 +698,7 @@ export class Sender {
     if (error) {
       this.failEverything(error);
       for (const batch of [...this.deps.accumulator.incomplete]) {
-        batch.fail(withPersistence(error, batch.possiblyPersisted || batch.attempts > 0));
+        batch.fail(withPossiblyPersisted(error, batch.possiblyPersisted || batch.attempts > 0));
         this.deps.accumulator.release(batch);
       }
     }
@@ -720,16 +720,6 @@ const missingResult: BatchResult = {
   errorMessage: 'the response did not mention this partition',
   currentLeader: undefined,
 };
-
-// One error object may reject records in different situations (written or not): each gets a copy
-// with its own possiblyPersisted, keeping class, brand and message.
-function withPersistence(error: KafkaError, possiblyPersisted: boolean): KafkaError {
-  if (error.possiblyPersisted === possiblyPersisted) return error;
-  const copy = Object.create(Object.getPrototypeOf(error) as object) as KafkaError;
-  Object.defineProperties(copy, Object.getOwnPropertyDescriptors(error));
-  Object.defineProperty(copy, 'possiblyPersisted', { value: possiblyPersisted, enumerable: true });
-  return copy;
-}
 
 function compressionFailure(queue: PartitionQueue, error: unknown): KafkaError {
   return error instanceof KafkaError ? error : new KafkaError('COMPRESSION_FAILED', `Compressing a batch for ${queue} failed: ${String(error)}`, { cause: error });

@@ -183,7 +183,7 @@ describe('SequenceTracker', () => {
     queue.queued.push(batch);
     drain(tracker, queue, batch);
     queue.removeInFlight(batch);
-    tracker.onAbandoned(queue, batch);
+    tracker.onSequenceGap(queue, batch);
     assert.equal(identity.epochBumpRequested, true);
     assert.equal(queue.resetRequested, true);
   });
