@@ -7,8 +7,9 @@ const usage = `Usage: kafka-producer demo [options]
 
 Produces numbered records, reads them back and verifies them: exactly once, in order per partition.
 Without --bootstrap-servers it starts an embedded FakeCluster and injects the faults real brokers
-have: lost acks, retriable errors, dropped connections, slow responses, leader moves and a broker
-restart. Every record is then expected to be acknowledged.
+have: lost acks, retriable errors, dropped connections, slow responses, leader moves, a broker
+restart and batches refused as too large, plus an event-loop stall longer than the request
+timeout, as a busy application causes. Every record is then expected to be acknowledged.
 
 Options:
   --bootstrap-servers <host:port,...>  produce to a real cluster instead
