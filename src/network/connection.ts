@@ -145,16 +145,23 @@ export class Connection {
         : connectTcp({ host, port });
       this.socket = socket;
       socket.setNoDelay(true);
+      // As for requests (onTimer), the verdict waits for the check phase: after a stall of the event
+      // loop, a connection established meanwhile is seen in the poll phase that follows the timers.
+      let verdict: NodeJS.Immediate | undefined;
       const timer = setTimeout(() => {
-        fail(new ConnectionError(`Connection to ${this.address} timed out after ${connectTimeoutMs} ms`));
+        verdict = setImmediate(() => fail(new ConnectionError(`Connection to ${this.address} timed out after ${connectTimeoutMs} ms`)));
       }, connectTimeoutMs);
-      const fail = (error: KafkaError) => {
+      const settle = () => {
         clearTimeout(timer);
+        if (verdict) clearImmediate(verdict);
+      };
+      const fail = (error: KafkaError) => {
+        settle();
         this.close(error);
         reject(error);
       };
       socket.once(ssl ? 'secureConnect' : 'connect', () => {
-        clearTimeout(timer);
+        settle();
         socket.off('error', onConnectError);
         socket.on('error', (error) => this.close(new ConnectionError(`Connection to ${this.address} failed: ${error.message}`, { cause: error })));
         resolve();

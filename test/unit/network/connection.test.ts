@@ -1,8 +1,8 @@
 // The Connection over real sockets against a scripted broker: ApiVersions negotiation (including
 // the UNSUPPORTED_VERSION fallback), pipelined requests answered in order, the request timeout (and
-// answers that arrived while the event loop was blocked past it), the frame-size guard, a malformed
-// frame, and a broker closing the connection: every pending request rejects with a typed error and
-// nothing hangs.
+// answers that arrived while the event loop was blocked past it), the connect timeout (likewise),
+// the frame-size guard, a malformed frame, and a broker closing the connection: every pending
+// request rejects with a typed error and nothing hangs.
 import * as assert from 'node:assert/strict';
 import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
 import { after, describe, it } from 'node:test';
@@ -114,6 +114,28 @@ describe('Connection', () => {
     assert.equal(connection.isClosed, false);
     assert.equal(connection.inFlight, 0);
     connection.close();
+  });
+
+  it('takes a connection established while the event loop was blocked past the connect timeout', async () => {
+    const port = await scriptedBroker(() => undefined);
+    const connection = new Connection({ host: '127.0.0.1', port, clientId: 'test', connectTimeoutMs: 200, requestTimeoutMs: 2000, maxFrameSize: 4096 });
+    const connecting = connection.connect();
+    // The kernel completes the handshake with the listening socket meanwhile.
+    blockEventLoop(500);
+    await connecting;
+    assert.equal(connection.isClosed, false);
+    connection.close();
+  });
+
+  it('times out a connection whose TLS handshake gets no answer, with a ConnectionError', async () => {
+    // A TCP listener that never speaks TLS: the handshake never completes.
+    const silent = createServer((socket) => socket.on('error', () => {}));
+    servers.push(silent);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    const connection = new Connection({ host: '127.0.0.1', port, clientId: 'test', connectTimeoutMs: 200, requestTimeoutMs: 2000, maxFrameSize: 4096, ssl: { rejectUnauthorized: false } });
+    await assert.rejects(connection.connect(), (error: unknown) => error instanceof ConnectionError && /timed out after 200 ms/.test(error.message));
+    assert.equal(connection.isClosed, true);
   });
 
   it('still times out a request whose answer was only partly received during the block', async () => {
