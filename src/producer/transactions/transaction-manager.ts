@@ -50,6 +50,11 @@ export interface TransactionManagerConfig {
 
 // AddPartitionsToTxn v4+ is for brokers only; clients speak v3 and below.
 const ADD_PARTITIONS_MAX_VERSION = 3;
+// EndTxn v5 tells the coordinator the client runs transactions v2 (KIP-890): a broker with
+// transaction.version 2 (the default from Kafka 4.0) then bumps the epoch at every commit and abort
+// and returns it, which a client on the first protocol does not expect (its next AddPartitionsToTxn
+// is refused as fenced). Produce is capped at v11 for the same reason (sender.ts).
+const END_TXN_MAX_VERSION = 4;
 // EndTxn refusals after which the producer cannot go on (as in Java): the transactional id or the
 // cluster is not authorized for this principal.
 const FATAL_END_CODES = new Set([31 /* CLUSTER_AUTHORIZATION_FAILED */, 53 /* TRANSACTIONAL_ID_AUTHORIZATION_FAILED */]);
@@ -273,7 +278,7 @@ export class TransactionManager {
         transactionalId,
         committed ? 'EndTxn (commit)' : 'EndTxn (abort)',
         Date.now() + this.config.maxBlockMs,
-        (connection) => connection.request('EndTxn', { transactionalId, producerId, producerEpoch: epoch, committed }),
+        (connection) => connection.requestAt('EndTxn', Math.min(connection.versionFor('EndTxn'), END_TXN_MAX_VERSION), { transactionalId, producerId, producerEpoch: epoch, committed }),
         (answer) => answer.errorCode,
       );
     } catch (error) {
