@@ -151,7 +151,11 @@ async function readStored(
 
 function verify(total: number, metadata: readonly (RecordMetadata | undefined)[], errors: readonly (KafkaError | undefined)[], stored: readonly Stored[]) {
   const byPartition = new Map<number, Stored[]>();
-  for (const entry of stored) byPartition.set(entry.partition, [...(byPartition.get(entry.partition) ?? []), entry]);
+  for (const entry of stored) {
+    const entries = byPartition.get(entry.partition);
+    if (entries) entries.push(entry);
+    else byPartition.set(entry.partition, [entry]);
+  }
   let duplicates = 0;
   let outOfOrder = 0;
   const storedAt = new Map<string, number>();
