@@ -1,0 +1,291 @@
+// Real Apache Kafka for the end-to-end tests, assembled from Maven Central (no docker): the server
+// jar `org.apache.kafka:kafka_2.13` and its runtime dependencies are copied once into a cache
+// outside the repository, then each node runs as `java -cp ... kafka.Kafka` in KRaft mode
+// (combined broker and controller), bound to 127.0.0.1, with its storage formatted first. Nodes
+// can be stopped, killed (SIGKILL) and restarted by id; start() returns once every node answers
+// Metadata.
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Cluster } from '../../src/cluster/cluster.js';
+
+const run = promisify(execFile);
+
+export interface RealClusterOptions {
+  /** Kafka version, e.g. '4.4.0'; 4.x logs through log4j2, 3.x through reload4j. */
+  readonly version: string;
+  /** Nodes, each broker and controller; replication factors and min.insync.replicas follow. */
+  readonly nodes: number;
+  /** Extra server properties for every node. */
+  readonly properties?: Readonly<Record<string, string | number | boolean>>;
+}
+
+interface Node {
+  readonly id: number;
+  readonly brokerPort: number;
+  readonly controllerPort: number;
+  readonly directory: string;
+  process: ChildProcess | undefined;
+}
+
+/** Where downloaded jars are kept between runs: KAFKA_JARS_CACHE, else ~/.cache/kafka-producer. */
+export function jarsCache(): string {
+  return process.env.KAFKA_JARS_CACHE ?? join(homedir(), '.cache', 'kafka-producer');
+}
+
+/** Whether this machine can run a real cluster: java and mvn on the PATH. */
+export async function realKafkaAvailable(): Promise<string | undefined> {
+  for (const [command, flag] of [
+    ['java', '-version'],
+    ['mvn', '--version'],
+  ] as const) {
+    try {
+      await run(command, [flag], { timeout: 60_000 });
+    } catch {
+      return `${command} is not installed`;
+    }
+  }
+  return undefined;
+}
+
+/** The server's class path for `version`, resolved from Maven Central into the cache unless there already. */
+export async function resolveKafka(version: string): Promise<string> {
+  const library = join(jarsCache(), `kafka_2.13-${version}`, 'lib');
+  if (existsSync(library) && readdirSync(library).some((name) => name.startsWith('kafka_2.13-'))) return library;
+  const work = mkdtempSync(join(tmpdir(), 'kafka-resolve-'));
+  const logging = version.startsWith('3.')
+    ? dependency('org.slf4j', 'slf4j-reload4j', '1.7.36')
+    : dependency('org.apache.logging.log4j', 'log4j-slf4j-impl', '2.24.3') + dependency('org.apache.logging.log4j', 'log4j-core', '2.24.3');
+  writeFileSync(
+    join(work, 'pom.xml'),
+    `<project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>
+<groupId>local</groupId><artifactId>kafka-server</artifactId><version>1</version><packaging>pom</packaging>
+<dependencies>${dependency('org.apache.kafka', 'kafka_2.13', version)}${logging}</dependencies></project>`,
+  );
+  const staging = `${library}.partial`;
+  rmSync(staging, { recursive: true, force: true });
+  try {
+    await run('mvn', ['-q', '-B', '-f', join(work, 'pom.xml'), 'dependency:copy-dependencies', `-DoutputDirectory=${staging}`, '-DincludeScope=runtime'], {
+      timeout: 600_000,
+      maxBuffer: 16 << 20,
+    });
+  } catch (error) {
+    throw new Error(`resolving org.apache.kafka:kafka_2.13:${version} from Maven failed: ${(error as { stdout?: string }).stdout ?? String(error)}`);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  mkdirSync(join(library, '..'), { recursive: true });
+  renameSync(staging, library);
+  return library;
+}
+
+function dependency(group: string, artifact: string, version: string): string {
+  return `<dependency><groupId>${group}</groupId><artifactId>${artifact}</artifactId><version>${version}</version></dependency>`;
+}
+
+/** A free port on 127.0.0.1 (free when asked; the node binds it moments later). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export class RealKafkaCluster {
+  readonly version: string;
+  private readonly options: RealClusterOptions;
+  private readonly nodes: Node[] = [];
+  private readonly root: string;
+  private library = '';
+
+  constructor(options: RealClusterOptions) {
+    this.options = options;
+    this.version = options.version;
+    this.root = mkdtempSync(join(tmpdir(), `kafka-${options.version}-`));
+  }
+
+  /** host:port of every node's client listener. */
+  get bootstrapServers(): string {
+    return this.nodes.map((node) => `127.0.0.1:${node.brokerPort}`).join(',');
+  }
+
+  /** Resolves the jars, formats every node's storage, starts the nodes and waits until they all answer. */
+  async start(): Promise<void> {
+    this.library = await resolveKafka(this.version);
+    const count = this.options.nodes;
+    for (let id = 1; id <= count; id++) {
+      this.nodes.push({ id, brokerPort: await freePort(), controllerPort: await freePort(), directory: join(this.root, `node-${id}`), process: undefined });
+    }
+    const clusterId = randomBytes(16).toString('base64url');
+    const voters = this.nodes.map((node) => `${node.id}@127.0.0.1:${node.controllerPort}`).join(',');
+    for (const node of this.nodes) {
+      mkdirSync(join(node.directory, 'logs'), { recursive: true });
+      writeFileSync(join(node.directory, 'server.properties'), this.properties(node, voters));
+      writeFileSync(join(node.directory, 'log4j2.properties'), LOG4J2);
+      writeFileSync(join(node.directory, 'log4j.properties'), LOG4J1);
+      await this.java(['kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', join(node.directory, 'server.properties')]);
+    }
+    for (const node of this.nodes) this.launch(node);
+    await this.waitForBrokers(count, 120_000);
+  }
+
+  private properties(node: Node, voters: string): string {
+    const count = this.options.nodes;
+    const settings: Record<string, string | number | boolean> = {
+      'process.roles': 'broker,controller',
+      'node.id': node.id,
+      'controller.quorum.voters': voters,
+      listeners: `PLAINTEXT://127.0.0.1:${node.brokerPort},CONTROLLER://127.0.0.1:${node.controllerPort}`,
+      'advertised.listeners': `PLAINTEXT://127.0.0.1:${node.brokerPort}`,
+      'controller.listener.names': 'CONTROLLER',
+      'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+      'inter.broker.listener.name': 'PLAINTEXT',
+      'log.dirs': join(node.directory, 'data'),
+      'num.partitions': 6,
+      'default.replication.factor': Math.min(3, count),
+      'min.insync.replicas': Math.min(2, count),
+      'offsets.topic.replication.factor': Math.min(3, count),
+      'transaction.state.log.replication.factor': Math.min(3, count),
+      'transaction.state.log.min.isr': Math.min(2, count),
+      'group.initial.rebalance.delay.ms': 0,
+      'auto.create.topics.enable': true,
+      ...this.options.properties,
+    };
+    return `${Object.entries(settings)
+      .map(([key, value]) => `${key}=${value}`)
+      .join('\n')}\n`;
+  }
+
+  private launch(node: Node): void {
+    const output = openSync(join(node.directory, 'logs', 'stdout.log'), 'a');
+    node.process = spawn(
+      'java',
+      [
+        '-Xms128m',
+        '-Xmx512m',
+        '-XX:+UseG1GC',
+        `-Dlog4j2.configurationFile=${join(node.directory, 'log4j2.properties')}`,
+        `-Dlog4j.configuration=file:${join(node.directory, 'log4j.properties')}`,
+        `-Dkafka.logs.dir=${join(node.directory, 'logs')}`,
+        '-cp',
+        `${this.library}/*`,
+        'kafka.Kafka',
+        join(node.directory, 'server.properties'),
+      ],
+      { stdio: ['ignore', output, output] },
+    );
+  }
+
+  private async java(args: readonly string[]): Promise<void> {
+    try {
+      await run('java', ['-cp', `${this.library}/*`, ...args], { timeout: 120_000, maxBuffer: 16 << 20 });
+    } catch (error) {
+      throw new Error(`java ${args.join(' ')} failed: ${(error as { stderr?: string }).stderr ?? String(error)}`);
+    }
+  }
+
+  /** Waits until Metadata lists `count` brokers, with the tail of every node's log on failure. */
+  private async waitForBrokers(count: number, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let last = '';
+    for (let attempt = 0; attempt < 1000 && Date.now() < deadline; attempt++) {
+      const exited = this.nodes.find((node) => node.process && node.process.exitCode !== null);
+      if (exited) throw new Error(`Kafka node ${exited.id} exited (code ${exited.process!.exitCode}):\n${this.logTail()}`);
+      const cluster = new Cluster({
+        bootstrapServers: this.bootstrapServers.split(','),
+        clientId: 'real-cluster-probe',
+        connectTimeoutMs: 2000,
+        requestTimeoutMs: 5000,
+        metadataMaxAgeMs: 300_000,
+        reconnectBackoffMs: 50,
+        reconnectBackoffMaxMs: 500,
+        allowAutoTopicCreation: false,
+      });
+      try {
+        await cluster.connect();
+        await cluster.refreshMetadata();
+        if (cluster.metadata.brokers.size >= count) return;
+        last = `${cluster.metadata.brokers.size} of ${count} brokers in Metadata`;
+      } catch (error) {
+        last = String(error);
+      } finally {
+        cluster.close();
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    throw new Error(`Kafka ${this.version} did not come up within ${timeoutMs} ms (${last}):\n${this.logTail()}`);
+  }
+
+  /** Ends node `id` at once (SIGKILL), as a crash would. */
+  async kill(id: number): Promise<void> {
+    await this.end(this.node(id), 'SIGKILL');
+  }
+
+  /** Starts node `id` again on its ports and storage, and waits until every node answers. */
+  async restart(id: number): Promise<void> {
+    this.launch(this.node(id));
+    await this.waitForBrokers(this.nodes.length, 120_000);
+  }
+
+  /** Stops every node (SIGTERM, then SIGKILL after 20 s) and removes their storage. */
+  async stop(): Promise<void> {
+    await Promise.all(this.nodes.map((node) => this.end(node, 'SIGTERM')));
+    rmSync(this.root, { recursive: true, force: true });
+  }
+
+  private node(id: number): Node {
+    const node = this.nodes.find((candidate) => candidate.id === id);
+    if (!node) throw new Error(`no node ${id}`);
+    return node;
+  }
+
+  private async end(node: Node, signal: NodeJS.Signals): Promise<void> {
+    const child = node.process;
+    node.process = undefined;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill(signal);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([exited, new Promise<void>((resolve) => (timer = setTimeout(resolve, 20_000)))]);
+    clearTimeout(timer);
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await exited;
+    }
+  }
+
+  /** The last lines of every node's log, for a failure message. */
+  logTail(lines = 20): string {
+    return this.nodes
+      .map((node) => {
+        const parts = ['server.log', 'stdout.log'].map((name) => {
+          const path = join(node.directory, 'logs', name);
+          return existsSync(path) ? readFileSync(path, 'utf8').split('\n').slice(-lines).join('\n') : '';
+        });
+        return `--- node ${node.id} ---\n${parts.join('\n')}`;
+      })
+      .join('\n');
+  }
+}
+
+const LOG4J2 = `status = warn
+appender.file.type = File
+appender.file.name = file
+appender.file.fileName = \${sys:kafka.logs.dir}/server.log
+appender.file.layout.type = PatternLayout
+appender.file.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = info
+rootLogger.appenderRef.file.ref = file
+`;
+
+const LOG4J1 = `log4j.rootLogger=INFO, file
+log4j.appender.file=org.apache.log4j.FileAppender
+log4j.appender.file.File=\${kafka.logs.dir}/server.log
+log4j.appender.file.layout=org.apache.log4j.PatternLayout
+log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n
+`;
