@@ -42,7 +42,19 @@ export class BatchSplitter {
         current.append(serialized, owners.deliveries[index]!, owners.positions[index]!, recordBytes);
       }
     });
-    for (const part of parts) part.attempts = batch.attempts;
+    // No part takes further records, the last one included: its sequence range is the original's,
+    // and a record appended to it at the tail of the queue would be written before the records of
+    // the batches behind the original.
+    current?.closeForAppends();
+    for (const part of parts) {
+      part.attempts = batch.attempts;
+      // Parts of a batch that may be in the log carry that, so that none is renumbered or taken
+      // for unwritten on a sequence refusal (SequenceTracker.onSequenceRejected).
+      if (batch.possiblyPersisted) {
+        part.possiblyPersisted = true;
+        part.splitFromUnknown = true;
+      }
+    }
     return parts;
   }
 }

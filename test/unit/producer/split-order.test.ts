@@ -45,4 +45,14 @@ describe('split parts in the partition queue', () => {
     assert.equal(queue.queued[0], before);
     assert.equal(queue.queued[queue.queued.length - 1], after);
   });
+
+  it('lets no part of a split batch take new records, the last one at the tail of the queue included', async () => {
+    const queue = new PartitionQueue('t', 0);
+    // 13 records of about 110 bytes in parts of up to 400: the last part holds one, with room left.
+    const original = batchOf(queue, 0, 13);
+    const parts = await new BatchSplitter({ batchSize: 400, deliveryTimeoutMs: 60_000 }, undefined).split(original);
+    assert.equal(parts[parts.length - 1]!.recordCount, 1);
+    const record = serializeRecord('t', { value: 'newer' }, undefined, undefined, 99);
+    for (const part of parts) assert.equal(part.hasRoomFor(record), false, 'a part keeps the records of its range only');
+  });
 });
