@@ -1,6 +1,7 @@
 // The demo's fault plan for the embedded FakeCluster. The default ('realistic') injects only what
 // real brokers do: lost acknowledgements, retriable errors, dropped connections, slow responses,
-// leader moves, a broker restart and batches refused as too large (split and resent), plus what
+// leader moves, a broker restart and a topic limit below the batch size (the fullest batches are
+// refused as too large, split and resent), plus what
 // real applications do: an event-loop stall longer than the request timeout. 'harsh' adds a fault no real broker has, producer state lost
 // mid-stream while the producer's batches stay in the log, to show the client's worst case: records
 // in flight at that moment may then be rejected as possibly written.
@@ -30,9 +31,15 @@ const RESTART_AFTER_MS = 500;
 const SLOW_RESPONSE_MS = 50;
 const SLOW_RESPONSES = 10;
 const SLOW_AFTER_REQUESTS = 200;
-// Batches refused as too large (max.message.bytes lowered on the broker): the producer splits them.
-const TOO_LARGE_RESPONSES = 3;
-const TOO_LARGE_AFTER_REQUESTS = 100;
+// The topic's max.message.bytes, below the demo producer's batch size of 4096 bytes (as when a
+// topic's limit is set lower than its clients' batch.size): the broker refuses the fullest batches
+// as too large, every time, and the producer splits them.
+const TOPIC_MAX_MESSAGE_BYTES = 3500;
+
+/** The demo topic's settings under `faults`. */
+export function demoTopicSettings(faults: DemoFaults): { maxMessageBytes?: number } {
+  return faults === 'none' ? {} : { maxMessageBytes: TOPIC_MAX_MESSAGE_BYTES };
+}
 // A synchronous task blocking the event loop longer than the demo's request timeout of 1 s, while
 // requests are in flight: their answers are read when the loop resumes, and nothing is resent.
 const STALL_MS = 1500;
@@ -53,12 +60,11 @@ export function planFaults(cluster: FakeCluster, faults: DemoFaults, seed: numbe
     { delayMs: SLOW_RESPONSE_MS },
     { after: SLOW_AFTER_REQUESTS, times: SLOW_RESPONSES },
   );
-  const tooLarge: InterceptHandle = cluster.intercept({ api: 'Produce' }, { error: 10 }, { after: TOO_LARGE_AFTER_REQUESTS, times: TOO_LARGE_RESPONSES });
   const restartAt = Math.floor(records * 0.4);
   const stallAt = Math.floor(records * 0.6);
   const loseStateAt = faults === 'harsh' ? Math.floor(records * 0.7) : -1;
   const description =
-    `lost acks, retriable errors, disconnects, slow responses, leader moves every ${LEADER_MOVE_EVERY_MS} ms, broker ${RESTARTED_BROKER} restarted, batches refused as too large, a ${STALL_MS} ms event-loop stall` +
+    `lost acks, retriable errors, disconnects, slow responses, leader moves every ${LEADER_MOVE_EVERY_MS} ms, broker ${RESTARTED_BROKER} restarted, batches over the topic's max.message.bytes (${TOPIC_MAX_MESSAGE_BYTES}) split, a ${STALL_MS} ms event-loop stall` +
     (faults === 'harsh'
       ? '; harsh: producer state lost mid-stream while its batches stay in the log (no real broker does this), so records in flight then may be rejected as possibly written'
       : '');
@@ -75,7 +81,6 @@ export function planFaults(cluster: FakeCluster, faults: DemoFaults, seed: numbe
     stop() {
       chaos.stop();
       slow.remove();
-      tooLarge.remove();
     },
     summary() {
       const { droppedResponses, errors, disconnects, closedAfterAppend, leaderMoves } = chaos.stats;
@@ -85,7 +90,6 @@ export function planFaults(cluster: FakeCluster, faults: DemoFaults, seed: numbe
         `${disconnects} disconnects`,
         `${closedAfterAppend} closed after append`,
         `${slow.hits} slow responses`,
-        `${tooLarge.hits} batches split`,
         `1 event-loop stall of ${STALL_MS} ms`,
         `${leaderMoves} leader moves`,
         '1 broker restart',

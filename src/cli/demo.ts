@@ -6,7 +6,7 @@ import type { CompressionType } from '../producer/options.js';
 import { Producer } from '../producer/producer.js';
 import type { RecordMetadata } from '../producer/producer-record.js';
 import { FakeCluster } from '../testing/index.js';
-import { type DemoFaults, planFaults } from './demo-faults.js';
+import { type DemoFaults, demoTopicSettings, planFaults } from './demo-faults.js';
 import { ProgressBar } from './progress-bar.js';
 import { readBack } from './read-back.js';
 
@@ -33,7 +33,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   let cluster: FakeCluster | undefined;
   let bootstrapServers = options.bootstrapServers ?? '';
   if (embedded) {
-    cluster = new FakeCluster({ brokers: 3, topics: [{ name: options.topic, partitions: options.partitions, replicationFactor: 3 }] });
+    cluster = new FakeCluster({ brokers: 3, topics: [{ name: options.topic, partitions: options.partitions, replicationFactor: 3, ...demoTopicSettings(options.faults) }] });
     await cluster.start();
     bootstrapServers = cluster.bootstrapServers;
     console.log(`Embedded FakeCluster: 3 brokers at ${bootstrapServers}, topic '${options.topic}' with ${options.partitions} partitions.`);

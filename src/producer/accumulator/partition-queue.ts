@@ -17,8 +17,11 @@ export class PartitionQueue implements TopicPartition {
    * current leader (invariants 3 and 4).
    */
   recovering = false;
-  /** > 0 while the partition must not send (a batch of it is being split). */
-  holds = 0;
+  /**
+   * Batches being split (re-read off the event loop): the partition sends nothing meanwhile, and
+   * they are still pending for the sequence rules, their parts taking their sequences.
+   */
+  readonly splitting: ProducerBatch[] = [];
   /** Size of the last batch closed because the next record did not fit: the next batch's buffer size. */
   recentBatchBytes = 0;
   /** Leader that last acknowledged a batch; pipelining is allowed only to this leader. */

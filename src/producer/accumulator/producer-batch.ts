@@ -77,6 +77,12 @@ export class ProducerBatch implements GroupOutcomeSource {
   /** True once a request carrying this batch may have been written (sent with an unknown outcome). */
   possiblyPersisted = false;
   /**
+   * True for a part of a batch split while it may have been written: the part's range differs from
+   * the batch's, so the broker's refusal of the range proves nothing about the records, while its
+   * acceptance shows the batch was not written (the broker's sequence had not moved past it).
+   */
+  splitFromUnknown = false;
+  /**
    * Set when an earlier batch of the partition failed for good while this one was in flight: it
    * is not retried, so that nothing of the partition is written after the records that failed.
    */

@@ -116,13 +116,20 @@ export class SequenceTracker {
    * producer (UNKNOWN_PRODUCER_ID), which proves nothing about an earlier send of it. When an earlier
    * batch of the partition is still pending, the gap may fill and the batch is retried as it is;
    * otherwise the gap is permanent (or the broker lost the producer's state) and the partition
-   * restarts its sequences under a new epoch.
+   * restarts its sequences under a new epoch. Returns `possibly-written` when the records may be in
+   * the log all the same (an earlier send of them went unanswered): they must not be resent under a
+   * new stamp, only failed as possibly written.
    */
-  onSequenceRejected(queue: PartitionQueue, batch: ProducerBatch, provesUnwritten: boolean): void {
-    if (provesUnwritten) batch.possiblyPersisted = false;
-    if (batch.producerEpoch !== queue.sequenceEpoch || batch.producerId !== queue.producerId) return;
-    if (this.hasPendingPredecessor(queue, batch)) return;
-    this.requestNewEpoch(queue);
+  onSequenceRejected(queue: PartitionQueue, batch: ProducerBatch, provesUnwritten: boolean): 'retry' | 'possibly-written' {
+    // For a part of a batch that may have been written, the refusal proves only that this range
+    // was not: the batch it was split from, with another range, may be in the log.
+    if (provesUnwritten && !batch.splitFromUnknown) batch.possiblyPersisted = false;
+    const current = batch.producerEpoch === queue.sequenceEpoch && batch.producerId === queue.producerId;
+    const pending = current && this.hasPendingPredecessor(queue, batch);
+    if (current && !pending) this.requestNewEpoch(queue);
+    if (!batch.possiblyPersisted) return 'retry';
+    // Such a part refused for a gap that an earlier batch may still fill is sent again as it is.
+    return pending && provesUnwritten ? 'retry' : 'possibly-written';
   }
 
   private hasPendingPredecessor(queue: PartitionQueue, batch: ProducerBatch): boolean {
@@ -132,7 +139,7 @@ export class SequenceTracker {
       other.producerEpoch === batch.producerEpoch &&
       other.producerId === batch.producerId &&
       isAfter(batch.baseSequence, other.baseSequence);
-    return queue.inFlight.some(earlier) || queue.queued.some(earlier);
+    return queue.inFlight.some(earlier) || queue.queued.some(earlier) || queue.splitting.some(earlier);
   }
 
   private requestNewEpoch(queue: PartitionQueue): void {

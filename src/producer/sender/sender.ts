@@ -215,7 +215,7 @@ export class Sender {
 
   // Whether the head of `queue` may go to `leader` now (invariants 3 and 4).
   private canDrain(queue: PartitionQueue, leader: number): boolean {
-    if (queue.holds > 0) return false;
+    if (queue.splitting.length > 0) return false;
     if (queue.inFlight.length === 0) return true;
     if (queue.inFlightLeader !== leader) return false;
     if (queue.recovering) return false;
@@ -346,16 +346,7 @@ export class Sender {
     const error = this.brokerError(queue, leader, result);
     switch (outcome) {
       case 'split':
-        if (batch.possiblyPersisted) {
-          // An earlier send may be in the log; parts with other sequence ranges would be written
-          // again rather than recognised as copies, so the batch fails instead of being split.
-          this.failUnresolved(queue, batch, new BrokerError(error.code, `${error.message}. An earlier send of these records got no answer, so they may have been written; they are not split and resent, to avoid a duplicate`, {
-            brokerErrorCode: result.errorCode,
-            brokerErrorName: error.brokerErrorName ?? 'MESSAGE_TOO_LARGE',
-            possiblyPersisted: true,
-          }));
-          return;
-        }
+        // A batch that may be in the log is split too: its parts carry that mark (BatchSplitter).
         if (batch.recordCount > 1) {
           this.split(queue, batch);
           return;
@@ -367,10 +358,10 @@ export class Sender {
           this.failBatch(queue, batch, error);
           return;
         }
-        sequences.onSequenceRejected(queue, batch, result.errorCode === 45);
-        if (batch.possiblyPersisted) {
-          // The broker forgot this producer while an earlier send of the batch went unanswered: the
-          // batch may be in the log, and resending it under a new epoch could write it twice.
+        if (sequences.onSequenceRejected(queue, batch, result.errorCode === 45) === 'possibly-written') {
+          // An earlier send of these records went unanswered (the broker forgot the producer since,
+          // or the batch they were split from may be in the log): resending them under a new stamp
+          // could write them twice.
           this.failUnresolved(queue, batch, new BrokerError(error.code, `${error.message}. An earlier send of these records got no answer, so they may have been written; they are not resent, to avoid a duplicate`, {
             brokerErrorCode: result.errorCode,
             brokerErrorName: error.brokerErrorName ?? 'UNKNOWN_PRODUCER_ID',
@@ -461,11 +452,11 @@ export class Sender {
   // (and its sequence range). The partition holds while the records are re-read.
   private split(queue: PartitionQueue, batch: ProducerBatch): void {
     const { accumulator, sequences } = this.deps;
-    queue.holds++;
+    queue.splitting.push(batch);
     queue.recovering = true;
     this.deps.splitter.split(batch).then(
       (parts) => {
-        queue.holds--;
+        queue.splitting.splice(queue.splitting.indexOf(batch), 1);
         if (batch.done) {
           // Failed meanwhile (the producer closed or was fenced): the parts hold the same records.
           accumulator.release(batch);
@@ -486,7 +477,7 @@ export class Sender {
         this.wake();
       },
       (error: unknown) => {
-        queue.holds--;
+        queue.splitting.splice(queue.splitting.indexOf(batch), 1);
         this.failBatch(queue, batch, error instanceof KafkaError ? error : new KafkaError('SPLIT_FAILED', `Splitting a batch for ${queue} failed: ${String(error)}`, { cause: error }));
         this.wake();
       },
