@@ -36,8 +36,10 @@ const apis = [
 ];
 
 // Versions released after the schemas were copied whose body is unchanged from the previous
-// version. Produce v12 (Kafka 4.0, KIP-890) only signals that the client speaks transactions v2.
-const extraVersions = { ProduceRequest: 12, ProduceResponse: 12 };
+// version. Produce v12 and TxnOffsetCommit v5 (Kafka 4.0, KIP-890) only signal that the client
+// speaks transactions v2: the broker then adds the partition, or the group's offsets, to the
+// transaction itself.
+const extraVersions = { ProduceRequest: 12, ProduceResponse: 12, TxnOffsetCommitRequest: 5, TxnOffsetCommitResponse: 5 };
 
 function readSchema(name) {
   const text = readFileSync(join(source, `${name}.json`), 'utf8');

@@ -133,6 +133,19 @@ export class Cluster {
     );
   }
 
+  /**
+   * The level of a cluster-wide feature (e.g. `transaction.version`) in the newest view any
+   * connected broker reported, or 0 when no broker reported it (older brokers report none).
+   */
+  finalizedFeatureLevel(name: string): number {
+    let newest: Connection | undefined;
+    for (const state of this.nodes.values()) {
+      const connection = state.connection;
+      if (connection?.isReady && (!newest || connection.finalizedFeaturesEpoch > newest.finalizedFeaturesEpoch)) newest = connection;
+    }
+    return newest?.finalizedFeatures.get(name) ?? 0;
+  }
+
   /** The ready connection to broker `nodeId`, if there is one (never waits). */
   connectionIfReady(nodeId: number): Connection | undefined {
     const connection = this.nodes.get(nodeId)?.connection;

@@ -72,6 +72,12 @@ export class Connection {
   readonly config: ConnectionConfig;
   /** The broker's version range per API key, known once connected. */
   apiVersions: Map<number, BrokerApiRange> = new Map();
+  /**
+   * The cluster-wide feature levels this broker reported (ApiVersions v3+), such as
+   * `transaction.version`, and the epoch of that view: a higher epoch is a newer view.
+   */
+  finalizedFeatures: ReadonlyMap<string, number> = new Map();
+  finalizedFeaturesEpoch = -1n;
   private socket: Socket | undefined;
   private decoder: FrameDecoder;
   private pending: PendingRequest[] = [];
@@ -211,6 +217,10 @@ export class Connection {
         ranges.set(entry.apiKey, { minVersion: entry.minVersion, maxVersion: entry.maxVersion });
       }
       this.apiVersions = ranges;
+      const features = new Map<string, number>();
+      for (const feature of response.finalizedFeatures ?? []) features.set(feature.name, feature.maxVersionLevel);
+      this.finalizedFeatures = features;
+      this.finalizedFeaturesEpoch = response.finalizedFeaturesEpoch ?? -1n;
       return;
     }
     throw new ConnectionError(`ApiVersions negotiation with ${this.address} failed`, { retriable: false });

@@ -111,6 +111,7 @@ export class Producer {
             cluster: this.cluster,
             identity,
             onPartitionsAdded: () => this.sender.wake(),
+            log: (level, message, context) => resolved.logger?.[level]?.(message, context),
             failUnsent: (error) => this.sender.failUnsent(error),
             // Fenced (or refused for good) by the coordinator: the sender's fatal path, as for a
             // fenced Produce, so that every record, queued or sent later, fails with this error.

@@ -24,10 +24,14 @@ export class ClusterRuntime {
   readonly sasl: SaslAuthority | undefined;
   /** Errors raised while handling requests (a request this fake cluster could not handle). */
   readonly serverErrors: Error[] = [];
+  /** The `transaction.version` feature the brokers serve and report, and the epoch of that view. */
+  transactionVersion: 1 | 2;
+  featuresEpoch = 1n;
   private nextProducerId = FIRST_PRODUCER_ID;
   private appendWaiters = new Set<() => void>();
 
   constructor(readonly options: ResolvedOptions) {
+    this.transactionVersion = options.transactionVersion;
     this.topology = new Topology(options);
     this.groups = new GroupCoordinator(options);
     this.sasl = options.sasl ? new SaslAuthority(options.sasl) : undefined;

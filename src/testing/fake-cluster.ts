@@ -209,6 +209,17 @@ export class FakeCluster {
     return this.runtime.interceptor.add(match, action, options);
   }
 
+  /**
+   * Sets the cluster's `transaction.version` feature, as Kafka's `kafka-features upgrade` (or
+   * downgrade) does: the brokers serve the new level at once, and report it, with a newer features
+   * epoch, in the ApiVersions answers of connections opened from now on.
+   */
+  setTransactionVersion(level: 1 | 2): void {
+    if (level !== 1 && level !== 2) throw new TypeError(`transaction.version must be 1 or 2, got ${String(level)}`);
+    this.runtime.transactionVersion = level;
+    this.runtime.featuresEpoch++;
+  }
+
   /** Removes every intercept rule. */
   clearIntercepts(): void {
     this.runtime.interceptor.clear();

@@ -74,6 +74,12 @@ export interface FakeClusterOptions {
   readonly groupInitialRebalanceDelayMs?: number;
   /** Kafka's `transaction.max.timeout.ms`. Default 900000. */
   readonly transactionMaxTimeoutMs?: number;
+  /**
+   * The cluster's `transaction.version` feature: 2 (the default, as a new Kafka 4.x cluster) serves
+   * transactions v2 (KIP-890) to clients that ask for it with Produce v12, TxnOffsetCommit v5 and
+   * EndTxn v5; 1 acts as a Kafka 3.x cluster, whose clients add partitions and offsets themselves.
+   */
+  readonly transactionVersion?: 1 | 2;
   /** Serve TLS instead of plain TCP. Default: plain TCP. */
   readonly ssl?: FakeSslOptions;
   /** Require SASL authentication on every connection. Default: none. */
@@ -96,6 +102,7 @@ export interface ResolvedOptions {
   readonly maxFetchWaitMs: number;
   readonly groupInitialRebalanceDelayMs: number;
   readonly transactionMaxTimeoutMs: number;
+  readonly transactionVersion: 1 | 2;
   readonly ssl: FakeSslOptions | undefined;
   readonly sasl: FakeSaslOptions | undefined;
 }
@@ -129,6 +136,7 @@ export function resolveOptions(options: FakeClusterOptions): ResolvedOptions {
     maxFetchWaitMs: options.maxFetchWaitMs ?? 500,
     groupInitialRebalanceDelayMs: options.groupInitialRebalanceDelayMs ?? 100,
     transactionMaxTimeoutMs: options.transactionMaxTimeoutMs ?? 900_000,
+    transactionVersion: options.transactionVersion ?? 2,
     ssl: options.ssl === undefined ? undefined : checkSsl(options.ssl),
     sasl: options.sasl === undefined ? undefined : checkSasl(options.sasl),
   };
@@ -136,6 +144,9 @@ export function resolveOptions(options: FakeClusterOptions): ResolvedOptions {
   positiveInteger('defaultReplicationFactor', resolved.defaultReplicationFactor);
   positiveInteger('minInsyncReplicas', resolved.minInsyncReplicas);
   positiveInteger('maxMessageBytes', resolved.maxMessageBytes);
+  if (resolved.transactionVersion !== 1 && resolved.transactionVersion !== 2) {
+    throw new TypeError(`transactionVersion must be 1 or 2, got ${String(resolved.transactionVersion)}`);
+  }
   if (resolved.defaultReplicationFactor > brokers) {
     throw new TypeError(`defaultReplicationFactor ${resolved.defaultReplicationFactor} exceeds the ${brokers} brokers`);
   }

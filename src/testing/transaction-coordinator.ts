@@ -1,6 +1,9 @@
 // The transaction coordinator: producer ids and epochs per transactional id (bumps, fencing, KIP-360
 // re-initialisation), the transaction state machine, partitions and groups in the transaction,
 // commit/abort markers written to every partition, and the timeout that aborts a stale transaction.
+// Transactions v2 (KIP-890), served when the cluster's transaction.version is 2: partitions are
+// added by their leader when a Produce v12 of the transaction arrives, groups by TxnOffsetCommit v5,
+// and EndTxn v5 bumps the epoch of every transaction it ends (a retry of it gets the new epoch).
 import { ErrorCode } from './error-codes.js';
 import type { GroupCoordinator, PendingOffset } from './group-coordinator.js';
 import type { ResolvedOptions } from './options.js';
@@ -24,6 +27,18 @@ export interface TransactionMetadata {
   readonly pendingOffsets: Map<string, PendingOffset[]>;
   readonly groups: Set<string>;
   timer: NodeJS.Timeout | undefined;
+  /**
+   * Transactions v2: the producer id and epoch the last transaction was ended under, and how, so
+   * that a retried EndTxn (its answer lost) is told the epoch it was bumped to.
+   */
+  lastEnd: { readonly producerId: bigint; readonly producerEpoch: number; readonly commit: boolean } | undefined;
+}
+
+/** Answer of EndTxn: with transactions v2, the producer id and epoch of the next transaction. */
+export interface EndTransactionResult {
+  readonly errorCode: number;
+  readonly producerId: bigint;
+  readonly producerEpoch: number;
 }
 
 /** Answer of InitProducerId. */
@@ -79,6 +94,7 @@ export class TransactionCoordinator {
         pendingOffsets: new Map(),
         groups: new Set(),
         timer: undefined,
+        lastEnd: undefined,
       };
       this.transactions.set(transactionalId, metadata);
     }
@@ -106,6 +122,7 @@ export class TransactionCoordinator {
     }
     metadata.timeoutMs = timeoutMs;
     metadata.state = 'Empty';
+    metadata.lastEnd = undefined;
     return { errorCode: ErrorCode.NONE, producerId: metadata.producerId, producerEpoch: metadata.producerEpoch };
   }
 
@@ -144,21 +161,61 @@ export class TransactionCoordinator {
     return ErrorCode.NONE;
   }
 
-  /** EndTxn: commit or abort the ongoing transaction; retries of a completed end are answered NONE. */
-  endTransaction(transactionalId: string, producerId: bigint, producerEpoch: number, commit: boolean): number {
+  /**
+   * EndTxn: commit or abort the ongoing transaction; retries of a completed end are answered NONE.
+   * With `bumpEpoch` (EndTxn v5 on a transactions v2 cluster) the end bumps the epoch (a new producer
+   * id once it is exhausted), and the answer carries the producer id and epoch to use next.
+   */
+  endTransaction(transactionalId: string, producerId: bigint, producerEpoch: number, commit: boolean, bumpEpoch = false): EndTransactionResult {
+    const metadata = this.transactions.get(transactionalId);
+    const current = (errorCode: number): EndTransactionResult =>
+      bumpEpoch && metadata ? { errorCode, producerId: metadata.producerId, producerEpoch: metadata.producerEpoch } : { errorCode, producerId: -1n, producerEpoch: -1 };
+    const last = metadata?.lastEnd;
+    if (bumpEpoch && last && last.producerId === producerId && last.producerEpoch === producerEpoch) {
+      // A retry of the end that bumped the epoch: the same outcome is success, with the new epoch.
+      return current(last.commit === commit ? ErrorCode.NONE : ErrorCode.INVALID_TXN_STATE);
+    }
     const checked = this.checkProducer(transactionalId, producerId, producerEpoch);
-    if (checked !== ErrorCode.NONE) return checked;
-    const metadata = this.transactions.get(transactionalId)!;
-    switch (metadata.state) {
+    if (checked !== ErrorCode.NONE) return current(checked);
+    switch (metadata!.state) {
       case 'Ongoing':
-        this.complete(metadata, commit);
-        return ErrorCode.NONE;
+        this.complete(metadata!, commit);
+        if (bumpEpoch) this.bumpAfterEnd(metadata!, commit);
+        return current(ErrorCode.NONE);
       case 'CompleteCommit':
-        return commit ? ErrorCode.NONE : ErrorCode.INVALID_TXN_STATE;
+        return current(commit && !bumpEpoch ? ErrorCode.NONE : ErrorCode.INVALID_TXN_STATE);
       case 'CompleteAbort':
-        return commit ? ErrorCode.INVALID_TXN_STATE : ErrorCode.NONE;
+        return current(!commit && !bumpEpoch ? ErrorCode.NONE : ErrorCode.INVALID_TXN_STATE);
       default:
-        return ErrorCode.INVALID_TXN_STATE;
+        return current(ErrorCode.INVALID_TXN_STATE);
+    }
+  }
+
+  /**
+   * Transactions v2: the leader of `partition` adds it to the transaction when a Produce v12 of the
+   * transaction arrives, starting the transaction if none is open. As Kafka, a coordinator still
+   * completing the previous transaction is reported as NOT_ENOUGH_REPLICAS, which clients retry.
+   */
+  addPartitionFromProduce(transactionalId: string, producerId: bigint, producerEpoch: number, partition: PartitionState): number {
+    const metadata = this.transactions.get(transactionalId);
+    if (!metadata || metadata.producerId !== producerId) return ErrorCode.INVALID_PRODUCER_ID_MAPPING;
+    if (metadata.producerEpoch !== producerEpoch) return ErrorCode.INVALID_PRODUCER_EPOCH;
+    if (metadata.state === 'PrepareCommit' || metadata.state === 'PrepareAbort') return ErrorCode.NOT_ENOUGH_REPLICAS;
+    this.addPartitions(transactionalId, [partition]);
+    return ErrorCode.NONE;
+  }
+
+  // The epoch of the next transaction (Kafka rotates the producer id once the epoch is exhausted);
+  // the ended one is remembered for a retried EndTxn.
+  private bumpAfterEnd(metadata: TransactionMetadata, commit: boolean): void {
+    metadata.lastEnd = { producerId: metadata.producerId, producerEpoch: metadata.producerEpoch, commit };
+    metadata.lastProducerId = metadata.producerId;
+    metadata.lastProducerEpoch = metadata.producerEpoch;
+    if (metadata.producerEpoch >= EXHAUSTED_EPOCH) {
+      metadata.producerId = this.allocateProducerId();
+      metadata.producerEpoch = 0;
+    } else {
+      metadata.producerEpoch++;
     }
   }
 
@@ -198,6 +255,7 @@ export class TransactionCoordinator {
   private fenceEpoch(metadata: TransactionMetadata): void {
     metadata.producerEpoch++;
     metadata.lastProducerEpoch = NO_PRODUCER_EPOCH;
+    metadata.lastEnd = undefined;
   }
 
   // Markers are written to every partition of the transaction, whether or not it has a leader now:

@@ -70,6 +70,12 @@ function assertDemoRecords(records: readonly Read[], count: number): void {
   assert.equal(numbers.size, count, 'kcat read back every record');
 }
 
+// A logger that keeps the protocol the producer chose for transactions (logged by initTransactions()).
+function protocolLogger(): { logger: { info: (message: string) => void }; protocols: string[] } {
+  const protocols: string[] = [];
+  return { protocols, logger: { info: (message) => message.startsWith('transactions: protocol') && protocols.push(message) } };
+}
+
 let topicCounter = 0;
 const topicName = (name: string) => `e2e-${name}-${process.pid}-${topicCounter++}`;
 
@@ -138,7 +144,8 @@ suite(`Apache Kafka ${external ? `at ${external}` : `${KAFKA_4}, 3 nodes (KRaft)
   it('commits and aborts transactions: read_committed sees the committed records only, in order', { timeout: 180_000 }, async () => {
     const { bootstrapServers } = cluster();
     const topic = topicName('transactions');
-    const producer = new Producer({ bootstrapServers, transactionalId: `e2e-${process.pid}` });
+    const { logger, protocols } = protocolLogger();
+    const producer = new Producer({ bootstrapServers, transactionalId: `e2e-${process.pid}`, logger });
     try {
       await producer.initTransactions();
       await producer.transaction(async (tx) => {
@@ -158,6 +165,7 @@ suite(`Apache Kafka ${external ? `at ${external}` : `${KAFKA_4}, 3 nodes (KRaft)
     assert.deepEqual(byPartition(0), ['committed-0', 'committed-3', 'committed-4']);
     assert.deepEqual(byPartition(1), ['committed-1']);
     assert.deepEqual(byPartition(2), ['committed-2']);
+    if (!external) assert.deepEqual(protocols, ['transactions: protocol v2 (KIP-890)'], 'Kafka 4.x serves transactions v2');
   });
 
   it('keeps exactly once and order while a broker is killed (SIGKILL) and restarted mid-stream', { skip: external ? 'needs the cluster started by the test' : false, timeout: 300_000 }, async () => {
@@ -179,7 +187,8 @@ suite(`Apache Kafka ${KAFKA_3}, 1 node (KRaft), older protocol versions`, { vers
   it('runs a transaction on it', { skip: external ? 'runs against the node started by the test' : false, timeout: 120_000 }, async () => {
     const { bootstrapServers } = cluster();
     const topic = topicName('kafka3-transactions');
-    const producer = new Producer({ bootstrapServers, transactionalId: `e2e-3-${process.pid}` });
+    const { logger, protocols } = protocolLogger();
+    const producer = new Producer({ bootstrapServers, transactionalId: `e2e-3-${process.pid}`, logger });
     try {
       await producer.initTransactions();
       await producer.transaction(async (tx) => {
@@ -195,5 +204,6 @@ suite(`Apache Kafka ${KAFKA_3}, 1 node (KRaft), older protocol versions`, { vers
       (await readWithKcat(bootstrapServers, topic, true)).map((record) => record.value),
       ['committed'],
     );
+    assert.deepEqual(protocols, ['transactions: protocol v1'], 'Kafka 3.x has no transactions v2');
   });
 });

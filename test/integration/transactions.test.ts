@@ -13,8 +13,9 @@ import { sleep, within } from '../helpers/producer-check.js';
 let cluster: FakeCluster | undefined;
 const producers: Producer[] = [];
 
-async function setup(): Promise<FakeCluster> {
-  cluster = new FakeCluster({ brokers: 3, topics: [{ name: 't', partitions: 3, replicationFactor: 3 }] });
+// A cluster serving transactions v2 (as Kafka 4.x), or only the first protocol (as Kafka 3.x).
+async function setup(transactionVersion: 1 | 2 = 2): Promise<FakeCluster> {
+  cluster = new FakeCluster({ brokers: 3, topics: [{ name: 't', partitions: 3, replicationFactor: 3 }], transactionVersion });
   await cluster.start();
   return cluster;
 }
@@ -55,9 +56,9 @@ afterEach(async () => {
 
 const states = (cluster: FakeCluster, partition: number) => cluster.records('t', partition).map((record) => `${record.value?.toString()}:${record.state}`);
 
-describe('transactions', () => {
+for (const version of [2, 1] as const) describe(`transactions (transaction.version ${version})`, () => {
   it('commits: records become committed and markers are written', async () => {
-    const cluster = await setup();
+    const cluster = await setup(version);
     const producer = transactional(cluster);
     await producer.initTransactions();
     producer.beginTransaction();
@@ -71,7 +72,7 @@ describe('transactions', () => {
   });
 
   it('aborts: records become aborted and later transactions still commit', async () => {
-    const cluster = await setup();
+    const cluster = await setup(version);
     const producer = transactional(cluster);
     await producer.initTransactions();
     producer.beginTransaction();
@@ -84,7 +85,7 @@ describe('transactions', () => {
   });
 
   it('commits consumer offsets with the transaction', async () => {
-    const cluster = await setup();
+    const cluster = await setup(version);
     const producer = transactional(cluster);
     await producer.initTransactions();
     await producer.transaction(async (tx) => {
@@ -96,7 +97,7 @@ describe('transactions', () => {
   });
 
   it('transaction() aborts and rethrows when the work throws', async () => {
-    const cluster = await setup();
+    const cluster = await setup(version);
     const producer = transactional(cluster);
     await producer.initTransactions();
     await assert.rejects(
@@ -110,7 +111,7 @@ describe('transactions', () => {
   });
 
   it('a newer producer with the same transactional id fences the older one', async () => {
-    const cluster = await setup();
+    const cluster = await setup(version);
     const older = transactional(cluster, 'shared');
     await older.initTransactions();
     older.beginTransaction();
@@ -131,7 +132,7 @@ describe('transactions', () => {
   });
 
   it('refuses sends outside a transaction and transactional calls on a plain producer', async () => {
-    const cluster = await setup();
+    const cluster = await setup(version);
     const producer = transactional(cluster);
     await producer.initTransactions();
     await assert.rejects(producer.send({ topic: 't', value: 'x' }), /call beginTransaction\(\) first/);
@@ -141,9 +142,9 @@ describe('transactions', () => {
   });
 });
 
-describe('transactions: EndTxn without an answer or refused', () => {
+for (const version of [2, 1] as const) describe(`transactions: EndTxn without an answer or refused (transaction.version ${version})`, () => {
   it('a commit whose EndTxn gets no answer until maxBlockMs stays COMMITTING, and commitTransaction() again finishes it', async () => {
-    const cluster = await setup();
+    const cluster = await setup(version);
     const producer = transactional(cluster, 'tx-1', quick);
     await producer.initTransactions();
     producer.beginTransaction();
@@ -174,7 +175,7 @@ describe('transactions: EndTxn without an answer or refused', () => {
   });
 
   it('an abort whose EndTxn gets no answer until maxBlockMs can be retried', async () => {
-    const cluster = await setup();
+    const cluster = await setup(version);
     const producer = transactional(cluster, 'tx-1', quick);
     await producer.initTransactions();
     producer.beginTransaction();
@@ -196,7 +197,7 @@ describe('transactions: EndTxn without an answer or refused', () => {
   });
 
   it('a commit the coordinator refuses leaves the transaction abortable', async () => {
-    const cluster = await setup();
+    const cluster = await setup(version);
     const producer = transactional(cluster, 'tx-1', quick);
     await producer.initTransactions();
     producer.beginTransaction();
@@ -213,7 +214,7 @@ describe('transactions: EndTxn without an answer or refused', () => {
   });
 
   it('transaction() rethrows the commit error itself, and leaves a commit without an answer to be retried', async () => {
-    const cluster = await setup();
+    const cluster = await setup(version);
     const producer = transactional(cluster, 'tx-1', quick);
     await producer.initTransactions();
     const unavailable = cluster.intercept({ api: 'EndTxn' }, { error: 15 }, { times: Number.POSITIVE_INFINITY });
@@ -229,7 +230,7 @@ describe('transactions: EndTxn without an answer or refused', () => {
   });
 
   it('transaction() rethrows the error of the work, with the failure of its abort attached', async () => {
-    const cluster = await setup();
+    const cluster = await setup(version);
     const producer = transactional(cluster, 'tx-1', quick);
     await producer.initTransactions();
     const unavailable = cluster.intercept({ api: 'EndTxn' }, { error: 15 }, { times: Number.POSITIVE_INFINITY });
@@ -249,9 +250,9 @@ describe('transactions: EndTxn without an answer or refused', () => {
   });
 });
 
-describe('transactions: AddPartitionsToTxn failures', () => {
+describe('transactions: AddPartitionsToTxn failures (first protocol: transaction.version 1)', () => {
   it('a partition the coordinator refuses to add fails the transaction at once, without a request storm', async () => {
-    const cluster = await setup();
+    const cluster = await setup(1);
     const producer = transactional(cluster, 'tx-1', { ...quick, deliveryTimeoutMs: 4000 });
     await producer.initTransactions();
     const refused = cluster.intercept({ api: 'AddPartitionsToTxn' }, { error: 29 /* TOPIC_AUTHORIZATION_FAILED */ }, { times: Number.POSITIVE_INFINITY });
@@ -276,7 +277,7 @@ describe('transactions: AddPartitionsToTxn failures', () => {
   });
 
   it('an abort ends the transaction when AddPartitionsToTxn was applied but unanswered and its retry failed', async () => {
-    const cluster = await setup();
+    const cluster = await setup(1);
     const producer = transactional(cluster, 'tx-1', { ...quick, requestTimeoutMs: 200, maxBlockMs: 600, deliveryTimeoutMs: 3000, transactionTimeoutMs: 2000 });
     await producer.initTransactions();
     const lost = cluster.intercept({ api: 'AddPartitionsToTxn' }, { dropResponse: true }, { times: 1 });
@@ -304,7 +305,7 @@ describe('transactions: AddPartitionsToTxn failures', () => {
   });
 
   it('fencing reported by AddPartitionsToTxn fails the send with ProducerFencedError, not a delivery timeout', async () => {
-    const cluster = await setup();
+    const cluster = await setup(1);
     const older = transactional(cluster, 'shared', { ...quick, deliveryTimeoutMs: 4000 });
     await older.initTransactions();
     older.beginTransaction();
@@ -323,8 +324,9 @@ describe('transactions: AddPartitionsToTxn failures', () => {
 });
 
 describe('transactions: producer epoch errors on Produce', () => {
-  it('INVALID_PRODUCER_EPOCH fails the batch and makes the transaction abortable; the abort bumps the epoch', async () => {
-    const cluster = await setup();
+  // The first protocol: the abort ends with an InitProducerId that bumps the epoch (KIP-360).
+  it('INVALID_PRODUCER_EPOCH fails the batch and makes the transaction abortable; the abort bumps the epoch (transaction.version 1)', async () => {
+    const cluster = await setup(1);
     const producer = transactional(cluster, 'tx-1', quick);
     await producer.initTransactions();
     producer.beginTransaction();
@@ -349,8 +351,8 @@ describe('transactions: producer epoch errors on Produce', () => {
     assert.equal(cluster.records('t', 0)[0]!.producerEpoch, epoch + 1);
   });
 
-  it('an abort whose epoch bump gets no answer until maxBlockMs can be retried', async () => {
-    const cluster = await setup();
+  it('an abort whose epoch bump gets no answer until maxBlockMs can be retried (transaction.version 1)', async () => {
+    const cluster = await setup(1);
     const producer = transactional(cluster, 'tx-1', quick);
     await producer.initTransactions();
     producer.beginTransaction();
@@ -370,8 +372,30 @@ describe('transactions: producer epoch errors on Produce', () => {
     assert.deepEqual(states(cluster, 0), ['next:committed']);
   });
 
-  it('PRODUCER_FENCED on Produce stays fatal', async () => {
-    const cluster = await setup();
+  // Transactions v2: EndTxn bumps the epoch of every transaction, so the abort needs no InitProducerId.
+  it('INVALID_PRODUCER_EPOCH makes the transaction abortable; the EndTxn of the abort gives the new epoch (transaction.version 2)', async () => {
+    const cluster = await setup(2);
+    const producer = transactional(cluster, 'tx-1', quick);
+    await producer.initTransactions();
+    producer.beginTransaction();
+    await producer.send({ topic: 't', partition: 1, value: 'first' });
+    const epoch = cluster.records('t', 1)[0]!.producerEpoch;
+    cluster.intercept({ api: 'Produce', topic: 't', partition: 0 }, { error: 47 }, { times: 1 });
+    assert.equal((await failure(producer.send({ topic: 't', partition: 0, value: 'rejected' }))).code, 'INVALID_PRODUCER_EPOCH');
+    assert.equal((await failure(producer.commitTransaction())).code, 'TRANSACTION_ABORTABLE');
+    const initProducerId = cluster.intercept({ api: 'InitProducerId' }, { delayMs: 0 }, { times: Number.POSITIVE_INFINITY });
+    await producer.abortTransaction();
+    assert.equal(initProducerId.hits, 0, 'no InitProducerId: EndTxn bumped the epoch');
+    producer.beginTransaction();
+    await producer.send({ topic: 't', partition: 0, value: 'next' });
+    await producer.commitTransaction();
+    assert.deepEqual(states(cluster, 0), ['next:committed']);
+    assert.deepEqual(states(cluster, 1), ['first:aborted']);
+    assert.equal(cluster.records('t', 0)[0]!.producerEpoch, epoch + 1);
+  });
+
+  for (const version of [2, 1] as const) it(`PRODUCER_FENCED on Produce stays fatal (transaction.version ${version})`, async () => {
+    const cluster = await setup(version);
     const producer = transactional(cluster, 'tx-1', quick);
     await producer.initTransactions();
     producer.beginTransaction();

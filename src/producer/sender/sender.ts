@@ -232,8 +232,9 @@ export class Sender {
     let version: number;
     try {
       version = connection.versionFor('Produce');
-      // Produce v12 tells the broker the client runs transactions v2 (KIP-890), which this one does not.
-      if (this.deps.transactions) version = Math.min(version, 11);
+      // Produce v12 tells the broker the client runs transactions v2 (KIP-890): the leader then adds
+      // the partition to the transaction itself. A transaction of the first protocol stays below it.
+      if (this.deps.transactions && this.deps.transactions.protocol === 1) version = Math.min(version, 11);
     } catch (error) {
       this.fatalError = error instanceof UnsupportedVersionError ? error : new UnsupportedVersionError(String(error));
       this.failEverything(this.fatalError);
@@ -272,6 +273,7 @@ export class Sender {
         size += bytes;
       }
       if (batches.length === 0) break;
+      this.deps.transactions?.onProduceSent();
       this.send(connection, leader, version, batches);
       metrics.recordRequest(batches, size);
       // Further requests only for partitions whose next batch is ready too.
@@ -327,6 +329,7 @@ export class Sender {
     }
     if (outcome === 'success') {
       sequences?.onAcknowledged(queue, batch);
+      this.deps.transactions?.onBatchAcknowledged();
       queue.confirmedLeader = leader;
       if (queue.inFlight.length === 0) queue.recovering = false;
       if (!batch.done) {

@@ -2,6 +2,15 @@
 // older producers), AddPartitionsToTxn before the first batch of each partition is sent, offsets
 // added with AddOffsetsToTxn + TxnOffsetCommit, and EndTxn to commit or abort.
 //
+// Two protocols (KIP-890): the first one, above, with every broker; transactions v2 when the
+// cluster's `transaction.version` feature is 2 or more (the default of Kafka 4.x clusters). In v2
+// the partition leader adds a partition to the transaction itself when it receives a Produce v12 of
+// it, the group coordinator adds the offsets with TxnOffsetCommit v5 (no AddPartitionsToTxn nor
+// AddOffsetsToTxn from the client), and EndTxn v5 bumps the producer epoch at every commit and
+// abort and returns it, so each transaction runs under its own epoch, its sequences starting at 0.
+// The protocol is chosen when the producer id is obtained and again at the end of each
+// transaction; moving from the first protocol to v2 takes one more epoch bump, as in Java's client.
+//
 // Failures, as in Java's TransactionManager: a failed batch or a failed add makes the transaction
 // abortable (what was not sent fails at once, nothing more is added); fencing, or a refusal that
 // no retry can fix, is fatal. An EndTxn that got no answer until maxBlockMs leaves the state as it
@@ -46,15 +55,18 @@ export interface TransactionManagerConfig {
   readonly failUnsent: (error: KafkaError) => void;
   /** The producer cannot go on (fenced by the coordinator, or refused for good): every batch fails with `error`. */
   readonly onFatalError: (error: KafkaError) => void;
+  /** The producer's logger: the protocol chosen for transactions is logged at info level. */
+  readonly log?: (level: 'info', message: string, context: Record<string, unknown>) => void;
 }
 
 // AddPartitionsToTxn v4+ is for brokers only; clients speak v3 and below.
 const ADD_PARTITIONS_MAX_VERSION = 3;
-// EndTxn v5 tells the coordinator the client runs transactions v2 (KIP-890): a broker with
-// transaction.version 2 (the default from Kafka 4.0) then bumps the epoch at every commit and abort
-// and returns it, which a client on the first protocol does not expect (its next AddPartitionsToTxn
-// is refused as fenced). Produce is capped at v11 for the same reason (sender.ts).
-const END_TXN_MAX_VERSION = 4;
+// The last versions of the first protocol: EndTxn v5, TxnOffsetCommit v5 and Produce v12 (sender.ts)
+// tell the broker the client runs transactions v2.
+const END_TXN_V1_MAX_VERSION = 4;
+const TXN_OFFSET_COMMIT_V1_MAX_VERSION = 4;
+/** The transaction protocol of a transaction: the first one, or v2 (KIP-890). */
+export type TransactionProtocol = 1 | 2;
 // EndTxn refusals after which the producer cannot go on (as in Java): the transactional id or the
 // cluster is not authorized for this principal.
 const FATAL_END_CODES = new Set([31 /* CLUSTER_AUTHORIZATION_FAILED */, 53 /* TRANSACTIONAL_ID_AUTHORIZATION_FAILED */]);
@@ -85,6 +97,10 @@ export class TransactionManager {
   private running: { readonly operation: string; readonly promise: Promise<void> } | undefined;
   /** Why the producer cannot go on (fenced, or a fatal broker answer). */
   fatalError: KafkaError | undefined;
+  /** The protocol of the current (or next) transaction. */
+  private protocolInUse: TransactionProtocol = 1;
+  /** Transactions v2: whether a batch of this transaction was acknowledged (the leader added its partition). */
+  private produceConfirmed = false;
 
   constructor(private readonly config: TransactionManagerConfig) {
     this.coordinators = new CoordinatorClient(config);
@@ -99,6 +115,11 @@ export class TransactionManager {
     return this.machine.is('ABORTING');
   }
 
+  /** The transaction protocol in use: 2 with a cluster whose `transaction.version` is 2 or more. */
+  get protocol(): TransactionProtocol {
+    return this.protocolInUse;
+  }
+
   /** Whether records may be sent now (a transaction is open). */
   get inTransaction(): boolean {
     return this.machine.is('IN_TRANSACTION');
@@ -111,6 +132,8 @@ export class TransactionManager {
       this.machine.transition('INITIALIZING', 'initTransactions()');
       try {
         await this.initProducerId(false);
+        this.protocolInUse = this.clusterProtocol();
+        this.logProtocol();
       } catch (error) {
         // Not fenced: initTransactions() may be called again.
         if (!this.fatalError) this.machine.transition('UNINITIALIZED', 'initTransactions()');
@@ -138,12 +161,27 @@ export class TransactionManager {
       return false;
     }
     if (!this.machine.is('IN_TRANSACTION', 'COMMITTING')) return false;
+    // Transactions v2: the leader adds the partition when it receives the Produce.
+    if (this.protocolInUse === 2) return true;
     if (this.added.has(queue)) return true;
     if (!this.toAdd.has(queue)) {
       this.toAdd.add(queue);
       this.startAdding();
     }
     return false;
+  }
+
+  /**
+   * A Produce request of the transaction was sent: in transactions v2 it may have started the
+   * transaction at the coordinator (through its leader), so the transaction must be ended.
+   */
+  onProduceSent(): void {
+    this.startAttempted = true;
+  }
+
+  /** A batch of the transaction was acknowledged: in transactions v2, its leader added the partition. */
+  onBatchAcknowledged(): void {
+    this.produceConfirmed = true;
   }
 
   /**
@@ -172,29 +210,35 @@ export class TransactionManager {
       partitions.push({ partitionIndex: entry.partition, committedOffset: BigInt(entry.offset), committedLeaderEpoch: -1, committedMetadata: entry.metadata ?? null });
       byTopic.set(entry.topic, partitions);
     }
+    const v2 = this.protocolInUse === 2;
     try {
-      await this.guard(
-        this.coordinators.request(
-          COORDINATOR_TRANSACTION,
-          transactionalId,
-          'AddOffsetsToTxn',
-          deadline,
-          (connection) => {
-            this.startAttempted = true;
-            return connection.request('AddOffsetsToTxn', { transactionalId, producerId, producerEpoch: epoch, groupId: group.groupId });
-          },
-          (answer) => answer.errorCode,
-        ),
-      );
-      this.offsetsAdded = true;
+      // Transactions v2: the group coordinator adds the offsets to the transaction (TxnOffsetCommit v5).
+      if (!v2) {
+        await this.guard(
+          this.coordinators.request(
+            COORDINATOR_TRANSACTION,
+            transactionalId,
+            'AddOffsetsToTxn',
+            deadline,
+            (connection) => {
+              this.startAttempted = true;
+              return connection.request('AddOffsetsToTxn', { transactionalId, producerId, producerEpoch: epoch, groupId: group.groupId });
+            },
+            (answer) => answer.errorCode,
+          ),
+        );
+        this.offsetsAdded = true;
+      }
       await this.guard(
         this.coordinators.request(
           COORDINATOR_GROUP,
           group.groupId,
           'TxnOffsetCommit',
           deadline,
-          (connection) =>
-            connection.request('TxnOffsetCommit', {
+          (connection) => {
+            if (v2) this.startAttempted = true;
+            const version = connection.versionFor('TxnOffsetCommit');
+            return connection.requestAt('TxnOffsetCommit', v2 ? version : Math.min(version, TXN_OFFSET_COMMIT_V1_MAX_VERSION), {
               transactionalId,
               groupId: group.groupId,
               producerId,
@@ -203,10 +247,12 @@ export class TransactionManager {
               memberId: group.memberId ?? '',
               groupInstanceId: group.groupInstanceId ?? null,
               topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })),
-            }),
+            });
+          },
           (answer) => answer.topics.flatMap((topic) => topic.partitions).find((partition) => partition.errorCode !== 0)?.errorCode ?? 0,
         ),
       );
+      if (v2) this.offsetsAdded = true;
     } catch (error) {
       // The offsets are not in the transaction: committing it would lose them.
       if (!this.fatalError) this.setAbortable(asKafkaError(error, 'SEND_OFFSETS_FAILED'));
@@ -231,6 +277,10 @@ export class TransactionManager {
         throw this.abortRequired();
       }
       await this.endTransaction(true);
+      if (this.switchProtocol()) {
+        await this.bumpEpoch('commitTransaction()');
+        return;
+      }
       this.machine.transition('READY', 'commitTransaction()');
     });
   }
@@ -245,7 +295,7 @@ export class TransactionManager {
     return this.once('abortTransaction()', async () => {
       this.throwIfFatal();
       if (this.bumpPending && this.machine.is('UNINITIALIZED')) {
-        await this.bumpEpoch();
+        await this.bumpEpoch('abortTransaction()');
         return;
       }
       this.machine.transition('ABORTING', 'abortTransaction()');
@@ -254,8 +304,9 @@ export class TransactionManager {
       await settle();
       this.throwIfFatal();
       await this.endTransaction(false);
-      if (this.config.identity.epochBumpRequested) {
-        await this.bumpEpoch();
+      // In transactions v2 the EndTxn that was sent bumped the epoch already (clearing the request).
+      if (this.switchProtocol() || this.config.identity.epochBumpRequested) {
+        await this.bumpEpoch('abortTransaction()');
         return;
       }
       this.machine.transition('READY', 'abortTransaction()');
@@ -270,17 +321,27 @@ export class TransactionManager {
       return;
     }
     const { transactionalId } = this.config;
-    const { producerId, epoch } = this.config.identity;
+    const { identity } = this.config;
+    const { producerId, epoch } = identity;
     const operation = committed ? 'commitTransaction()' : 'abortTransaction()';
+    const v2 = this.protocolInUse === 2;
     try {
-      await this.coordinators.request(
+      const answer = await this.coordinators.request(
         COORDINATOR_TRANSACTION,
         transactionalId,
         committed ? 'EndTxn (commit)' : 'EndTxn (abort)',
         Date.now() + this.config.maxBlockMs,
-        (connection) => connection.requestAt('EndTxn', Math.min(connection.versionFor('EndTxn'), END_TXN_MAX_VERSION), { transactionalId, producerId, producerEpoch: epoch, committed }),
-        (answer) => answer.errorCode,
+        (connection) => {
+          const version = connection.versionFor('EndTxn');
+          return connection.requestAt('EndTxn', v2 ? version : Math.min(version, END_TXN_V1_MAX_VERSION), { transactionalId, producerId, producerEpoch: epoch, committed });
+        },
+        (response) => response.errorCode,
       );
+      // EndTxn v5 returns the epoch the coordinator bumped to (a new producer id once the epoch is
+      // exhausted): the next transaction runs under it, every partition restarting at sequence 0.
+      if (answer.producerId !== undefined && answer.producerId >= 0n && answer.producerEpoch !== undefined && answer.producerEpoch >= 0) {
+        identity.set(answer.producerId, answer.producerEpoch);
+      }
     } catch (error) {
       if (error instanceof ProducerFencedError) {
         this.fail(error, true);
@@ -298,8 +359,8 @@ export class TransactionManager {
         throw refused;
       }
       if (!committed && code === INVALID_TXN_STATE && !this.startConfirmed) {
-        // The coordinator has no transaction of this producer open: the add it was sent never
-        // started one. There is nothing to abort.
+        // The coordinator has no transaction of this producer open: the add (or, in transactions
+        // v2, the Produce) it was sent never started one. There is nothing to abort.
         this.resetTransaction();
         return;
       }
@@ -316,19 +377,47 @@ export class TransactionManager {
     this.resetTransaction();
   }
 
-  // The epoch bump that ends an abort (state ABORTING, or UNINITIALIZED when an earlier bump failed).
-  private async bumpEpoch(): Promise<void> {
-    this.machine.transition('INITIALIZING', 'abortTransaction()');
+  // The epoch bump that ends an abort (state ABORTING, or UNINITIALIZED when an earlier bump failed),
+  // or the commit of the last transaction before the cluster moved to transactions v2.
+  private async bumpEpoch(operation: 'commitTransaction()' | 'abortTransaction()'): Promise<void> {
+    this.machine.transition('INITIALIZING', operation);
     try {
       await this.initProducerId(true);
     } catch (error) {
       if (this.fatalError) throw error;
       this.bumpPending = true;
-      this.machine.transition('UNINITIALIZED', 'abortTransaction()');
-      throw explained(error, 'The transaction was aborted, but the new producer epoch was not obtained: call abortTransaction() again');
+      this.machine.transition('UNINITIALIZED', operation);
+      const done = operation === 'commitTransaction()' ? 'committed' : 'aborted';
+      throw explained(error, `The transaction was ${done}, but the new producer epoch was not obtained: call abortTransaction() again`);
     }
     this.bumpPending = false;
-    this.machine.transition('READY', 'abortTransaction()');
+    this.machine.transition('READY', operation);
+  }
+
+  // The protocol the cluster's features call for now.
+  private clusterProtocol(): TransactionProtocol {
+    return this.config.cluster.finalizedFeatureLevel('transaction.version') >= 2 ? 2 : 1;
+  }
+
+  // Between two transactions, moves to the protocol the cluster calls for now; true when it moved
+  // from the first protocol to v2, which takes an epoch bump first (as in Java's client, so that
+  // nothing of the first protocol's bookkeeping carries into a v2 transaction under the same epoch).
+  private switchProtocol(): boolean {
+    const next = this.clusterProtocol();
+    const upgraded = next === 2 && this.protocolInUse === 1;
+    const changed = next !== this.protocolInUse;
+    this.protocolInUse = next;
+    if (changed) this.logProtocol();
+    return upgraded;
+  }
+
+  private logProtocol(): void {
+    const { identity, transactionalId } = this.config;
+    this.config.log?.('info', `transactions: protocol ${this.protocolInUse === 2 ? 'v2 (KIP-890)' : 'v1'}`, {
+      transactionalId,
+      producerId: identity.producerId.toString(),
+      producerEpoch: identity.epoch,
+    });
   }
 
   private async initProducerId(bump: boolean): Promise<void> {
@@ -432,15 +521,17 @@ export class TransactionManager {
     });
   }
 
-  // Whether the coordinator said it added something to the transaction.
+  // Whether the coordinator (or, in transactions v2, a partition leader) said it added something to
+  // the transaction.
   private get startConfirmed(): boolean {
-    return this.added.size > 0 || this.offsetsAdded;
+    return this.added.size > 0 || this.offsetsAdded || this.produceConfirmed;
   }
 
   private resetTransaction(): void {
     this.added.clear();
     this.toAdd.clear();
     this.offsetsAdded = false;
+    this.produceConfirmed = false;
     this.startAttempted = false;
     this.abortableError = undefined;
   }

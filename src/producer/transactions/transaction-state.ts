@@ -24,7 +24,9 @@ const transitions: Readonly<Record<TransactionState, readonly TransactionState[]
   // COMMITTING again: a commit whose EndTxn got no answer is retried (abort is refused, since the
   // commit may be completing at the coordinator). ABORTABLE_ERROR: a record failed, or the
   // coordinator refused the commit.
-  COMMITTING: ['READY', 'COMMITTING', 'ABORTABLE_ERROR', 'FATAL_ERROR'],
+  // INITIALIZING: the epoch bump that ends the last transaction of the first protocol once the
+  // cluster moved to transactions v2.
+  COMMITTING: ['READY', 'COMMITTING', 'INITIALIZING', 'ABORTABLE_ERROR', 'FATAL_ERROR'],
   // ABORTING again: an abort whose EndTxn got no answer is retried. INITIALIZING: the epoch bump.
   ABORTING: ['READY', 'ABORTING', 'INITIALIZING', 'FATAL_ERROR'],
   ABORTABLE_ERROR: ['ABORTING', 'ABORTABLE_ERROR', 'FATAL_ERROR'],

@@ -81,7 +81,12 @@ function producePartition(
   const batch = parsed && 'batch' in parsed ? parsed.batch : undefined;
   if (batch?.info.transactional && request.transactionalId) {
     const { producerId, producerEpoch } = batch.info;
-    const verified = runtime.transactions.verifyProduce(request.transactionalId, producerId, producerEpoch, partition);
+    // Produce v12 is the client's side of transactions v2: on a cluster that serves it, the leader
+    // adds the partition to the transaction; otherwise it only checks that the client added it.
+    const verified =
+      context.version >= 12 && runtime.transactionVersion === 2
+        ? runtime.transactions.addPartitionFromProduce(request.transactionalId, producerId, producerEpoch, partition)
+        : runtime.transactions.verifyProduce(request.transactionalId, producerId, producerEpoch, partition);
     if (verified !== ErrorCode.NONE) return failure(verified, `Transaction verification failed for ${topic}-${index}`);
   }
   if (request.acks === -1 && partition.isr.length < partition.topic.minInsyncReplicas) {

@@ -104,19 +104,14 @@ export const handleAddOffsetsToTxn: Handler<'AddOffsetsToTxn'> = (context, reque
 
 /** Answers EndTxn: markers are written to every partition of the transaction before the answer. */
 export const handleEndTxn: Handler<'EndTxn'> = (context, request) => {
-  const { transactions } = context.runtime;
-  const errorCode = isCoordinator(context, request.transactionalId)
-    ? transactions.endTransaction(request.transactionalId, request.producerId, request.producerEpoch, request.committed)
-    : ErrorCode.NOT_COORDINATOR;
-  const metadata = transactions.get(request.transactionalId);
-  return {
-    response: {
-      throttleTimeMs: 0,
-      errorCode,
-      producerId: metadata?.producerId ?? -1n,
-      producerEpoch: metadata?.producerEpoch ?? -1,
-    },
-  };
+  const { transactions, transactionVersion } = context.runtime;
+  if (!isCoordinator(context, request.transactionalId)) {
+    return { response: { throttleTimeMs: 0, errorCode: ErrorCode.NOT_COORDINATOR, producerId: -1n, producerEpoch: -1 } };
+  }
+  // EndTxn v5 is the client's side of transactions v2: the end bumps the epoch when the cluster serves it.
+  const bumpEpoch = context.version >= 5 && transactionVersion === 2;
+  const result = transactions.endTransaction(request.transactionalId, request.producerId, request.producerEpoch, request.committed, bumpEpoch);
+  return { response: { throttleTimeMs: 0, ...result } };
 };
 
 /** Answers TxnOffsetCommit (sent to the group coordinator): the offsets are committed with the transaction. */
@@ -131,6 +126,11 @@ export const handleTxnOffsetCommit: Handler<'TxnOffsetCommit'> = (context, reque
       topic.partitions.some((partition) => !runtime.topology.partition(topic.name, partition.partitionIndex)),
     );
     if (errorCode === ErrorCode.NONE && unknown) errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+    // TxnOffsetCommit v5 on a transactions v2 cluster adds the group to the transaction itself.
+    if (errorCode === ErrorCode.NONE && context.version >= 5 && runtime.transactionVersion === 2) {
+      errorCode = runtime.transactions.checkProducer(request.transactionalId, request.producerId, request.producerEpoch);
+      if (errorCode === ErrorCode.NONE) runtime.transactions.addOffsets(request.transactionalId, request.groupId);
+    }
     if (errorCode === ErrorCode.NONE) {
       const offsets = request.topics.flatMap((topic) =>
         topic.partitions.map((partition) => ({
