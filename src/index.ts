@@ -7,8 +7,10 @@ export {
   BrokerError,
   BufferExhaustedError,
   ClosedError,
+  ClusterUnavailableError,
   ConfigError,
   ConnectionError,
+  type ConnectionFailureReason,
   DeliveryTimeoutError,
   InvalidRecordError,
   KafkaError,
@@ -21,7 +23,9 @@ export {
 } from './errors/kafka-error.js';
 export type { MetricsSnapshot } from './metrics/producer-metrics.js';
 export type { SaslConfig } from './network/sasl/authenticate.js';
+export type { BrokerHealth, ProducerHealth, ProducerState, ProducerStateChange } from './producer/availability/health.js';
 export type {
+  CircuitBreakerOptions,
   CompressionType,
   Logger,
   ProducerOptions,
@@ -39,3 +43,4 @@ export type {
   TopicMessages,
 } from './producer/producer-record.js';
 export type { ConsumerGroupMetadata, TransactionOffset } from './producer/transactions/transaction-manager.js';
+export { UnsupportedCompressionError } from './records/errors.js';

@@ -2,7 +2,7 @@
 // broker (reopened with jittered exponential backoff), and the metadata cache refreshed on demand
 // (coalesced: concurrent callers share one request) and by age.
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
-import { ConnectionError, type KafkaError } from '../errors/kafka-error.js';
+import { ConnectionError, KafkaError } from '../errors/kafka-error.js';
 import { Connection } from '../network/connection.js';
 import { backoffDelay } from '../network/exponential-backoff.js';
 import type { SaslConfig } from '../network/sasl/authenticate.js';
@@ -24,6 +24,21 @@ export interface ClusterConfig {
   readonly versionCaps?: Partial<Record<ApiName, number>>;
   /** Called when a broker connection closes unexpectedly (the producer fails or retries its requests). */
   readonly onConnectionClosed?: (nodeId: number, error: KafkaError | undefined) => void;
+  /** Called after every attempt to open a connection: `error` is undefined when it succeeded. */
+  readonly onConnectAttempt?: (error: KafkaError | undefined) => void;
+  /** Called after every metadata update. */
+  readonly onMetadataUpdated?: () => void;
+}
+
+/** The connection state of one broker of the cluster metadata. */
+export interface BrokerConnectionState {
+  readonly nodeId: number;
+  readonly host: string;
+  readonly port: number;
+  /** `connected`, `connecting`, `failing` (its last attempt failed) or `idle` (never needed yet). */
+  readonly state: 'connected' | 'connecting' | 'failing' | 'idle';
+  /** Connection attempts in a row that failed. */
+  readonly failures: number;
 }
 
 interface NodeState {
@@ -93,6 +108,7 @@ export class Cluster {
     if (this.closed) return;
     this.metadata.update(response);
     this.dropRemovedBrokers();
+    this.config.onMetadataUpdated?.();
   }
 
   // Connections to brokers that left the cluster are closed; their node state is forgotten.
@@ -144,6 +160,21 @@ export class Cluster {
       if (connection?.isReady && (!newest || connection.finalizedFeaturesEpoch > newest.finalizedFeaturesEpoch)) newest = connection;
     }
     return newest?.finalizedFeatures.get(name) ?? 0;
+  }
+
+  /** Whether some broker (or bootstrap server) has a ready connection now. */
+  get hasReadyConnection(): boolean {
+    for (const state of this.nodes.values()) if (state.connection?.isReady) return true;
+    return false;
+  }
+
+  /** The connection state of every broker in the metadata. */
+  brokerStates(): BrokerConnectionState[] {
+    return [...this.metadata.brokers.values()].map((broker) => {
+      const node = this.nodes.get(broker.nodeId);
+      const state = node?.connection?.isReady ? 'connected' : node?.connecting ? 'connecting' : node && node.failures > 0 ? 'failing' : 'idle';
+      return { nodeId: broker.nodeId, host: broker.host, port: broker.port, state, failures: node?.failures ?? 0 };
+    });
   }
 
   /** The ready connection to broker `nodeId`, if there is one (never waits). */
@@ -201,11 +232,13 @@ export class Cluster {
         node.retryAt =
           Date.now() +
           backoffDelay({ initialMs: this.config.reconnectBackoffMs, maxMs: this.config.reconnectBackoffMaxMs }, node.failures - 1);
+        if (!this.closed) this.config.onConnectAttempt?.(error instanceof KafkaError ? error : new ConnectionError(String(error), { cause: error }));
         throw error;
       }
       node.failures = 0;
       node.retryAt = 0;
       node.connection = connection;
+      this.config.onConnectAttempt?.(undefined);
       return connection;
     };
     state.connecting = open().finally(() => {

@@ -38,6 +38,8 @@ export class MetadataCache {
   readonly topics = new Map<string, TopicInfo>();
   /** Topics the last response reported with an error code, by name. */
   readonly topicErrors = new Map<string, number>();
+  /** Date.now() since which each topic has been reported as not existing (UNKNOWN_TOPIC_OR_PARTITION), without a break. */
+  readonly unknownSince = new Map<string, number>();
   controllerId = -1;
   clusterId: string | null = null;
   /** Date.now() of the last successful update, 0 before the first. */
@@ -61,6 +63,11 @@ export class MetadataCache {
     for (const topic of response.topics) {
       const name = topic.name;
       if (name === null || name === undefined) continue;
+      if (topic.errorCode === 3) {
+        if (!this.unknownSince.has(name)) this.unknownSince.set(name, now);
+      } else {
+        this.unknownSince.delete(name);
+      }
       if (topic.errorCode !== 0) {
         this.topicErrors.set(name, topic.errorCode);
         // Keep what we knew through transient errors (leader elections); drop it when the topic is gone.

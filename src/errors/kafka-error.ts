@@ -114,11 +114,35 @@ export class BrokerError extends KafkaError {
   static readonly kind: string = 'BrokerError';
 }
 
+/**
+ * Why a connection could not be opened or was lost: `dns` (the host name did not resolve), `refused`
+ * (nothing listens on the port), `timeout` (no answer within `connectTimeoutMs`), `tls` (the TLS
+ * handshake failed: the broker may not speak TLS, or not on that port), `closed` (the broker closed
+ * it), `network` (any other socket error).
+ */
+export type ConnectionFailureReason = 'dns' | 'refused' | 'timeout' | 'tls' | 'closed' | 'network';
+
 /** A connection to a broker failed or closed; requests pending on it did not get an answer. */
 export class ConnectionError extends KafkaError {
   static readonly kind: string = 'ConnectionError';
-  constructor(message: string, options: KafkaErrorOptions = {}) {
+  /** Why the connection failed, when it is known. */
+  readonly reason: ConnectionFailureReason | undefined;
+  constructor(message: string, options: KafkaErrorOptions & { reason?: ConnectionFailureReason } = {}) {
     super('CONNECTION_ERROR', message, { retriable: true, ...options });
+    this.reason = options.reason;
+  }
+}
+
+/**
+ * No broker of the cluster has been reachable for a while (the producer's circuit breaker is
+ * open): `send()` rejects at once instead of waiting `maxBlockMs`. `cause` is the last connection
+ * error (a ConnectionError with its `reason`, or an AuthenticationError). Nothing of the record was
+ * sent. Retriable: the producer keeps probing and accepts records again once a broker answers.
+ */
+export class ClusterUnavailableError extends KafkaError {
+  static readonly kind: string = 'ClusterUnavailableError';
+  constructor(message: string, options: KafkaErrorOptions = {}) {
+    super('CLUSTER_UNAVAILABLE', message, { retriable: true, possiblyPersisted: false, ...options });
   }
 }
 
@@ -194,11 +218,17 @@ export class UnsupportedVersionError extends KafkaError {
   }
 }
 
-/** SASL authentication failed or the broker does not offer the mechanism. */
+/**
+ * Authentication failed: SASL (wrong credentials, or the broker does not offer the mechanism;
+ * `stage` 'sasl') or the broker's TLS certificate was refused (`stage` 'tls').
+ */
 export class AuthenticationError extends KafkaError {
   static readonly kind: string = 'AuthenticationError';
-  constructor(message: string, options: KafkaErrorOptions = {}) {
+  /** Which handshake refused the connection. */
+  readonly stage: 'tls' | 'sasl';
+  constructor(message: string, options: KafkaErrorOptions & { stage?: 'tls' | 'sasl' } = {}) {
     super('AUTHENTICATION_FAILED', message, options);
+    this.stage = options.stage ?? 'sasl';
   }
 }
 

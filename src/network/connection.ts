@@ -92,6 +92,11 @@ export class Connection {
   private blocked = false;
   private drainWaiters: (() => void)[] = [];
   private ready = false;
+  /**
+   * Whether the socket holds the process open. A ready connection with no request awaiting an
+   * answer does not (an idle producer lets the process exit); one with requests in flight does.
+   */
+  private referenced = true;
   private readonly unanswered = new Set<number>();
 
   constructor(config: ConnectionConfig) {
@@ -141,6 +146,14 @@ export class Connection {
       throw failure;
     }
     this.ready = true;
+    this.holdProcess(this.inFlight > 0);
+  }
+
+  private holdProcess(hold: boolean): void {
+    if (hold === this.referenced || !this.socket) return;
+    this.referenced = hold;
+    if (hold) this.socket.ref();
+    else this.socket.unref();
   }
 
   private openSocket(): Promise<void> {
@@ -155,7 +168,9 @@ export class Connection {
       // loop, a connection established meanwhile is seen in the poll phase that follows the timers.
       let verdict: NodeJS.Immediate | undefined;
       const timer = setTimeout(() => {
-        verdict = setImmediate(() => fail(new ConnectionError(`Connection to ${this.address} timed out after ${connectTimeoutMs} ms`)));
+        verdict = setImmediate(() =>
+          fail(new ConnectionError(`Connection to ${this.address} timed out after ${connectTimeoutMs} ms (connectTimeoutMs)`, { reason: 'timeout' })),
+        );
       }, connectTimeoutMs);
       const settle = () => {
         clearTimeout(timer);
@@ -169,19 +184,21 @@ export class Connection {
       socket.once(ssl ? 'secureConnect' : 'connect', () => {
         settle();
         socket.off('error', onConnectError);
-        socket.on('error', (error) => this.close(new ConnectionError(`Connection to ${this.address} failed: ${error.message}`, { cause: error })));
+        socket.on('error', (error) => this.close(new ConnectionError(`Connection to ${this.address} failed: ${error.message}`, { cause: error, reason: 'network' })));
         resolve();
       });
-      const onConnectError = (error: Error) =>
-        fail(
-          ssl && isCertificateError(error)
-            ? new AuthenticationError(`TLS handshake with ${this.address} failed: ${error.message}`, { cause: error })
-            : new ConnectionError(`Cannot connect to ${this.address}: ${error.message}`, { cause: error }),
-        );
+      const onConnectError = (error: Error) => fail(connectFailure(this.address, host, ssl !== undefined && ssl !== false, error));
       socket.once('error', onConnectError);
-      socket.on('close', () => this.close(new ConnectionError(`Connection to ${this.address} closed by the broker`)));
+      const closed = () =>
+        this.close(
+          new ConnectionError(
+            `Connection to ${this.address} closed by the broker${this.ready ? '' : ' during the handshake (does the broker expect TLS or SASL on this port?)'}`,
+            { reason: 'closed' },
+          ),
+        );
+      socket.on('close', closed);
       // Brokers never half-close: the end of the stream is the end of the connection.
-      socket.on('end', () => this.close(new ConnectionError(`Connection to ${this.address} closed by the broker`)));
+      socket.on('end', closed);
       socket.on('data', (chunk: Buffer) => this.onData(chunk));
       socket.on('drain', () => this.onDrain());
     });
@@ -273,6 +290,7 @@ export class Connection {
         reject,
       });
       this.armTimer(deadline);
+      if (!this.referenced) this.holdProcess(true);
       this.write(frame);
     });
   }
@@ -340,6 +358,7 @@ export class Connection {
       this.pending = this.pending.slice(this.pendingHead);
       this.pendingHead = 0;
     }
+    if (this.ready && this.pendingHead === this.pending.length) this.holdProcess(false);
     let body: unknown;
     try {
       body = request.tolerateUnsupported ? decodeApiVersionsAnswer(request.version, frame) : decodeResponse(request.api, request.version, frame);
@@ -443,4 +462,25 @@ function isCertificateError(error: Error): boolean {
 
 function isIp(host: string): boolean {
   return /^[\d.]+$/.test(host) || host.includes(':');
+}
+
+// The error of a connection that could not be opened, told apart by cause, with what to check.
+function connectFailure(address: string, host: string, tls: boolean, error: Error): KafkaError {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (tls && isCertificateError(error)) {
+    return new AuthenticationError(`TLS handshake with ${address} failed: the broker's certificate was refused: ${error.message}`, { cause: error, stage: 'tls' });
+  }
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME' || code === 'EAI_FAIL') {
+    return new ConnectionError(`Cannot resolve the host name '${host}' of ${address} (${code}): check the bootstrap servers and DNS`, { cause: error, reason: 'dns' });
+  }
+  if (code === 'ECONNREFUSED') {
+    return new ConnectionError(`Connection to ${address} refused (ECONNREFUSED): no broker listens on that port; check the port and that the broker runs`, {
+      cause: error,
+      reason: 'refused',
+    });
+  }
+  if (tls) {
+    return new ConnectionError(`TLS handshake with ${address} failed: ${error.message} (does the broker listen with TLS on this port?)`, { cause: error, reason: 'tls' });
+  }
+  return new ConnectionError(`Cannot connect to ${address}: ${error.message}`, { cause: error, reason: 'network' });
 }

@@ -22,6 +22,26 @@ export interface Logger {
 /** A key or value serializer: turns an application value into bytes. */
 export type Serializer<T = unknown> = (value: T, topic: string) => Buffer | Uint8Array | string | null;
 
+/**
+ * When the producer stops waiting for an unreachable cluster: once no broker has been reachable
+ * for `openAfterMs`, or after `openAfterFailures` connection attempts in a row failed while no
+ * broker was connected, the producer is *unavailable*. Records already accepted keep their
+ * `deliveryTimeoutMs`; a probe keeps reconnecting (with `reconnectBackoffMs` backoff) and the first
+ * success makes the producer available again.
+ */
+export interface CircuitBreakerOptions {
+  /** How long no broker may be reachable before the producer is unavailable. Default 10000. */
+  openAfterMs?: number;
+  /** Connection attempts in a row that fail, with no broker connected, before it is unavailable. Default 5. */
+  openAfterFailures?: number;
+  /**
+   * What `send()` does while the producer is unavailable: `'reject'` (default) rejects at once, and
+   * rejects the records still waiting for metadata or memory, with a ClusterUnavailableError
+   * carrying the last connection error; `'wait'` waits up to `maxBlockMs` as if there were no breaker.
+   */
+  whenOpen?: 'reject' | 'wait';
+}
+
 /** Options of {@link Producer}. Only `bootstrapServers` is required. */
 export interface ProducerOptions {
   /** Brokers to bootstrap from: `'host:port,host:port'` or an array of `'host:port'`. Required. */
@@ -84,6 +104,8 @@ export interface ProducerOptions {
   connectTimeoutMs?: number;
   /** Whether sending to an unknown topic asks the broker to create it. Default `true`. */
   allowAutoTopicCreation?: boolean;
+  /** Fail fast while the cluster is unreachable (see {@link CircuitBreakerOptions}); `false` turns it off (sends wait up to `maxBlockMs`). Default: on, with its defaults. */
+  circuitBreaker?: CircuitBreakerOptions | false;
   /** Receives log lines. Default none. */
   logger?: Logger | undefined;
   /** Compression codecs replacing or adding to the built-in ones (KafkaJS codec interface). */
@@ -122,6 +144,7 @@ export interface ResolvedProducerOptions {
   readonly reconnectBackoffMaxMs: number;
   readonly connectTimeoutMs: number;
   readonly allowAutoTopicCreation: boolean;
+  readonly circuitBreaker: Required<CircuitBreakerOptions> | false;
   readonly logger: Logger | undefined;
   readonly codecs: CodecOverrides | undefined;
   readonly keySerializer: Serializer | undefined;
@@ -202,6 +225,7 @@ const declarations: { readonly [K in keyof ProducerOptions]-?: { default: unknow
   reconnectBackoffMaxMs: { default: 1000, check: integer(0) },
   connectTimeoutMs: { default: 10_000, check: integer(1) },
   allowAutoTopicCreation: { default: true, check: boolean },
+  circuitBreaker: { default: {}, check: checkCircuitBreaker },
   logger: { default: undefined, check: objectOrUndefined },
   codecs: { default: undefined, check: objectOrUndefined },
   keySerializer: { default: undefined, check: functionOrUndefined },
@@ -229,6 +253,8 @@ export function resolveProducerOptions(options: ProducerOptions): ResolvedProduc
   }
   resolved.bootstrapServers = splitServers(options.bootstrapServers);
   resolved.acks = resolved.acks === 'all' ? -1 : resolved.acks;
+  const breaker = resolved.circuitBreaker as CircuitBreakerOptions | false;
+  resolved.circuitBreaker = breaker === false ? false : { openAfterMs: 10_000, openAfterFailures: 5, whenOpen: 'reject', ...definedOnly(breaker) };
   const result = resolved as unknown as ResolvedProducerOptions;
   checkConflicts(result, options);
   return result;
@@ -279,7 +305,26 @@ function checkBootstrapServers(value: unknown, name: string): void {
     if (typeof server !== 'string' || !/^(\[[^\]]+\]|[^:\s]+):\d{1,5}$/.test(server.trim())) {
       throw new ConfigError(name, `expected 'host:port', got ${describe(server)}`);
     }
+    const port = Number(server.trim().slice(server.trim().lastIndexOf(':') + 1));
+    if (port < 1 || port > 65535) throw new ConfigError(name, `port ${port} of '${server.trim()}' is not from 1 to 65535`);
   }
+}
+
+function checkCircuitBreaker(value: unknown, name: string): void {
+  if (value === false) return;
+  if (typeof value !== 'object' || value === null) throw new ConfigError(name, `expected false or { openAfterMs?, openAfterFailures?, whenOpen? }, got ${describe(value)}`);
+  const known = ['openAfterMs', 'openAfterFailures', 'whenOpen'];
+  for (const key of Object.keys(value)) {
+    if (!known.includes(key)) throw new ConfigError(`${name}.${key}`, `unknown option; known: ${known.join(', ')}`);
+  }
+  const breaker = value as Record<string, unknown>;
+  if (breaker.openAfterMs !== undefined) integer(0)(breaker.openAfterMs, `${name}.openAfterMs`);
+  if (breaker.openAfterFailures !== undefined) integer(1)(breaker.openAfterFailures, `${name}.openAfterFailures`);
+  if (breaker.whenOpen !== undefined) oneOf(['reject', 'wait'])(breaker.whenOpen, `${name}.whenOpen`);
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as Partial<T>;
 }
 
 function splitServers(value: string | readonly string[]): string[] {

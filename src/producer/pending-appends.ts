@@ -80,6 +80,7 @@ export class PendingAppends {
     }
     const next = this.items[this.head];
     if (next) this.arm(next.deadline);
+    else this.disarm();
     return appended;
   }
 
@@ -94,8 +95,7 @@ export class PendingAppends {
     this.bytes = 0;
     this.blockedOn = undefined;
     this.wakeLeaveWaiters();
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.disarm();
   }
 
   /** Resolves once every record waiting now has left: appended to a batch, or failed. */
@@ -110,6 +110,13 @@ export class PendingAppends {
     const left = this.added - this.size;
     while (count < waiters.length && waiters[count]!.target <= left) waiters[count++]!.resolve();
     if (count > 0) waiters.splice(0, count);
+  }
+
+  // No record waits: the timer goes, so that it does not hold the process open until maxBlockMs.
+  private disarm(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerDue = Number.POSITIVE_INFINITY;
   }
 
   private arm(deadline: number): void {

@@ -107,9 +107,17 @@ export function serializeRecord(
   valueSerializer: Serializer | undefined,
   now: number,
   target: SerializedRecordFields = new SerializedRecordFields(),
+  withTopic = false,
 ): SerializedRecordFields {
   if (typeof message !== 'object' || message === null) {
     throw new InvalidRecordError(`Invalid record for topic '${topic}': expected an object with a value`);
+  }
+  const unknown = unknownField(message, withTopic);
+  if (unknown !== undefined) throw unknownFieldError(unknown, topic, withTopic ? RECORD_FIELDS : MESSAGE_FIELDS);
+  if (message.value === undefined) {
+    throw new InvalidRecordError(`The record for topic '${topic}' has no value: set value (null for a tombstone, a record that deletes its key)`, {
+      possiblyPersisted: false,
+    });
   }
   const key = toBytes(message.key === undefined ? null : message.key, keySerializer, topic, 'key');
   const value = toBytes(message.value === undefined ? null : message.value, valueSerializer, topic, 'value');
@@ -130,6 +138,58 @@ export function serializeRecord(
   target.valueSize = byteSize(value);
   target.headersSize = headersSize;
   return target;
+}
+
+const RECORD_FIELDS = ['topic', 'key', 'value', 'headers', 'partition', 'timestamp'];
+const MESSAGE_FIELDS = ['key', 'value', 'headers', 'partition', 'timestamp'];
+const TOPIC_MESSAGES_FIELDS = ['topic', 'messages'];
+// Options a KafkaJS send() takes per call; here they are producer options.
+const PRODUCER_LEVEL = new Set(['acks', 'compression', 'timeout']);
+
+// The first field of `record` that a record does not have (a typo such as `valu` would otherwise
+// leave the value null), or undefined. A switch over the few own keys costs a few nanoseconds.
+function unknownField(record: object, withTopic: boolean): string | undefined {
+  for (const field in record) {
+    switch (field) {
+      case 'key':
+      case 'value':
+      case 'headers':
+      case 'partition':
+      case 'timestamp':
+        continue;
+      case 'topic':
+        if (withTopic) continue;
+        return field;
+      default:
+        if (Object.hasOwn(record, field)) return field;
+    }
+  }
+  return undefined;
+}
+
+function unknownFieldError(field: string, topic: string, known: readonly string[]): InvalidRecordError {
+  if (PRODUCER_LEVEL.has(field)) {
+    return new InvalidRecordError(`'${field}' is a producer option, not a send() field: set it once in new Producer({ ${field}: ... }) (topic '${topic}')`, {
+      possiblyPersisted: false,
+    });
+  }
+  const guess = known.find((name) => name.startsWith(field.slice(0, 3)) || field.startsWith(name.slice(0, 3)));
+  return new InvalidRecordError(
+    `The record for topic '${topic}' has an unknown field '${field}'${guess ? ` (did you mean '${guess}'?)` : ''}; its fields are ${known.join(', ')}`,
+    { possiblyPersisted: false },
+  );
+}
+
+/** Checks the fields of a `send({ topic, messages })` call (once per call, not per record). */
+export function checkTopicMessages(input: object, topic: string): void {
+  if ('value' in input || 'key' in input) {
+    throw new InvalidRecordError(`send() got messages and ${'value' in input ? 'value' : 'key'} together for topic '${topic}': pass either { topic, messages: [...] } or { topic, key, value }`, {
+      possiblyPersisted: false,
+    });
+  }
+  for (const field of Object.keys(input)) {
+    if (!TOPIC_MESSAGES_FIELDS.includes(field)) throw unknownFieldError(field, topic, TOPIC_MESSAGES_FIELDS);
+  }
 }
 
 function byteSize(value: Buffer | string | null): number {

@@ -1,11 +1,13 @@
 // The public Producer: validates and appends records synchronously in call order, returns one
 // promise per send() call, and wires the accumulator, the sender, idempotence and the cluster.
 // It owns no delivery logic of its own; see sender/ and idempotence/ for that.
+import { EventEmitter } from 'node:events';
 import { Cluster } from '../cluster/cluster.js';
 import { brokerErrorByCode } from '../errors/broker-error-codes.js';
 import {
   BufferExhaustedError,
   ClosedError,
+  ClusterUnavailableError,
   InvalidRecordError,
   KafkaError,
   permanentCause,
@@ -15,6 +17,8 @@ import { RECORD_BATCH_OVERHEAD, RecordBatchBuilder } from '../records/index.js';
 import { BatchDelivery, type Delivery, SingleDelivery } from './accumulator/delivery.js';
 import { PartitionQueue } from './accumulator/partition-queue.js';
 import { RecordAccumulator } from './accumulator/record-accumulator.js';
+import { CircuitBreaker } from './availability/circuit-breaker.js';
+import { deriveState, type ProducerHealth, type ProducerState, type ProducerStateChange } from './availability/health.js';
 import { createBatchCompressor } from './compression.js';
 import { ProducerIdentity } from './idempotence/producer-identity.js';
 import { SequenceTracker } from './idempotence/sequence-tracker.js';
@@ -23,6 +27,7 @@ import { createPartitioner, type Partitioner } from './partitioners/partitioner.
 import { type AppendAttempt, PendingAppends } from './pending-appends.js';
 import {
   checkTopic,
+  checkTopicMessages,
   type Message,
   type ProducerRecord,
   type RecordMetadata,
@@ -37,6 +42,12 @@ import { type ConsumerGroupMetadata, TransactionManager, type TransactionOffset 
 
 // Metadata errors after which waiting is pointless: the topic can never be written.
 const FATAL_TOPIC_ERRORS = new Set([17 /* INVALID_TOPIC_EXCEPTION */, 29 /* TOPIC_AUTHORIZATION_FAILED */]);
+const UNKNOWN_TOPIC_OR_PARTITION = 3;
+// A topic the brokers keep reporting as not existing for this long is taken as missing: records for
+// it fail then rather than at maxBlockMs. A topic just created elsewhere reaches every broker's
+// metadata well within it; one the cluster would create on demand is reported as being created
+// (LEADER_NOT_AVAILABLE), not as unknown.
+const MISSING_TOPIC_AFTER_MS = 1000;
 
 /**
  * A Kafka producer. Records are batched per partition and sent by a background loop; each
@@ -72,6 +83,14 @@ export class Producer {
   private batchCompleted = false;
   /** Topic names already validated, so that the check runs once per topic, not per record. */
   private readonly validTopics = new Set<string>();
+  private readonly events = new EventEmitter();
+  /** Fails sends fast while the cluster is unreachable; undefined with `circuitBreaker: false`. */
+  private readonly breaker: CircuitBreaker | undefined;
+  /** Whether sends reject while the breaker is open (else they wait, as without a breaker). */
+  private readonly rejectWhenUnavailable: boolean;
+  private everConnected = false;
+  private readonly identity: ProducerIdentity | undefined;
+  private state: ProducerState = 'connecting';
 
   /** Validates `options` (throwing a ConfigError naming the first bad one); connects lazily. */
   constructor(options: ProducerOptions) {
@@ -89,7 +108,23 @@ export class Producer {
       reconnectBackoffMaxMs: resolved.reconnectBackoffMaxMs,
       allowAutoTopicCreation: resolved.allowAutoTopicCreation,
       onConnectionClosed: () => this.sender.wake(),
+      onConnectAttempt: (error) => this.onConnectAttempt(error),
+      onMetadataUpdated: () => this.updateState(undefined),
     });
+    const breakerOptions = resolved.circuitBreaker;
+    this.rejectWhenUnavailable = breakerOptions !== false && breakerOptions.whenOpen === 'reject';
+    this.breaker =
+      breakerOptions === false
+        ? undefined
+        : new CircuitBreaker({
+            openAfterMs: breakerOptions.openAfterMs,
+            openAfterFailures: breakerOptions.openAfterFailures,
+            reconnectBackoffMs: resolved.reconnectBackoffMs,
+            reconnectBackoffMaxMs: resolved.reconnectBackoffMaxMs,
+            hasReadyConnection: () => this.cluster.hasReadyConnection,
+            probe: () => this.cluster.refreshMetadata(),
+            onChange: (open) => this.onBreakerChange(open),
+          });
     this.accumulator = new RecordAccumulator(resolved);
     this.accumulator.onMemoryReleased = () => {
       if (this.pending.size > 0) this.processPending();
@@ -100,6 +135,7 @@ export class Producer {
       this.sender.wake();
     };
     const identity = resolved.idempotence ? new ProducerIdentity() : undefined;
+    this.identity = identity;
     this.transactions =
       resolved.transactionalId !== undefined && identity
         ? new TransactionManager({
@@ -162,14 +198,14 @@ export class Producer {
   send(batch: TopicMessages): Promise<RecordMetadata[]>;
   send(input: ProducerRecord | TopicMessages): Promise<RecordMetadata | RecordMetadata[]> {
     if (this.closed || this.closing) return Promise.reject(new ClosedError('send() after close()'));
+    if (this.rejectWhenUnavailable && this.breaker!.isOpen) return Promise.reject(this.unavailableError());
     const fatal = this.sender.fatalError ?? this.transactions?.fatalError;
     if (fatal) return Promise.reject(fatal);
     if (this.transactions && !this.transactions.inTransaction) {
+      const state = this.transactions.state;
+      const next = state === 'UNINITIALIZED' ? 'call initTransactions() once, then beginTransaction()' : 'call beginTransaction() first';
       return Promise.reject(
-        new KafkaError(
-          'INVALID_TRANSACTION_STATE',
-          `A transactional producer sends only inside a transaction: call beginTransaction() first (the transaction state is ${this.transactions.state})`,
-        ),
+        new KafkaError('INVALID_TRANSACTION_STATE', `A transactional producer sends only inside a transaction: ${next} (the transaction state is ${state})`),
       );
     }
     try {
@@ -183,7 +219,9 @@ export class Producer {
       }
       const now = Date.now();
       let promise: Promise<RecordMetadata | RecordMetadata[]>;
-      if ('messages' in input && Array.isArray(input.messages)) {
+      if ('messages' in input) {
+        if (!Array.isArray(input.messages)) throw new InvalidRecordError(`messages for topic '${topic}' must be an array of { key?, value, headers?, partition?, timestamp? }`);
+        checkTopicMessages(input, topic);
         const records = input.messages.map((message) => this.serialize(topic, message, now));
         const delivery = new BatchDelivery(records.length);
         this.submit(topic, records, delivery, now);
@@ -209,8 +247,8 @@ export class Producer {
     this.sender.runNow();
   }
 
-  private serialize(topic: string, message: Message, now: number, target?: SerializedRecordFields): SerializedRecordFields {
-    const record = serializeRecord(topic, message, this.options.keySerializer, this.options.valueSerializer, now, target);
+  private serialize(topic: string, message: Message, now: number, target?: SerializedRecordFields, withTopic = false): SerializedRecordFields {
+    const record = serializeRecord(topic, message, this.options.keySerializer, this.options.valueSerializer, now, target, withTopic);
     const size = RECORD_BATCH_OVERHEAD + RecordBatchBuilder.recordSizeUpperBound(record.keySize, record.valueSize, record.headers);
     if (size > this.options.maxRequestSize) {
       throw new InvalidRecordError(
@@ -267,7 +305,7 @@ export class Producer {
   // a partitioner, while that object is in use, serializes into a new one.
   private sendOne(topic: string, message: Message, now: number): Promise<RecordMetadata> {
     const reuse = !this.scratchInUse;
-    let record = this.serialize(topic, message, now, reuse ? this.scratchRecord : undefined);
+    let record = this.serialize(topic, message, now, reuse ? this.scratchRecord : undefined, true);
     if (reuse) this.scratchInUse = true;
     try {
       if (this.pending.size === 0) {
@@ -314,6 +352,7 @@ export class Producer {
           brokerErrorName: error.name,
         });
       }
+      if (code === UNKNOWN_TOPIC_OR_PARTITION) return this.missingTopic(topic) ?? 'wait-metadata';
       return 'wait-metadata';
     }
     const partitionCount = info.partitions.length;
@@ -327,6 +366,20 @@ export class Producer {
       return new InvalidRecordError(`Partition ${partition} does not exist: topic '${topic}' has ${partitionCount} partitions`);
     }
     return this.accumulator.queueFor(topic, partition);
+  }
+
+  // The error of a record whose topic the brokers have kept reporting as not existing.
+  private missingTopic(topic: string): KafkaError | undefined {
+    const since = this.cluster.metadata.unknownSince.get(topic);
+    if (since === undefined || Date.now() - since < MISSING_TOPIC_AFTER_MS) return undefined;
+    const what = this.options.allowAutoTopicCreation
+      ? 'the cluster does not create topics on demand (auto.create.topics.enable=false): create it first'
+      : 'allowAutoTopicCreation is false: create it first, or set allowAutoTopicCreation: true';
+    return new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `Topic '${topic}' does not exist (the brokers reported UNKNOWN_TOPIC_OR_PARTITION for ${MISSING_TOPIC_AFTER_MS} ms) and ${what}`, {
+      brokerErrorCode: UNKNOWN_TOPIC_OR_PARTITION,
+      brokerErrorName: 'UNKNOWN_TOPIC_OR_PARTITION',
+      possiblyPersisted: false,
+    });
   }
 
   private afterAppend(queue: PartitionQueue, record: SerializedRecord): void {
@@ -440,8 +493,104 @@ export class Producer {
     const error = new ClosedError('The producer was closed before the record was acknowledged');
     this.pending.failAll(error);
     this.sender.close(error);
+    this.breaker?.stop();
     this.cluster.close();
     this.closed = true;
+    this.updateState(undefined);
+  }
+
+  /** `await using producer = new Producer(...)`: closes the producer (as close()) when the scope ends. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  /**
+   * Listens to the producer's state changes (see {@link ProducerState}): `connecting`, `ready`,
+   * `degraded`, `unavailable`, `closed`. Each change is also logged (info, or warn when it got worse).
+   */
+  on(event: 'state', listener: (change: ProducerStateChange) => void): this {
+    this.events.on(event, listener);
+    return this;
+  }
+
+  /** Removes a listener added with on(). */
+  off(event: 'state', listener: (change: ProducerStateChange) => void): this {
+    this.events.off(event, listener);
+    return this;
+  }
+
+  /** A plain snapshot for readiness probes: state, brokers, buffer, pending records, last error, producer id. */
+  health(): ProducerHealth {
+    this.updateState(undefined);
+    let recordsPending = 0;
+    for (const batch of this.accumulator.incomplete) recordsPending += batch.recordCount;
+    const identity = this.identity;
+    const lastError = this.breaker?.lastError;
+    return {
+      state: this.state,
+      brokers: this.cluster.brokerStates(),
+      partitionsWithoutLeader: this.partitionsWithoutLeader(),
+      bufferUsedBytes: this.accumulator.bufferedBytes,
+      bufferLimitBytes: this.options.bufferMemory,
+      recordsPending,
+      recordsWaiting: this.pending.size,
+      lastError: lastError ? `${lastError.code}: ${lastError.message}` : undefined,
+      unreachableForMs: this.breaker?.unreachableForMs() ?? 0,
+      producerId: (identity?.producerId ?? -1n).toString(),
+      producerEpoch: identity?.epoch ?? -1,
+    };
+  }
+
+  private onConnectAttempt(error: KafkaError | undefined): void {
+    if (!error) this.everConnected = true;
+    this.breaker?.onConnectAttempt(error);
+    this.updateState(error);
+  }
+
+  // The breaker opened: what waits for metadata or memory cannot be accepted soon, so it fails now
+  // (unless sends wait while unavailable); it closed: what waits goes on, and the sender too.
+  private onBreakerChange(open: boolean): void {
+    if (open) {
+      this.options.logger?.warn?.('no broker is reachable: the producer is unavailable', { error: String(this.breaker?.lastError) });
+      if (this.rejectWhenUnavailable) this.pending.failAll(this.unavailableError());
+    } else if (!this.closed) {
+      this.processPending();
+      this.sender.wake();
+    }
+    this.updateState(this.breaker?.lastError);
+  }
+
+  private unavailableError(): ClusterUnavailableError {
+    const breaker = this.breaker!;
+    const cause = breaker.lastError;
+    return new ClusterUnavailableError(
+      `No broker of the cluster is reachable (${breaker.consecutiveFailures} connection attempts failed in a row over ${breaker.unreachableForMs()} ms)${cause ? `: ${cause.message}` : ''}. The record was not sent; the producer keeps reconnecting and accepts records again once a broker answers`,
+      { cause },
+    );
+  }
+
+  // Recomputes the state and reports a change (event and log).
+  private updateState(error: KafkaError | undefined): void {
+    const next = deriveState({
+      closed: this.closed,
+      unavailable: this.breaker?.isOpen ?? false,
+      everConnected: this.everConnected,
+      brokers: this.cluster.brokerStates(),
+      partitionsWithoutLeader: this.partitionsWithoutLeader(),
+    });
+    if (next === this.state) return;
+    const previous = this.state;
+    this.state = next;
+    const worse = next === 'degraded' || next === 'unavailable';
+    const change: ProducerStateChange = { state: next, previous, error: worse ? (error ?? this.breaker?.lastError) : undefined };
+    this.options.logger?.[worse ? 'warn' : 'info']?.(`producer state: ${previous} -> ${next}`, change.error ? { error: String(change.error) } : undefined);
+    this.events.emit('state', change);
+  }
+
+  private partitionsWithoutLeader(): number {
+    let count = 0;
+    for (const topic of this.cluster.metadata.topics.values()) count += topic.partitions.length - topic.available.length;
+    return count;
   }
 
   /**
@@ -495,6 +644,9 @@ export class Producer {
    * call commitTransaction() again to finish it.
    */
   async transaction<T>(work: (producer: this) => Promise<T>): Promise<T> {
+    if (typeof work !== 'function') {
+      throw new KafkaError('INVALID_ARGUMENT', `transaction() expects a function, such as async (tx) => { await tx.send(...) }, got ${work === null ? 'null' : typeof work}`);
+    }
     this.beginTransaction();
     let result: T;
     try {

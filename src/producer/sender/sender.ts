@@ -175,6 +175,13 @@ export class Sender {
     }
     for (const [leader, queues] of readyByLeader) this.drainTo(leader, queues, now);
     if (this.metadataWanted) this.refreshMetadata();
+    // Nothing left to send or wait for: a timer still set (a lingering or expiry wake-up of batches
+    // since acknowledged) would only hold the process open.
+    if (accumulator.active.size === 0 && this.timer) {
+      this.timer.cancel();
+      this.timer = undefined;
+      this.timerDue = Number.POSITIVE_INFINITY;
+    }
   }
 
   // Ready: the head batch is full, or not the only one, or lingered, or a retry whose backoff

@@ -254,9 +254,11 @@ export class TransactionManager {
       );
       if (v2) this.offsetsAdded = true;
     } catch (error) {
-      // The offsets are not in the transaction: committing it would lose them.
-      if (!this.fatalError) this.setAbortable(asKafkaError(error, 'SEND_OFFSETS_FAILED'));
-      throw error;
+      if (this.fatalError) throw error;
+      // The offsets are not in the transaction: committing it would lose them. Calling again
+      // cannot help now, whatever the broker's error: only an abort can.
+      this.setAbortable(asKafkaError(error, 'SEND_OFFSETS_FAILED'));
+      throw explained(error, 'The offsets were not added, and the transaction can only be aborted now: call abortTransaction()', false);
     }
   }
 
@@ -588,12 +590,13 @@ function asKafkaError(error: unknown, code: string): KafkaError {
   return error instanceof KafkaError ? error : new KafkaError(code, String(error), { cause: error });
 }
 
-// `error` with `hint` appended to its message (same code, class kept for broker errors).
-function explained(error: unknown, hint: string): unknown {
+// `error` with `hint` appended to its message (same code, class kept for broker errors), and
+// `retriable` changed when given.
+function explained(error: unknown, hint: string, retriable?: boolean): unknown {
   if (!(error instanceof KafkaError)) return error;
   const Kind = error instanceof BrokerError ? BrokerError : KafkaError;
   return new Kind(error.code, `${error.message}${error.message.endsWith('.') ? '' : '.'} ${hint}`, {
-    retriable: error.retriable,
+    retriable: retriable ?? error.retriable,
     cause: error,
     ...(error.brokerErrorCode === undefined ? {} : { brokerErrorCode: error.brokerErrorCode, brokerErrorName: error.brokerErrorName }),
   });
