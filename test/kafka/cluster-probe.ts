@@ -99,10 +99,11 @@ export function negotiatedApis(connection: Connection, apis: readonly ApiName[])
   });
 }
 
-/** `negotiatedApis` as one line per API, for a test's diagnostics. */
+/** `negotiatedApis` as one line per API after a header, for a test's diagnostics. */
 export function formatNegotiatedApis(apis: readonly NegotiatedApi[]): string[] {
-  return apis.map(
+  const header = 'negotiated = the highest version both sides speak (the transaction manager may cap its requests lower: docs/transactions.md)';
+  return [header].concat(apis.map(
     ({ api, broker, client, negotiated }) =>
       `${api.padEnd(20)} broker ${broker ? `v${broker.min}-v${broker.max}` : 'none'}, client v${client.min}-v${client.max}, negotiated ${negotiated === undefined ? 'none' : `v${negotiated}`}`,
-  );
+  ));
 }
