@@ -135,7 +135,7 @@ describe(`Apache Kafka ${KAFKA_4}, 3 nodes, SASL_SSL listener (TLS + SCRAM-SHA-5
     assert.equal(lastByPartition.size, 6, 'the keys spread over every partition');
   });
 
-  it('a wrong password: the send rejects with an AuthenticationError within connectTimeoutMs, and the producer does not keep reconnecting', { timeout: 120_000 }, async () => {
+  it('a wrong password: the send rejects with an AuthenticationError within connectTimeoutMs, and the producer does not keep reconnecting', { timeout: 120_000 }, async (t) => {
     const [host, port] = cluster.saslSslBootstrapServers.split(',')[0]!.split(':');
     const proxy = await startCountingProxy(host!, Number(port));
     const producer = new Producer(secure({ bootstrapServers: proxy.address, sasl: { mechanism: 'scram-sha-512', username: cluster.saslSsl.username, password: 'wrong' } }));
@@ -147,6 +147,7 @@ describe(`Apache Kafka ${KAFKA_4}, 3 nodes, SASL_SSL listener (TLS + SCRAM-SHA-5
       // Well before maxBlockMs (60 s): the refusal ends the wait instead of a metadata timeout.
       assert.ok(elapsedMs < CONNECT_TIMEOUT_MS + 5000, `rejected after ${elapsedMs} ms`);
       const afterFirst = proxy.connections;
+      t.diagnostic(`rejected after ${elapsedMs} ms and ${afterFirst} connection(s): ${error.message}`);
       assert.ok(afterFirst >= 1 && afterFirst <= 3, `${afterFirst} connections for one refused send`);
       await pause(3000);
       assert.equal(proxy.connections, afterFirst, 'no connection while nothing is waiting to be sent');
@@ -160,7 +161,7 @@ describe(`Apache Kafka ${KAFKA_4}, 3 nodes, SASL_SSL listener (TLS + SCRAM-SHA-5
     }
   });
 
-  it('a CA that did not sign the brokers: the send rejects with an AuthenticationError naming the certificate problem, without a reconnect loop', { timeout: 120_000 }, async () => {
+  it('a CA that did not sign the brokers: the send rejects with an AuthenticationError naming the certificate problem, without a reconnect loop', { timeout: 120_000 }, async (t) => {
     const directory = mkdtempSync(join(tmpdir(), 'other-ca-'));
     const [host, port] = cluster.saslSslBootstrapServers.split(',')[0]!.split(':');
     const proxy = await startCountingProxy(host!, Number(port));
@@ -173,6 +174,7 @@ describe(`Apache Kafka ${KAFKA_4}, 3 nodes, SASL_SSL listener (TLS + SCRAM-SHA-5
         assert.match(error.message, /TLS handshake with 127\.0\.0\.1:\d+ failed: .*certificate/i);
         assert.ok(elapsedMs < CONNECT_TIMEOUT_MS + 5000, `rejected after ${elapsedMs} ms`);
         const afterFirst = proxy.connections;
+        t.diagnostic(`rejected after ${elapsedMs} ms and ${afterFirst} connection(s): ${error.message}`);
         assert.ok(afterFirst >= 1 && afterFirst <= 3, `${afterFirst} connections for one refused send`);
         await pause(3000);
         assert.equal(proxy.connections, afterFirst, 'no connection while nothing is waiting to be sent');
