@@ -19,6 +19,9 @@ import { createTopic, metadata, type NegotiatedApi, negotiatedApis, notReadyReas
 import { type BrokerKeystore, type CertificateAuthority, createBrokerKeystore, createCertificateAuthority } from './tls-material.js';
 
 const run = promisify(execFile);
+// How long start() and restart() wait for readiness: a 3-node start takes 20-40 s on two cores,
+// and over 90 s when other JVMs compete for them.
+const READY_TIMEOUT_MS = 180_000;
 
 export interface RealClusterOptions {
   /** Kafka version, e.g. '4.4.0'; 4.x logs through log4j2, 3.x through reload4j. */
@@ -183,7 +186,7 @@ export class RealKafkaCluster {
       }),
     );
     for (const node of this.nodes) this.launch(node);
-    await this.waitForBrokers(count, 120_000);
+    await this.waitForBrokers(count, READY_TIMEOUT_MS);
   }
 
   // The SASL_SSL listener: TLS from a PKCS12 keystore (the JVM's default keystore type is JKS, so
@@ -343,7 +346,7 @@ export class RealKafkaCluster {
   /** Starts node `id` again on its ports and storage, and waits until the running nodes are ready. */
   async restart(id: number): Promise<void> {
     this.launch(this.node(id));
-    await this.waitForBrokers(this.running().length, 120_000);
+    await this.waitForBrokers(this.running().length, READY_TIMEOUT_MS);
   }
 
   /** Stops every node (SIGTERM, then SIGKILL after 20 s) and removes their storage. */
