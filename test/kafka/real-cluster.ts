@@ -189,8 +189,9 @@ export class RealKafkaCluster {
     await this.waitForBrokers(count, READY_TIMEOUT_MS);
   }
 
-  // The SASL_SSL listener: TLS from a PKCS12 keystore (the JVM's default keystore type is JKS, so
-  // the type is named), no client certificates, and SCRAM-SHA-512 plus PLAIN. SCRAM users live in
+  // The SASL_SSL listener: TLS from a PKCS12 keystore (its type named: Kafka's default is JKS, under
+  // which Java 9+ happens to read PKCS12 files too), no client certificates, and SCRAM-SHA-512
+  // plus PLAIN. SCRAM users live in
   // the cluster metadata (added at format); PLAIN users are listed in the listener's JAAS entry.
   // PLAIN is there for readers whose SCRAM Kafka 4 refuses (librdkafka before 2.6.1 sends a wrong
   // nonce in its final message).
