@@ -1,6 +1,7 @@
 // End to end against real Apache Kafka, assembled from Maven Central and started by the test
 // itself (test/kafka/real-cluster.ts): a 3-node Kafka 4.x cluster (KRaft, replication factor 3,
-// min.insync.replicas 2) and a single Kafka 3.x node, for version negotiation with an older broker.
+// min.insync.replicas 2) and a single node of the oldest Kafka 3.x line (3.0), for version
+// negotiation with an older broker. Each cluster's version and negotiated API versions are printed.
 // What is produced is read back by kcat (librdkafka, CRC-checked, read_committed for transactions)
 // and by the project's own reader (the demo's verification): every acknowledged record stored
 // exactly once, in order per partition, with every codec, across a broker killed mid-stream, and
@@ -13,12 +14,16 @@ import { after, before, describe, it } from 'node:test';
 import { runDemo } from '../../src/cli/demo.js';
 import { Producer } from '../../src/index.js';
 import type { CompressionType } from '../../src/producer/options.js';
+import type { ApiName } from '../../src/protocol/index.js';
 import { kcat } from '../helpers/kcat-process.js';
+import { formatNegotiatedApis, negotiatedApis, withConnection } from '../kafka/cluster-probe.js';
 import { RealKafkaCluster, realKafkaAvailable } from '../kafka/real-cluster.js';
 
 const external = process.env.KAFKA_BROKERS;
 const KAFKA_4 = process.env.KAFKA_4_VERSION ?? '4.4.0';
-const KAFKA_3 = process.env.KAFKA_3_VERSION ?? '3.9.1';
+// The oldest 3.x line: 3.0 runs in KRaft mode with this harness, transactions included (docs/testing.md).
+const KAFKA_3 = process.env.KAFKA_3_VERSION ?? '3.0.2';
+const REPORTED_APIS: readonly ApiName[] = ['ApiVersions', 'Metadata', 'Produce', 'InitProducerId', 'AddPartitionsToTxn', 'EndTxn'];
 
 async function missingTools(): Promise<string | undefined> {
   if ((await kcat(['-V'])).code !== 0) return 'kcat is not installed';
@@ -79,10 +84,19 @@ function protocolLogger(): { logger: { info: (message: string) => void }; protoc
 let topicCounter = 0;
 const topicName = (name: string) => `e2e-${name}-${process.pid}-${topicCounter++}`;
 
-async function produceAndVerify(bootstrapServers: string, name: string, compression: CompressionType, records: number, during?: () => Promise<void>): Promise<void> {
+// With a cluster started here, the topic is created first and every partition has a leader before
+// the demo starts (else it is created on the demo's first Metadata request).
+async function produceAndVerify(
+  bootstrapServers: string,
+  name: string,
+  compression: CompressionType,
+  records: number,
+  options: { real?: RealKafkaCluster | undefined; during?: () => Promise<void> } = {},
+): Promise<void> {
   const topic = topicName(name);
+  await options.real?.createTopic(topic, 6);
   const demo = runDemo({ bootstrapServers, records, topic, partitions: 6, compression, seed: 1, faults: 'none' });
-  await during?.();
+  await options.during?.();
   assert.equal(await demo, 0, 'the demo verified what it produced with the project reader');
   assertDemoRecords(await readWithKcat(bootstrapServers, topic), records);
 }
@@ -103,6 +117,14 @@ function suite(title: string, options: { version: string; nodes: number }, tests
     after(async () => {
       await real?.stop();
     });
+    it('reports the Kafka version and the negotiated API versions', async (t) => {
+      const bootstrapServers = external ?? real!.bootstrapServers;
+      const apis = await withConnection(bootstrapServers.split(',')[0]!, {}, async (connection) => negotiatedApis(connection, REPORTED_APIS));
+      t.diagnostic(`Kafka ${real ? real.runningVersion() : 'of the cluster at KAFKA_BROKERS'} at ${bootstrapServers}`);
+      for (const line of formatNegotiatedApis(apis)) t.diagnostic(line);
+      if (real) assert.equal(real.runningVersion(), options.version, 'the nodes run the version asked for');
+      for (const { api, negotiated } of apis) assert.notEqual(negotiated, undefined, `${api} has a version both sides speak`);
+    });
     tests(() => ({ bootstrapServers: external ?? real!.bootstrapServers, real }));
   });
 }
@@ -110,7 +132,8 @@ function suite(title: string, options: { version: string; nodes: number }, tests
 suite(`Apache Kafka ${external ? `at ${external}` : `${KAFKA_4}, 3 nodes (KRaft)`}`, { version: KAFKA_4, nodes: 3 }, (cluster) => {
   for (const compression of ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as CompressionType[]) {
     it(`produces exactly once, in order (${compression})`, { timeout: 180_000 }, async () => {
-      await produceAndVerify(cluster().bootstrapServers, compression, compression, 20_000);
+      const { bootstrapServers, real } = cluster();
+      await produceAndVerify(bootstrapServers, compression, compression, 20_000, { real });
     });
   }
 
@@ -170,18 +193,22 @@ suite(`Apache Kafka ${external ? `at ${external}` : `${KAFKA_4}, 3 nodes (KRaft)
 
   it('keeps exactly once and order while a broker is killed (SIGKILL) and restarted mid-stream', { skip: external ? 'needs the cluster started by the test' : false, timeout: 300_000 }, async () => {
     const { bootstrapServers, real } = cluster();
-    await produceAndVerify(bootstrapServers, 'kill', 'lz4', 300_000, async () => {
-      await new Promise((resolve) => setTimeout(resolve, 1500));
-      await real!.kill(2);
-      await new Promise((resolve) => setTimeout(resolve, 5000));
-      await real!.restart(2);
+    await produceAndVerify(bootstrapServers, 'kill', 'lz4', 300_000, {
+      real,
+      during: async () => {
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+        await real!.kill(2);
+        await new Promise((resolve) => setTimeout(resolve, 5000));
+        await real!.restart(2);
+      },
     });
   });
 });
 
 suite(`Apache Kafka ${KAFKA_3}, 1 node (KRaft), older protocol versions`, { version: KAFKA_3, nodes: 1 }, (cluster) => {
   it('negotiates the broker versions and produces exactly once, in order', { skip: external ? 'runs against the node started by the test' : false, timeout: 180_000 }, async () => {
-    await produceAndVerify(cluster().bootstrapServers, 'kafka3', 'zstd', 20_000);
+    const { bootstrapServers, real } = cluster();
+    await produceAndVerify(bootstrapServers, 'kafka3', 'zstd', 20_000, { real });
   });
 
   it('runs a transaction on it', { skip: external ? 'runs against the node started by the test' : false, timeout: 120_000 }, async () => {

@@ -2,8 +2,10 @@
 // jar `org.apache.kafka:kafka_2.13` and its runtime dependencies are copied once into a cache
 // outside the repository, then each node runs as `java -cp ... kafka.Kafka` in KRaft mode
 // (combined broker and controller), bound to 127.0.0.1, with its storage formatted first. Nodes
-// can be stopped, killed (SIGKILL) and restarted by id; start() returns once every node answers
-// Metadata.
+// can be stopped, killed (SIGKILL) and restarted by id; start() and restart() return once every
+// running node answers Metadata listing them all, with a leader for every partition of every topic.
+// With `saslSsl`, every node also has a SASL_SSL client listener (SCRAM-SHA-512 and PLAIN, a broker
+// certificate signed by a CA made at start); inter-broker traffic stays on PLAINTEXT.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,9 +13,15 @@ import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Cluster } from '../../src/cluster/cluster.js';
+import type { SaslConfig } from '../../src/network/sasl/authenticate.js';
+import type { ApiName } from '../../src/protocol/index.js';
+import { createTopic, metadata, type NegotiatedApi, negotiatedApis, notReadyReason, type ProbeSecurity, withConnection } from './cluster-probe.js';
+import { type BrokerKeystore, type CertificateAuthority, createBrokerKeystore, createCertificateAuthority } from './tls-material.js';
 
 const run = promisify(execFile);
+// How long start() and restart() wait for readiness: a 3-node start takes 20-40 s on two cores,
+// and over 90 s when other JVMs compete for them.
+const READY_TIMEOUT_MS = 180_000;
 
 export interface RealClusterOptions {
   /** Kafka version, e.g. '4.4.0'; 4.x logs through log4j2, 3.x through reload4j. */
@@ -22,12 +30,30 @@ export interface RealClusterOptions {
   readonly nodes: number;
   /** Extra server properties for every node. */
   readonly properties?: Readonly<Record<string, string | number | boolean>>;
+  /**
+   * A second client listener, SASL_SSL, on every node: SCRAM-SHA-512 (the user is created when the
+   * storage is formatted, which needs Kafka 3.5+, KIP-900) and PLAIN for the same user, a broker
+   * certificate for 127.0.0.1 signed by a CA made with openssl at start. Default false.
+   */
+  readonly saslSsl?: boolean;
+}
+
+/** The SASL_SSL listener's user (SCRAM-SHA-512 and PLAIN) and the CA that signed the brokers' certificates. */
+export interface SaslSslAccess {
+  readonly username: string;
+  readonly password: string;
+  /** The CA certificate, PEM, to verify the brokers with (`ssl: { ca }`). */
+  readonly caPem: string;
+  /** Where that PEM is (for kcat's ssl.ca.location); removed by stop(). */
+  readonly caPath: string;
 }
 
 interface Node {
   readonly id: number;
   readonly brokerPort: number;
   readonly controllerPort: number;
+  /** The SASL_SSL listener's port, with the saslSsl option. */
+  readonly saslSslPort: number | undefined;
   readonly directory: string;
   process: ChildProcess | undefined;
 }
@@ -102,6 +128,8 @@ export class RealKafkaCluster {
   private readonly nodes: Node[] = [];
   private readonly root: string;
   private library = '';
+  private tls: { readonly ca: CertificateAuthority; readonly keystore: BrokerKeystore } | undefined;
+  private readonly saslUser = { username: 'e2e-user', password: randomBytes(12).toString('hex') };
 
   constructor(options: RealClusterOptions) {
     this.options = options;
@@ -114,24 +142,75 @@ export class RealKafkaCluster {
     return this.nodes.map((node) => `127.0.0.1:${node.brokerPort}`).join(',');
   }
 
-  /** Resolves the jars, formats every node's storage, starts the nodes and waits until they all answer. */
+  /** host:port of every node's SASL_SSL listener (with the saslSsl option). */
+  get saslSslBootstrapServers(): string {
+    if (!this.options.saslSsl) throw new Error('the cluster was started without the saslSsl option');
+    return this.nodes.map((node) => `127.0.0.1:${node.saslSslPort}`).join(',');
+  }
+
+  /** The SASL_SSL listener's user and CA (with the saslSsl option, once started). */
+  get saslSsl(): SaslSslAccess {
+    if (!this.tls) throw new Error('the cluster has no SASL_SSL listener (saslSsl option) or is not started');
+    return { ...this.saslUser, caPem: this.tls.ca.certPem, caPath: this.tls.ca.certPath };
+  }
+
+  /** Resolves the jars, formats every node's storage, starts the nodes and waits until they are ready. */
   async start(): Promise<void> {
     this.library = await resolveKafka(this.version);
     const count = this.options.nodes;
     for (let id = 1; id <= count; id++) {
-      this.nodes.push({ id, brokerPort: await freePort(), controllerPort: await freePort(), directory: join(this.root, `node-${id}`), process: undefined });
+      this.nodes.push({
+        id,
+        brokerPort: await freePort(),
+        controllerPort: await freePort(),
+        saslSslPort: this.options.saslSsl ? await freePort() : undefined,
+        directory: join(this.root, `node-${id}`),
+        process: undefined,
+      });
+    }
+    if (this.options.saslSsl) {
+      const ca = await createCertificateAuthority(join(this.root, 'tls'), `kafka-${this.version}-test-ca`);
+      this.tls = { ca, keystore: await createBrokerKeystore(join(this.root, 'tls'), ca, randomBytes(12).toString('hex')) };
     }
     const clusterId = randomBytes(16).toString('base64url');
     const voters = this.nodes.map((node) => `${node.id}@127.0.0.1:${node.controllerPort}`).join(',');
-    for (const node of this.nodes) {
-      mkdirSync(join(node.directory, 'logs'), { recursive: true });
-      writeFileSync(join(node.directory, 'server.properties'), this.properties(node, voters));
-      writeFileSync(join(node.directory, 'log4j2.properties'), LOG4J2);
-      writeFileSync(join(node.directory, 'log4j.properties'), LOG4J1);
-      await this.java(['kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', join(node.directory, 'server.properties')]);
-    }
+    const scram = this.tls ? ['--add-scram', `SCRAM-SHA-512=[name=${this.saslUser.username},password=${this.saslUser.password}]`] : [];
+    // The nodes' storage is formatted side by side: each format is a JVM start, mostly waiting.
+    await Promise.all(
+      this.nodes.map((node) => {
+        mkdirSync(join(node.directory, 'logs'), { recursive: true });
+        writeFileSync(join(node.directory, 'server.properties'), this.properties(node, voters));
+        writeFileSync(join(node.directory, 'log4j2.properties'), LOG4J2);
+        writeFileSync(join(node.directory, 'log4j.properties'), LOG4J1);
+        return this.java(['kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', join(node.directory, 'server.properties'), ...scram]);
+      }),
+    );
     for (const node of this.nodes) this.launch(node);
-    await this.waitForBrokers(count, 120_000);
+    await this.waitForBrokers(count, READY_TIMEOUT_MS);
+  }
+
+  // The SASL_SSL listener: TLS from a PKCS12 keystore (its type named: Kafka's default is JKS, under
+  // which Java 9+ happens to read PKCS12 files too), no client certificates, and SCRAM-SHA-512
+  // plus PLAIN. SCRAM users live in
+  // the cluster metadata (added at format); PLAIN users are listed in the listener's JAAS entry.
+  // PLAIN is there for readers whose SCRAM Kafka 4 refuses (librdkafka before 2.6.1 sends a wrong
+  // nonce in its final message).
+  private saslSslProperties(node: Node): Record<string, string> {
+    if (!this.tls) return {};
+    const { username, password } = this.saslUser;
+    return {
+      listeners: `PLAINTEXT://127.0.0.1:${node.brokerPort},SASL_SSL://127.0.0.1:${node.saslSslPort},CONTROLLER://127.0.0.1:${node.controllerPort}`,
+      'advertised.listeners': `PLAINTEXT://127.0.0.1:${node.brokerPort},SASL_SSL://127.0.0.1:${node.saslSslPort}`,
+      'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT',
+      'sasl.enabled.mechanisms': 'SCRAM-SHA-512,PLAIN',
+      'listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config': 'org.apache.kafka.common.security.scram.ScramLoginModule required;',
+      'listener.name.sasl_ssl.plain.sasl.jaas.config': `org.apache.kafka.common.security.plain.PlainLoginModule required user_${username}="${password}";`,
+      'ssl.keystore.type': 'PKCS12',
+      'ssl.keystore.location': this.tls.keystore.path,
+      'ssl.keystore.password': this.tls.keystore.password,
+      'ssl.key.password': this.tls.keystore.password,
+      'ssl.client.auth': 'none',
+    };
   }
 
   private properties(node: Node, voters: string): string {
@@ -154,6 +233,7 @@ export class RealKafkaCluster {
       'transaction.state.log.min.isr': Math.min(2, count),
       'group.initial.rebalance.delay.ms': 0,
       'auto.create.topics.enable': true,
+      ...this.saslSslProperties(node),
       ...this.options.properties,
     };
     return `${Object.entries(settings)
@@ -189,36 +269,74 @@ export class RealKafkaCluster {
     }
   }
 
-  /** Waits until Metadata lists `count` brokers, with the tail of every node's log on failure. */
-  private async waitForBrokers(count: number, timeoutMs: number): Promise<void> {
+  /**
+   * Waits until every running node answers Metadata listing `count` brokers, each partition of
+   * every topic (and of `topics`, which must exist) with a leader, and, with saslSsl, until every
+   * node's SASL_SSL listener logs the user in; on failure the message ends with each node's log tail.
+   */
+  private async waitForBrokers(count: number, timeoutMs: number, topics: readonly string[] = []): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     let last = '';
     for (let attempt = 0; attempt < 1000 && Date.now() < deadline; attempt++) {
       const exited = this.nodes.find((node) => node.process && node.process.exitCode !== null);
       if (exited) throw new Error(`Kafka node ${exited.id} exited (code ${exited.process!.exitCode}):\n${this.logTail()}`);
-      const cluster = new Cluster({
-        bootstrapServers: this.bootstrapServers.split(','),
-        clientId: 'real-cluster-probe',
-        connectTimeoutMs: 2000,
-        requestTimeoutMs: 5000,
-        metadataMaxAgeMs: 300_000,
-        reconnectBackoffMs: 50,
-        reconnectBackoffMaxMs: 500,
-        allowAutoTopicCreation: false,
-      });
       try {
-        await cluster.connect();
-        await cluster.refreshMetadata();
-        if (cluster.metadata.brokers.size >= count) return;
-        last = `${cluster.metadata.brokers.size} of ${count} brokers in Metadata`;
+        last = (await this.notReady(count, topics)) ?? '';
+        if (!last) return;
       } catch (error) {
         last = String(error);
-      } finally {
-        cluster.close();
       }
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
-    throw new Error(`Kafka ${this.version} did not come up within ${timeoutMs} ms (${last}):\n${this.logTail()}`);
+    throw new Error(`Kafka ${this.version} was not ready within ${timeoutMs} ms (${last}):\n${this.logTail()}`);
+  }
+
+  // Why some running node is not ready yet, or undefined when none.
+  private async notReady(count: number, topics: readonly string[]): Promise<string | undefined> {
+    for (const node of this.nodes.filter((candidate) => candidate.process)) {
+      const reason = await withConnection(`127.0.0.1:${node.brokerPort}`, {}, async (connection) => notReadyReason(await metadata(connection, null), count, topics));
+      if (reason) return `node ${node.id}: ${reason}`;
+      if (this.tls) await withConnection(`127.0.0.1:${node.saslSslPort}`, this.saslSslSecurity(), (connection) => metadata(connection, []));
+    }
+    return undefined;
+  }
+
+  private saslSslSecurity(): ProbeSecurity {
+    const sasl: SaslConfig = { mechanism: 'scram-sha-512', ...this.saslUser };
+    return { ssl: { ca: this.tls!.ca.certPem }, sasl };
+  }
+
+  /** Waits until every running node sees `topic` with a leader for each partition. */
+  async waitForLeaders(topic: string, timeoutMs = 60_000): Promise<void> {
+    await this.waitForBrokers(this.running().length, timeoutMs, [topic]);
+  }
+
+  /** Creates `topic` (replication factor min(3, nodes) unless given) and waits for its leaders. */
+  async createTopic(topic: string, partitions: number, replicationFactor = Math.min(3, this.nodes.length)): Promise<void> {
+    const [node] = this.running();
+    if (!node) throw new Error('no node is running');
+    await withConnection(`127.0.0.1:${node.brokerPort}`, {}, (connection) => createTopic(connection, topic, partitions, replicationFactor));
+    await this.waitForLeaders(topic);
+  }
+
+  /** What a client negotiates for `apis` with the first running node, on its PLAINTEXT or SASL_SSL listener. */
+  async negotiatedApis(apis: readonly ApiName[], listener: 'PLAINTEXT' | 'SASL_SSL' = 'PLAINTEXT'): Promise<NegotiatedApi[]> {
+    const [node] = this.running();
+    if (!node) throw new Error('no node is running');
+    return listener === 'SASL_SSL'
+      ? withConnection(`127.0.0.1:${node.saslSslPort}`, this.saslSslSecurity(), async (connection) => negotiatedApis(connection, apis))
+      : withConnection(`127.0.0.1:${node.brokerPort}`, {}, async (connection) => negotiatedApis(connection, apis));
+  }
+
+  /** The version the first node reports in its log at start ("Kafka version: ..."), e.g. '4.4.0'. */
+  runningVersion(): string | undefined {
+    const path = join(this.nodes[0]?.directory ?? '', 'logs', 'server.log');
+    if (!existsSync(path)) return undefined;
+    return /Kafka version: (\S+)/.exec(readFileSync(path, 'utf8'))?.[1];
+  }
+
+  private running(): Node[] {
+    return this.nodes.filter((node) => node.process);
   }
 
   /** Ends node `id` at once (SIGKILL), as a crash would. */
@@ -226,10 +344,10 @@ export class RealKafkaCluster {
     await this.end(this.node(id), 'SIGKILL');
   }
 
-  /** Starts node `id` again on its ports and storage, and waits until every node answers. */
+  /** Starts node `id` again on its ports and storage, and waits until the running nodes are ready. */
   async restart(id: number): Promise<void> {
     this.launch(this.node(id));
-    await this.waitForBrokers(this.nodes.length, 120_000);
+    await this.waitForBrokers(this.running().length, READY_TIMEOUT_MS);
   }
 
   /** Stops every node (SIGTERM, then SIGKILL after 20 s) and removes their storage. */
