@@ -21,7 +21,9 @@ export {
   TransactionAbortedError,
   UnsupportedVersionError,
 } from './errors/kafka-error.js';
-export type { MetricsSnapshot } from './metrics/producer-metrics.js';
+export type { MetricsSnapshot, ProducerMetricName, TopicMetricName, TopicMetricsSnapshot } from './metrics/metric-definitions.js';
+export { PROMETHEUS_CONTENT_TYPE, type PrometheusOptions, type PrometheusSource, toPrometheus } from './metrics/prometheus.js';
+export type { BatchEvent, RequestTraceContext, SendTraceContext } from './metrics/tracing.js';
 export type { SaslConfig } from './network/sasl/authenticate.js';
 export type { BrokerHealth, ProducerHealth, ProducerState, ProducerStateChange } from './producer/availability/health.js';
 export type {

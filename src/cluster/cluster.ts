@@ -177,6 +177,13 @@ export class Cluster {
     });
   }
 
+  /** Open, ready connections (to brokers and bootstrap servers), for the connection-count metric. */
+  get connectionCount(): number {
+    let count = 0;
+    for (const state of this.nodes.values()) if (state.connection?.isReady) count++;
+    return count;
+  }
+
   /** The ready connection to broker `nodeId`, if there is one (never waits). */
   connectionIfReady(nodeId: number): Connection | undefined {
     const connection = this.nodes.get(nodeId)?.connection;

@@ -98,6 +98,8 @@ export class Connection {
    */
   private referenced = true;
   private readonly unanswered = new Set<number>();
+  /** Bytes of every request written so far, size prefixes included (the producer's byte metrics read it). */
+  bytesWritten = 0;
 
   constructor(config: ConnectionConfig) {
     this.config = config;
@@ -306,10 +308,12 @@ export class Connection {
     const socket = this.socket!;
     let flushed = true;
     if (frame.length === 1) {
+      this.bytesWritten += frame[0]!.byteLength;
       flushed = socket.write(frame[0]!, callback);
     } else {
       socket.cork();
       for (let index = 0; index < frame.length; index++) {
+        this.bytesWritten += frame[index]!.byteLength;
         flushed = socket.write(frame[index]!, index === frame.length - 1 ? callback : undefined);
       }
       socket.uncork();

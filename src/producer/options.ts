@@ -114,6 +114,10 @@ export interface ProducerOptions {
   keySerializer?: Serializer | undefined;
   /** Serializes values that are not Buffer, Uint8Array, string or null. */
   valueSerializer?: Serializer | undefined;
+  /** Length of one sample window of the windowed metrics (rates, averages, maxima), ms. Default 30000. */
+  metricsSampleWindowMs?: number;
+  /** Sample windows the windowed metrics cover. Default 2. */
+  metricsNumSamples?: number;
 }
 
 /** Options after defaults and validation. */
@@ -149,6 +153,8 @@ export interface ResolvedProducerOptions {
   readonly codecs: CodecOverrides | undefined;
   readonly keySerializer: Serializer | undefined;
   readonly valueSerializer: Serializer | undefined;
+  readonly metricsSampleWindowMs: number;
+  readonly metricsNumSamples: number;
 }
 
 type Check = (value: unknown, name: string) => void;
@@ -230,6 +236,8 @@ const declarations: { readonly [K in keyof ProducerOptions]-?: { default: unknow
   codecs: { default: undefined, check: objectOrUndefined },
   keySerializer: { default: undefined, check: functionOrUndefined },
   valueSerializer: { default: undefined, check: functionOrUndefined },
+  metricsSampleWindowMs: { default: 30_000, check: integer(1) },
+  metricsNumSamples: { default: 2, check: integer(1, 1000) },
 };
 
 /** Applies defaults and validates; throws ConfigError naming the first bad option. */

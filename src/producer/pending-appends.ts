@@ -41,8 +41,23 @@ export class PendingAppends {
   /** Approximate bytes held by waiting records. */
   bytes = 0;
 
+  /** Called when records start (`true`) or stop waiting for bufferMemory (for the bufferpool-wait-ratio metric). */
+  onMemoryWait: (waiting: boolean) => void = () => {};
+  private waitingForMemory = false;
+
+  // Tells onMemoryWait when the head of the queue starts or stops waiting for memory.
+  private noteWaitingFor(): void {
+    const waiting = this.blockedOn?.reason === 'wait-memory';
+    if (waiting === this.waitingForMemory) return;
+    this.waitingForMemory = waiting;
+    this.onMemoryWait(waiting);
+  }
+
   add(item: PendingAppend, waitingFor: 'wait-metadata' | 'wait-memory'): void {
-    if (this.size === 0) this.blockedOn = { reason: waitingFor, topic: item.topic };
+    if (this.size === 0) {
+      this.blockedOn = { reason: waitingFor, topic: item.topic };
+      this.noteWaitingFor();
+    }
     this.items.push(item);
     this.added++;
     this.bytes += sizeOf(item);
@@ -70,6 +85,7 @@ export class PendingAppends {
       this.bytes -= sizeOf(item);
       this.items[this.head++] = undefined as unknown as PendingAppend;
     }
+    this.noteWaitingFor();
     this.wakeLeaveWaiters();
     if (this.head === this.items.length) {
       this.items.length = 0;
@@ -94,6 +110,7 @@ export class PendingAppends {
     this.head = 0;
     this.bytes = 0;
     this.blockedOn = undefined;
+    this.noteWaitingFor();
     this.wakeLeaveWaiters();
     this.disarm();
   }

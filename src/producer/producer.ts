@@ -12,7 +12,10 @@ import {
   KafkaError,
   permanentCause,
 } from '../errors/kafka-error.js';
-import { type MetricsSnapshot, ProducerMetrics } from '../metrics/producer-metrics.js';
+import type { MetricsSnapshot } from '../metrics/metric-definitions.js';
+import { ProducerMetrics } from '../metrics/producer-metrics.js';
+import { type PrometheusOptions, toPrometheus } from '../metrics/prometheus.js';
+import { isTraced, type SendTraceContext, sendTraceContext, sendTracing, traceSend } from '../metrics/tracing.js';
 import { RECORD_BATCH_OVERHEAD, RecordBatchBuilder } from '../records/index.js';
 import { BatchDelivery, type Delivery, SingleDelivery } from './accumulator/delivery.js';
 import { PartitionQueue } from './accumulator/partition-queue.js';
@@ -67,7 +70,7 @@ export class Producer {
   private readonly sender: Sender;
   private readonly partitioner: Partitioner;
   private readonly pending: PendingAppends;
-  private readonly producerMetrics = new ProducerMetrics();
+  private readonly producerMetrics: ProducerMetrics;
   private readonly transactions: TransactionManager | undefined;
   private started = false;
   private closing: Promise<void> | undefined;
@@ -91,11 +94,17 @@ export class Producer {
   private everConnected = false;
   private readonly identity: ProducerIdentity | undefined;
   private state: ProducerState = 'connecting';
+  /** The trace of the send() call running now, while `kafka-producer:send` has subscribers. */
+  private sendTrace: SendTraceContext | undefined;
 
   /** Validates `options` (throwing a ConfigError naming the first bad one); connects lazily. */
   constructor(options: ProducerOptions) {
     this.options = resolveProducerOptions(options);
     const resolved = this.options;
+    this.producerMetrics = new ProducerMetrics({
+      clientId: resolved.clientId,
+      windows: { windowMs: resolved.metricsSampleWindowMs, samples: resolved.metricsNumSamples },
+    });
     this.cluster = new Cluster({
       bootstrapServers: resolved.bootstrapServers,
       clientId: resolved.clientId,
@@ -172,17 +181,21 @@ export class Producer {
     });
     this.pending = new PendingAppends(
       (item) => this.tryAppend(item.topic, item.record, item.delivery, item.position, Date.now()),
-      (item, waitingFor) =>
-        waitingFor === 'metadata'
-          ? new KafkaError(
-              'METADATA_TIMEOUT',
-              `Topic '${item.topic}' is not in the cluster metadata after ${this.options.maxBlockMs} ms (maxBlockMs)${this.describeTopicError(item.topic)}`,
-              { retriable: true, ...(this.metadataError ? { cause: this.metadataError } : {}) },
-            )
-          : new BufferExhaustedError(
-              `bufferMemory (${this.options.bufferMemory} bytes) stayed full for ${this.options.maxBlockMs} ms (maxBlockMs); the brokers are not keeping up or are unreachable`,
-            ),
+      (item, waitingFor) => {
+        if (waitingFor === 'metadata') {
+          return new KafkaError(
+            'METADATA_TIMEOUT',
+            `Topic '${item.topic}' is not in the cluster metadata after ${this.options.maxBlockMs} ms (maxBlockMs)${this.describeTopicError(item.topic)}`,
+            { retriable: true, ...(this.metadataError ? { cause: this.metadataError } : {}) },
+          );
+        }
+        this.producerMetrics.recordBufferExhausted();
+        return new BufferExhaustedError(
+          `bufferMemory (${this.options.bufferMemory} bytes) stayed full for ${this.options.maxBlockMs} ms (maxBlockMs); the brokers are not keeping up or are unreachable`,
+        );
+      },
     );
+    this.pending.onMemoryWait = (waiting) => this.producerMetrics.bufferWaitChanged(waiting);
   }
 
   /** Connects to the cluster and fetches metadata. Optional: `send()` connects lazily. */
@@ -197,6 +210,26 @@ export class Producer {
   /** Sends several records to one topic, in order; resolves with their metadata in the same order. */
   send(batch: TopicMessages): Promise<RecordMetadata[]>;
   send(input: ProducerRecord | TopicMessages): Promise<RecordMetadata | RecordMetadata[]> {
+    if (isTraced(sendTracing)) return this.sendTraced(input);
+    return this.dispatch(input);
+  }
+
+  // send() while `kafka-producer:send` has subscribers: the call runs inside its trace, and
+  // serialize() notes the key and value sizes of its records in it.
+  private sendTraced(input: ProducerRecord | TopicMessages): Promise<RecordMetadata | RecordMetadata[]> {
+    const trace = sendTraceContext(this.options.clientId, input);
+    return traceSend(trace, () => {
+      const outer = this.sendTrace;
+      this.sendTrace = trace;
+      try {
+        return this.dispatch(input);
+      } finally {
+        this.sendTrace = outer;
+      }
+    });
+  }
+
+  private dispatch(input: ProducerRecord | TopicMessages): Promise<RecordMetadata | RecordMetadata[]> {
     if (this.closed || this.closing) return Promise.reject(new ClosedError('send() after close()'));
     if (this.rejectWhenUnavailable && this.breaker!.isOpen) return Promise.reject(this.unavailableError());
     const fatal = this.sender.fatalError ?? this.transactions?.fatalError;
@@ -249,6 +282,11 @@ export class Producer {
 
   private serialize(topic: string, message: Message, now: number, target?: SerializedRecordFields, withTopic = false): SerializedRecordFields {
     const record = serializeRecord(topic, message, this.options.keySerializer, this.options.valueSerializer, now, target, withTopic);
+    const trace = this.sendTrace;
+    if (trace !== undefined) {
+      if (record.key !== null) trace.hasKey = true;
+      trace.valueSize += record.valueSize;
+    }
     const size = RECORD_BATCH_OVERHEAD + RecordBatchBuilder.recordSizeUpperBound(record.keySize, record.valueSize, record.headers);
     if (size > this.options.maxRequestSize) {
       throw new InvalidRecordError(
@@ -285,6 +323,7 @@ export class Producer {
       // While bufferMemory is full, records may wait, but only up to bufferMemory bytes of them:
       // beyond that a caller that does not await its sends would grow memory without bound.
       if (this.pending.blockedOn?.reason === 'wait-memory' && this.pending.bytes + record.keySize + record.valueSize > this.options.bufferMemory) {
+        this.producerMetrics.recordBufferExhausted();
         delivery.recordFailed(
           position,
           new BufferExhaustedError(
@@ -314,7 +353,7 @@ export class Producer {
         if (queue instanceof PartitionQueue) {
           const promise = this.accumulator.tryAppendToGroup(queue, record, now);
           if (promise) {
-            this.afterAppend(queue, record);
+            this.afterAppend(queue, record, now);
             return promise;
           }
         } else if (queue instanceof Error) {
@@ -335,7 +374,7 @@ export class Producer {
     const queue = this.route(topic, record);
     if (!(queue instanceof PartitionQueue)) return queue;
     if (!this.accumulator.tryAppend(queue, record, delivery, position, now)) return 'wait-memory';
-    this.afterAppend(queue, record);
+    this.afterAppend(queue, record, now);
     return 'appended';
   }
 
@@ -382,9 +421,10 @@ export class Producer {
     });
   }
 
-  private afterAppend(queue: PartitionQueue, record: SerializedRecord): void {
-    if (record.key === null) this.partitioner.onAppend(queue.topic, queue.partition, record.keySize + record.valueSize + record.headersSize);
-    this.producerMetrics.recordAppend(record.keySize + record.valueSize);
+  private afterAppend(queue: PartitionQueue, record: SerializedRecord, now: number): void {
+    const size = record.keySize + record.valueSize + record.headersSize;
+    if (record.key === null) this.partitioner.onAppend(queue.topic, queue.partition, size);
+    this.producerMetrics.recordAppend(size, now);
   }
 
   // The key's bytes for the partitioner: its first keySize bytes. A string key is written into a
@@ -684,9 +724,22 @@ export class Producer {
     return this.transactions;
   }
 
-  /** A snapshot of the producer's metrics under the Java client's names. */
-  metrics(): MetricsSnapshot {
-    return this.producerMetrics.snapshot(this.accumulator.bufferedBytes, this.options.bufferMemory);
+  /**
+   * The producer's metrics under the Java client's names and meanings (see docs/metrics.md):
+   * producer-wide values, and per topic under `topics`. With `{ format: 'prometheus' }`, the same
+   * in Prometheus text exposition format, labelled with this producer's `clientId`.
+   */
+  metrics(): MetricsSnapshot;
+  metrics(options: { format: 'prometheus' } & PrometheusOptions): string;
+  metrics(options?: { format: 'prometheus' } & PrometheusOptions): MetricsSnapshot | string {
+    const snapshot = this.producerMetrics.snapshot({
+      bufferedBytes: this.accumulator.bufferedBytes,
+      bufferTotalBytes: this.options.bufferMemory,
+      connectionCount: this.cluster.connectionCount,
+    });
+    if (options === undefined) return snapshot;
+    if (options.format !== 'prometheus') throw new TypeError(`metrics(): unknown format ${JSON.stringify(options.format)}; the one format is 'prometheus'`);
+    return toPrometheus({ clientId: this.options.clientId, metrics: snapshot }, options);
   }
 
   private assertOpen(): void {

@@ -49,6 +49,8 @@ export class ProducerBatch implements GroupOutcomeSource {
   private readonly pool: BatchBufferPool | undefined;
   /** The final batch bytes, once sealed. */
   bytes: Buffer | undefined;
+  /** Size of the batch before compression, once sealed (for the compression-rate metric). */
+  uncompressedBytes = 0;
   /** True while compression of the sealed batch is under way. */
   sealing = false;
   recordCount = 0;
@@ -182,6 +184,7 @@ export class ProducerBatch implements GroupOutcomeSource {
   /** Closes the batch to appends and produces its final bytes (synchronously when uncompressed). */
   seal(): void {
     if (!this.builder) return;
+    this.uncompressedBytes = this.builder.sizeInBytes;
     this.bytes = this.builder.build();
     this.builder = undefined;
     this.returnBufferUnlessSent();
@@ -196,6 +199,7 @@ export class ProducerBatch implements GroupOutcomeSource {
     if (!builder) return this.bytes !== undefined;
     const bytes = compress(builder);
     if (bytes === undefined) return false;
+    this.uncompressedBytes = builder.sizeInBytes;
     this.bytes = bytes;
     this.builder = undefined;
     this.returnBufferUnlessSent();
@@ -209,6 +213,7 @@ export class ProducerBatch implements GroupOutcomeSource {
     this.builder = undefined;
     this.sealing = true;
     try {
+      this.uncompressedBytes = builder.sizeInBytes;
       this.bytes = await compress(builder);
       this.returnBufferUnlessSent();
     } catch (error) {

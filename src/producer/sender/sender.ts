@@ -230,7 +230,7 @@ export class Sender {
   }
 
   private drainTo(leader: number, queues: PartitionQueue[], now: number): void {
-    const { cluster, options, sequences, metrics } = this.deps;
+    const { cluster, options, sequences } = this.deps;
     const connection = cluster.connectionIfReady(leader);
     if (!connection) {
       this.connect(leader);
@@ -282,7 +282,6 @@ export class Sender {
       if (batches.length === 0) break;
       this.deps.transactions?.onProduceSent();
       this.send(connection, leader, version, batches);
-      metrics.recordRequest(batches, size);
       // Further requests only for partitions whose next batch is ready too.
       now = this.clock.now();
       queues = queues.filter((queue) => queue.queued.length > 0 && this.isReady(queue, queue.queued[0]!, now));
@@ -291,14 +290,19 @@ export class Sender {
   }
 
   private send(connection: Connection, leader: number, version: number, batches: ProducerBatch[]): void {
-    const { options } = this.deps;
+    const { options, metrics } = this.deps;
     const request = buildProduceRequest(batches, options.acks, options.requestTimeoutMs, options.transactionalId ?? null);
-    sendProduceRequest(connection, version, request).then(
+    const writtenBefore = connection.bytesWritten;
+    const answer = sendProduceRequest(connection, version, request);
+    const sent = metrics.requestSent(leader, version, batches, connection.bytesWritten - writtenBefore);
+    answer.then(
       (response) => {
+        metrics.requestDone(sent, response === undefined ? undefined : (response.throttleTimeMs ?? 0));
         this.whileBusy(() => this.onProduceResponse(batches, leader, response));
         this.wake();
       },
       (error: unknown) => {
+        metrics.requestDone(sent, undefined, error);
         const failure = error instanceof KafkaError ? error : new KafkaError('REQUEST_FAILED', String(error), { cause: error });
         this.whileBusy(() => {
           for (const batch of batches) this.onRequestFailed(batch, leader, failure);

@@ -40,6 +40,7 @@ interface SentRequest {
 class ScriptedConnection {
   inFlight = 0;
   isBlocked = false;
+  readonly bytesWritten = 0;
   readonly isReady = true;
   constructor(
     readonly broker: number,
@@ -137,7 +138,7 @@ function setup(overrides: Partial<ProducerOptions> = {}, partitions = 1, initial
     sequences: new SequenceTracker(identity, false),
     transactions: undefined,
     splitter: new BatchSplitter(options, undefined),
-    metrics: new ProducerMetrics(),
+    metrics: new ProducerMetrics({ clientId: 'test', windows: { windowMs: 30_000, samples: 2 } }),
     compressor,
     clock,
     log: () => {},
