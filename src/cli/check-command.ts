@@ -33,7 +33,7 @@ Options:
 
 ${connectionOptionsUsage}`;
 
-const options = {
+export const options = {
   'bootstrap-servers': { type: 'string', short: 'b' },
   topic: { type: 'string', short: 't' },
   'timeout-ms': { type: 'string' },

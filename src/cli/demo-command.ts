@@ -30,7 +30,7 @@ Options:
                                        and do not fail the run)
   -h, --help                           this text`;
 
-const options = {
+export const options = {
   'bootstrap-servers': { type: 'string' },
   records: { type: 'string' },
   topic: { type: 'string' },

@@ -37,7 +37,7 @@ ${connectionOptionsUsage}
 Example:
   kafka-producer perf-test --num-records 1000000 --record-size 100 --throughput -1 --producer-props acks=all linger.ms=5`;
 
-const options = {
+export const options = {
   'num-records': { type: 'string' },
   'record-size': { type: 'string' },
   throughput: { type: 'string' },

@@ -45,7 +45,7 @@ Examples:
   printf 'k1:hello\\nk2:world\\n' | kafka-producer produce -b localhost:9092 -t greetings --key-delimiter :
   kafka-producer produce -b localhost:9092 -t orders --header-delimiter '\\t' --header source=batch orders.txt`;
 
-const options = {
+export const options = {
   'bootstrap-servers': { type: 'string', short: 'b' },
   topic: { type: 'string', short: 't' },
   'key-delimiter': { type: 'string' },

@@ -45,7 +45,7 @@ interface OpenTransaction {
 }
 
 /** Produces every line of the inputs; resolves with the exit code (0 when every record was sent). */
-export async function produceLines(producer: Producer, settings: ProduceSettings, stdin: Readable = process.stdin): Promise<number> {
+export async function produceLines(producer: Producer, settings: ProduceSettings, stdin: () => Readable = () => process.stdin): Promise<number> {
   const tally = new FailureTally();
   const totals: Totals = { sent: 0, bytes: 0, transactions: 0 };
   const window = new SendWindow(settings.maxPending);
@@ -107,7 +107,7 @@ export async function produceLines(producer: Producer, settings: ProduceSettings
     }
     inputs: for (const input of settings.inputs) {
       const name = input === '-' ? 'stdin' : input;
-      reading = input === '-' ? stdin : createReadStream(input);
+      reading = input === '-' ? stdin() : createReadStream(input);
       let lineNumber = 0;
       try {
         for await (const line of readLines(reading)) {
