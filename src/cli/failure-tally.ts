@@ -13,6 +13,7 @@ interface Group {
   count: number;
   possiblyPersisted: number;
   readonly messages: string[];
+  readonly shapes: string[];
   readonly examples: string[];
 }
 
@@ -38,12 +39,17 @@ export class FailureTally {
     const code = errorCode(error);
     let group = this.groups.get(code);
     if (!group) {
-      group = { count: 0, possiblyPersisted: 0, messages: [], examples: [] };
+      group = { count: 0, possiblyPersisted: 0, messages: [], shapes: [], examples: [] };
       this.groups.set(code, group);
     }
     const text = error instanceof Error ? error.message : String(error);
     const message = text.length > MESSAGE_LIMIT ? `${text.slice(0, MESSAGE_LIMIT)}...` : text;
-    if (group.messages.length < MESSAGES_PER_CODE && !group.messages.includes(message)) group.messages.push(message);
+    // Messages differing only in numbers (offsets, sequences, partitions) say the same thing once.
+    const shape = message.replace(/\d+/g, '#');
+    if (group.messages.length < MESSAGES_PER_CODE && !group.shapes.includes(shape)) {
+      group.shapes.push(shape);
+      group.messages.push(message);
+    }
     group.count += count;
     if (error instanceof KafkaError && error.possiblyPersisted) group.possiblyPersisted += count;
     if (where !== undefined && group.examples.length < EXAMPLES_PER_CODE) group.examples.push(where);

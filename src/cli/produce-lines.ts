@@ -30,7 +30,7 @@ export interface ProduceSettings {
   readonly maxPending: number;
 }
 
-/** Where and how a run ended up. */
+/** What a run got written: records acknowledged (and committed), their bytes, transactions committed. */
 interface Totals {
   sent: number;
   bytes: number;

@@ -92,6 +92,20 @@ describe('FailureTally', () => {
     assert.equal(lines[6], '    batch too large');
   });
 
+  it('keeps up to three distinct messages per code, not those differing in numbers only', () => {
+    const tally = new FailureTally();
+    tally.add(new BrokerError('MESSAGE_TOO_LARGE', 'Batch of 570 bytes refused'));
+    tally.add(new BrokerError('MESSAGE_TOO_LARGE', 'Batch of 612 bytes refused'));
+    tally.add(new BrokerError('MESSAGE_TOO_LARGE', 'Not resent: an earlier batch failed'));
+    for (let index = 0; index < 5; index++) tally.add(new BrokerError('MESSAGE_TOO_LARGE', `other reason ${'x'.repeat(index)}`));
+    assert.deepEqual(tally.lines().slice(1), [
+      '  MESSAGE_TOO_LARGE: 8 records',
+      '    Batch of 570 bytes refused',
+      '    Not resent: an earlier batch failed',
+      '    other reason ',
+    ]);
+  });
+
   it('prints nothing when nothing failed', () => {
     assert.deepEqual(new FailureTally().lines(), []);
   });
