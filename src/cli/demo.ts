@@ -7,6 +7,7 @@ import { Producer } from '../producer/producer.js';
 import type { RecordMetadata } from '../producer/producer-record.js';
 import { FakeCluster } from '../testing/index.js';
 import { type DemoFaults, demoTopicSettings, planFaults } from './demo-faults.js';
+import { FailureTally } from './failure-tally.js';
 import { ProgressBar } from './progress-bar.js';
 import { readBack } from './read-back.js';
 
@@ -94,14 +95,28 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     ...(faults ? ([['faults injected', faults.summary()]] as [string, string][]) : []),
     ['throughput', `${Math.round((options.records / elapsedMs) * 1000).toLocaleString('en-US')} records/s (${(elapsedMs / 1000).toFixed(1)} s)`],
   ]);
-  const passed = report.duplicates === 0 && report.outOfOrder === 0 && report.missing === 0 && report.wronglyRejected === 0;
-  console.log(passed ? 'Verified: every acknowledged record stored exactly once, in order per partition.' : 'VERIFICATION FAILED');
+  const verified = report.duplicates === 0 && report.outOfOrder === 0 && report.missing === 0 && report.wronglyRejected === 0;
+  console.log(verified ? 'Verified: every acknowledged record stored exactly once, in order per partition.' : 'VERIFICATION FAILED');
+  // Rejected records fail the run, with their errors: a run whose every record was rejected (a
+  // codec package missing, a topic refusing writes) verifies trivially, and must not look like a
+  // success. The one exception is the harsh faults' own outcome, records rejected as possibly
+  // written after the producer state was lost.
+  const rejections = new FailureTally();
+  let unexpectedRejections = 0;
+  for (let number = 0; number < options.records; number++) {
+    const error = errors[number];
+    if (!error) continue;
+    rejections.add(error, `record ${number}`);
+    if (!(options.faults === 'harsh' && embedded && error.possiblyPersisted)) unexpectedRejections++;
+  }
+  for (const line of rejections.lines()) console.error(line);
   if (faults && options.faults === 'harsh' && report.rejected > 0) {
     console.log(
       `With --harsh-faults, records in flight when the producer state was lost can be rejected as possibly written (here ${report.rejected}): the producer could not tell whether the broker had kept them, and said so instead of risking a duplicate. No real broker loses a producer's state while keeping its batches.`,
     );
   }
-  return passed ? 0 : 1;
+  if (unexpectedRejections > 0) console.log(`FAILED: ${unexpectedRejections} of ${options.records} records were rejected (errors above).`);
+  return verified && unexpectedRejections === 0 ? 0 : 1;
 }
 
 async function readStored(

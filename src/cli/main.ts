@@ -1,72 +1,57 @@
 #!/usr/bin/env node
-// Command line of kafka-producer: `kafka-producer demo [options]` (see --help).
-import { parseArgs } from 'node:util';
-import { runDemo } from './demo.js';
+// The kafka-producer command: `kafka-producer <command> [options]`. Picks the command and runs it;
+// a command line error prints what is wrong and the usage, and exits with code 2. Commands are
+// loaded when run, so that --version and --help do not load the producer.
+import { closestMatch } from './closest-match.js';
+import { packageVersion } from './package-version.js';
+import { USAGE_EXIT_CODE, UsageError } from './usage-error.js';
 
-const usage = `Usage: kafka-producer demo [options]
+interface Command {
+  readonly summary: string;
+  readonly load: () => Promise<{ run(argv: string[]): Promise<number>; usage: string }>;
+}
 
-Produces numbered records, reads them back and verifies them: exactly once, in order per partition.
-Without --bootstrap-servers it starts an embedded FakeCluster and injects the faults real brokers
-have: lost acks, retriable errors, dropped connections, slow responses, leader moves, a broker
-restart and batches refused as too large, plus an event-loop stall longer than the request
-timeout, as a busy application causes. Every record is then expected to be acknowledged.
+const commands: Readonly<Record<string, Command>> = {
+  produce: { summary: 'send lines of stdin or files to a topic, one record per line', load: () => import('./produce-command.js') },
+  'perf-test': { summary: 'measure throughput and latency (against an embedded cluster by default)', load: () => import('./perf-test-command.js') },
+  check: { summary: 'diagnose the connection to a cluster: DNS, TCP, TLS, SASL, APIs, metadata, topic', load: () => import('./check-command.js') },
+  demo: { summary: 'produce, read back and verify records under injected faults', load: () => import('./demo-command.js') },
+};
+
+const usage = `Usage: kafka-producer <command> [options]
+
+Commands:
+${Object.entries(commands)
+  .map(([name, command]) => `  ${name.padEnd(10)} ${command.summary}`)
+  .join('\n')}
 
 Options:
-  --bootstrap-servers <host:port,...>  produce to a real cluster instead
-  --records <n>                        records to send (default 100000)
-  --topic <name>                       topic (default 'demo' embedded, 'kafka-producer-demo' otherwise)
-  --partitions <n>                     partitions of the embedded topic (default 6)
-  --compression <type>                 none, gzip, snappy, lz4 or zstd (default none)
-  --seed <n>                           seed of the embedded cluster's faults (default 1)
-  --no-faults                          no faults in the embedded cluster
-  --harsh-faults                       also lose the producer's state mid-stream while its batches
-                                       stay in the log, which no real broker does (a broker loses it
-                                       only with the batches, or after the producer idled for a day):
-                                       the client's worst case, in which records in flight may be
-                                       rejected as possibly written
-  --help                               this text`;
+  -v, --version  print the version
+  -h, --help     this text; 'kafka-producer <command> --help' describes a command
+
+Exit codes: 0 done, 1 a record or a check failed (or an error stopped the command),
+2 the command line is invalid, 130 interrupted (Ctrl-C).`;
 
 async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      'bootstrap-servers': { type: 'string' },
-      records: { type: 'string', default: '100000' },
-      topic: { type: 'string' },
-      partitions: { type: 'string', default: '6' },
-      compression: { type: 'string', default: 'none' },
-      seed: { type: 'string', default: '1' },
-      'no-faults': { type: 'boolean', default: false },
-      'harsh-faults': { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
-    },
-  });
-  const command = positionals[0] ?? 'demo';
-  if (values.help || command !== 'demo') {
-    console.log(usage);
-    return values.help ? 0 : 2;
+  const [first, ...rest] = argv;
+  if (first === '--version' || first === '-v') {
+    process.stdout.write(`${packageVersion()}\n`);
+    return 0;
   }
-  const records = Number(values.records);
-  const partitions = Number(values.partitions);
-  const seed = Number(values.seed);
-  const compression = values.compression as 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
-  if (!Number.isInteger(records) || records < 1) throw new Error(`--records must be a positive integer, got '${values.records}'`);
-  if (!Number.isInteger(partitions) || partitions < 1) throw new Error(`--partitions must be a positive integer, got '${values.partitions}'`);
-  if (!['none', 'gzip', 'snappy', 'lz4', 'zstd'].includes(compression)) {
-    throw new Error(`--compression must be none, gzip, snappy, lz4 or zstd, got '${values.compression}'`);
+  if (first === '--help' || first === '-h' || first === 'help') {
+    const topic = first === 'help' ? rest[0] : undefined;
+    if (topic !== undefined && commands[topic]) return (await commands[topic].load()).run(['--help']);
+    process.stdout.write(`${usage}\n`);
+    return 0;
   }
-  if (values['no-faults'] && values['harsh-faults']) throw new Error('--no-faults and --harsh-faults exclude each other');
-  const bootstrapServers = values['bootstrap-servers'];
-  return runDemo({
-    bootstrapServers,
-    records,
-    topic: values.topic ?? (bootstrapServers ? 'kafka-producer-demo' : 'demo'),
-    partitions,
-    compression,
-    seed,
-    faults: values['no-faults'] ? 'none' : values['harsh-faults'] ? 'harsh' : 'realistic',
-  });
+  if (first === undefined) throw new UsageError('no command given', usage);
+  const command = Object.hasOwn(commands, first) ? commands[first] : undefined;
+  if (!command) {
+    const what = first.startsWith('-') ? `unknown option '${first}'` : `unknown command '${first}'`;
+    const hint = closestMatch(first, Object.keys(commands));
+    throw new UsageError(`${what}${hint ? ` (did you mean '${hint}'?)` : ''}`, usage);
+  }
+  return (await command.load()).run(rest);
 }
 
 main(process.argv.slice(2)).then(
@@ -74,7 +59,12 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
+    if (error instanceof UsageError) {
+      process.stderr.write(`kafka-producer: ${error.message}\n\n${error.usage}\n`);
+      process.exitCode = USAGE_EXIT_CODE;
+      return;
+    }
+    process.stderr.write(`kafka-producer: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = 1;
   },
 );
