@@ -14,15 +14,15 @@ export interface BatchCompressor {
   seal(batch: ProducerBatch): Promise<void>;
 }
 
-/** The compressor of a producer, or undefined for 'none'. */
-export function createBatchCompressor(compression: CompressionType, userCodecs: CodecOverrides | undefined): BatchCompressor | undefined {
+/** The compressor of a producer, or undefined for 'none'; `level` undefined is the codec's default. */
+export function createBatchCompressor(compression: CompressionType, userCodecs: CodecOverrides | undefined, level?: number): BatchCompressor | undefined {
   if (compression === 'none') return undefined;
   let loading: Promise<CompressionCodec> | undefined;
   let loaded: CompressionCodec | undefined;
   return {
     sealNow: (batch) => loaded !== undefined && batch.sealCompressedNow((builder) => builder.buildCompressedNow(compression, loaded!)),
     seal: (batch) => {
-      loading ??= resolveCodec(compression, userCodecs).then((codec) => (loaded = codec));
+      loading ??= resolveCodec(compression, userCodecs, level).then((codec) => (loaded = codec));
       return batch.sealCompressed(async (builder) => builder.buildCompressed(compression, await loading!));
     },
   };

@@ -4,17 +4,28 @@
 import type { CompressionType } from '../record-batch-layout.js';
 
 /**
+ * What compress() is told besides the bytes: given to a codec of `codecs` only when the producer
+ * sets the level option of the codec's type (`compressionGzipLevel`, `compressionLz4Level`,
+ * `compressionZstdLevel`), so a KafkaJS codec that takes one argument sees no change.
+ */
+export interface CompressOptions {
+  /** The configured level, in the codec's own scale (gzip 1..9 or -1, lz4 1..17, zstd -131072..22). */
+  readonly level: number;
+}
+
+/**
  * A compression codec, as KafkaJS defines it: `compress` receives an object holding the bytes in
- * `buffer` (KafkaJS passes its encoder), `decompress` the compressed bytes.
+ * `buffer` (KafkaJS passes its encoder), and `options` when a level is configured; `decompress`
+ * receives the compressed bytes.
  */
 export interface CompressionCodec {
-  compress(encoder: { buffer: Buffer }): Promise<Buffer>;
+  compress(encoder: { buffer: Buffer }, options?: CompressOptions): Promise<Buffer>;
   decompress(buffer: Buffer): Promise<Buffer>;
 }
 
 /** A codec that can also work synchronously; the built-in codecs are, except zstd from a package. */
 export interface SynchronousCompressionCodec extends CompressionCodec {
-  compressSync(buffer: Buffer): Buffer;
+  compressSync(buffer: Buffer, options?: CompressOptions): Buffer;
   decompressSync(buffer: Buffer): Buffer;
   /**
    * Inputs up to this many bytes are compressed synchronously: below it a worker-thread round trip

@@ -1,5 +1,5 @@
-// gzip through node:zlib, always available. Compression level 6 is Java's default
-// (compression.gzip.level, KIP-390). Inputs above 32 KiB go to the zlib thread pool, since
+// gzip through node:zlib, always available. The level is zlib's default (6), as Java's, unless
+// compressionGzipLevel (Java's compression.gzip.level, KIP-390) sets another. Inputs above 32 KiB go to the zlib thread pool, since
 // compressing them takes over 0.25 ms of the event loop (bench/records/RESULTS.md).
 import { promisify } from 'node:util';
 import { constants, gunzip, gunzipSync, gzip, gzipSync, type ZlibOptions } from 'node:zlib';
@@ -10,7 +10,7 @@ const gunzipAsync = promisify<Buffer, Buffer>(gunzip);
 
 /** Options of {@link createGzipCodec}. */
 export interface GzipCodecOptions {
-  /** zlib compression level, 1 (fastest) to 9 (smallest). Default 6. */
+  /** zlib compression level, 1 (fastest) to 9 (smallest), or -1 for zlib's default (6). Default -1. */
   level?: number;
 }
 
