@@ -26,6 +26,7 @@ export { PROMETHEUS_CONTENT_TYPE, type PrometheusOptions, type PrometheusSource,
 export type { BatchEvent, RequestTraceContext, SendTraceContext } from './metrics/tracing.js';
 export type { SaslConfig } from './network/sasl/authenticate.js';
 export type { BrokerHealth, ProducerHealth, ProducerState, ProducerStateChange } from './producer/availability/health.js';
+export type { ProducerInterceptor } from './producer/interceptors/producer-interceptor.js';
 export type {
   CircuitBreakerOptions,
   CompressionType,
@@ -45,4 +46,5 @@ export type {
   TopicMessages,
 } from './producer/producer-record.js';
 export type { ConsumerGroupMetadata, TransactionOffset } from './producer/transactions/transaction-manager.js';
+export type { CodecOverrides, CodecProvider, CompressionCodec, CompressOptions } from './records/codecs/codec.js';
 export { UnsupportedCompressionError } from './records/errors.js';

@@ -6,6 +6,8 @@ import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { ConfigError } from '../errors/kafka-error.js';
 import type { SaslConfig } from '../network/sasl/authenticate.js';
 import type { CodecOverrides } from '../records/index.js';
+import { checkLevelSupport, levelCheck } from './compression-level-options.js';
+import { checkInterceptors, type ProducerInterceptor } from './interceptors/producer-interceptor.js';
 import type { PartitionerFunction } from './partitioners/partitioner.js';
 
 /** Compression of record batches. */
@@ -84,6 +86,15 @@ export interface ProducerOptions {
   maxInFlightRequestsPerConnection?: number;
   /** Batch compression. Default `'none'`. */
   compression?: CompressionType;
+  /** gzip level (Java's `compression.gzip.level`): 1 (fastest) to 9 (smallest), or -1 for zlib's default, 6. Default -1. */
+  compressionGzipLevel?: number | undefined;
+  /**
+   * lz4 level (Java's `compression.lz4.level`): 1 to 17. Default 9, LZ4's fast mode, as Java; the
+   * built-in codec (`lz4-napi`) has that mode only, so another level needs your own `codecs.lz4`.
+   */
+  compressionLz4Level?: number | undefined;
+  /** zstd level (Java's `compression.zstd.level`): -131072 (fastest) to 22 (smallest). Default 3. */
+  compressionZstdLevel?: number | undefined;
   /** Partition choice: `'default'` (murmur2 for keys, sticky otherwise), `'murmur2'`, `'round-robin'`, or a function. Default `'default'`. */
   partitioner?: 'default' | 'murmur2' | 'round-robin' | PartitionerFunction;
   /** Enables transactions under this id (requires idempotence). Default none. */
@@ -108,6 +119,8 @@ export interface ProducerOptions {
   circuitBreaker?: CircuitBreakerOptions | false;
   /** Receives log lines. Default none. */
   logger?: Logger | undefined;
+  /** Hooks that see each record before it is sent and each outcome, in order (see {@link ProducerInterceptor}). Default none. */
+  interceptors?: readonly ProducerInterceptor[] | undefined;
   /** Compression codecs replacing or adding to the built-in ones (KafkaJS codec interface). */
   codecs?: CodecOverrides | undefined;
   /** Serializes keys that are not Buffer, Uint8Array, string or null. */
@@ -138,6 +151,9 @@ export interface ResolvedProducerOptions {
   readonly maxRequestSize: number;
   readonly maxInFlightRequestsPerConnection: number;
   readonly compression: CompressionType;
+  readonly compressionGzipLevel: number | undefined;
+  readonly compressionLz4Level: number | undefined;
+  readonly compressionZstdLevel: number | undefined;
   readonly partitioner: 'default' | 'murmur2' | 'round-robin' | PartitionerFunction;
   readonly transactionalId: string | undefined;
   readonly transactionTimeoutMs: number;
@@ -150,6 +166,7 @@ export interface ResolvedProducerOptions {
   readonly allowAutoTopicCreation: boolean;
   readonly circuitBreaker: Required<CircuitBreakerOptions> | false;
   readonly logger: Logger | undefined;
+  readonly interceptors: readonly ProducerInterceptor[] | undefined;
   readonly codecs: CodecOverrides | undefined;
   readonly keySerializer: Serializer | undefined;
   readonly valueSerializer: Serializer | undefined;
@@ -206,6 +223,9 @@ const declarations: { readonly [K in keyof ProducerOptions]-?: { default: unknow
   maxRequestSize: { default: 1_048_576, check: integer(1024, 2 ** 30) },
   maxInFlightRequestsPerConnection: { default: 5, check: integer(1, 1000) },
   compression: { default: 'none', check: oneOf(['none', 'gzip', 'snappy', 'lz4', 'zstd']) },
+  compressionGzipLevel: { default: undefined, check: levelCheck('gzip') },
+  compressionLz4Level: { default: undefined, check: levelCheck('lz4') },
+  compressionZstdLevel: { default: undefined, check: levelCheck('zstd') },
   partitioner: {
     default: 'default',
     check: (value, name) => {
@@ -233,6 +253,7 @@ const declarations: { readonly [K in keyof ProducerOptions]-?: { default: unknow
   allowAutoTopicCreation: { default: true, check: boolean },
   circuitBreaker: { default: {}, check: checkCircuitBreaker },
   logger: { default: undefined, check: objectOrUndefined },
+  interceptors: { default: undefined, check: checkInterceptors },
   codecs: { default: undefined, check: objectOrUndefined },
   keySerializer: { default: undefined, check: functionOrUndefined },
   valueSerializer: { default: undefined, check: functionOrUndefined },
@@ -302,6 +323,7 @@ function checkConflicts(options: ResolvedProducerOptions, given: ProducerOptions
       `must be at least reconnectBackoffMs (${options.reconnectBackoffMs}), got ${options.reconnectBackoffMaxMs}`,
     );
   }
+  checkLevelSupport(options);
 }
 
 function checkBootstrapServers(value: unknown, name: string): void {

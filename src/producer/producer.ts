@@ -23,8 +23,11 @@ import { RecordAccumulator } from './accumulator/record-accumulator.js';
 import { CircuitBreaker } from './availability/circuit-breaker.js';
 import { deriveState, type ProducerHealth, type ProducerState, type ProducerStateChange } from './availability/health.js';
 import { createBatchCompressor } from './compression.js';
+import { configuredLevel } from './compression-level-options.js';
 import { ProducerIdentity } from './idempotence/producer-identity.js';
 import { SequenceTracker } from './idempotence/sequence-tracker.js';
+import { InterceptorChain } from './interceptors/interceptor-chain.js';
+import { ObservedBatchDelivery, type RecordObserver } from './interceptors/observed-delivery.js';
 import { type ProducerOptions, type ResolvedProducerOptions, resolveProducerOptions } from './options.js';
 import { createPartitioner, type Partitioner } from './partitioners/partitioner.js';
 import { type AppendAttempt, PendingAppends } from './pending-appends.js';
@@ -96,6 +99,8 @@ export class Producer {
   private state: ProducerState = 'connecting';
   /** The trace of the send() call running now, while `kafka-producer:send` has subscribers. */
   private sendTrace: SendTraceContext | undefined;
+  /** The `interceptors` option, undefined when none are configured (send() then skips them at no cost). */
+  private readonly interceptors: InterceptorChain | undefined;
 
   /** Validates `options` (throwing a ConfigError naming the first bad one); connects lazily. */
   constructor(options: ProducerOptions) {
@@ -176,7 +181,7 @@ export class Producer {
       transactions: this.transactions,
       splitter: new BatchSplitter(resolved, resolved.codecs),
       metrics: this.producerMetrics,
-      compressor: createBatchCompressor(resolved.compression, resolved.codecs),
+      compressor: createBatchCompressor(resolved.compression, resolved.codecs, configuredLevel(resolved)),
       log: (level, message, context) => resolved.logger?.[level]?.(message, context),
     });
     this.pending = new PendingAppends(
@@ -196,6 +201,10 @@ export class Producer {
       },
     );
     this.pending.onMemoryWait = (waiting) => this.producerMetrics.bufferWaitChanged(waiting);
+    this.interceptors =
+      resolved.interceptors !== undefined && resolved.interceptors.length > 0
+        ? new InterceptorChain(resolved.interceptors, (level, message, context) => resolved.logger?.[level]?.(message, context))
+        : undefined;
   }
 
   /** Connects to the cluster and fetches metadata. Optional: `send()` connects lazily. */
@@ -210,26 +219,32 @@ export class Producer {
   /** Sends several records to one topic, in order; resolves with their metadata in the same order. */
   send(batch: TopicMessages): Promise<RecordMetadata[]>;
   send(input: ProducerRecord | TopicMessages): Promise<RecordMetadata | RecordMetadata[]> {
+    if (this.interceptors !== undefined) return this.interceptors.send(input, this.sendIntercepted);
     if (isTraced(sendTracing)) return this.sendTraced(input);
     return this.dispatch(input);
   }
 
+  // send() after the interceptors' onSend; `observer` hears the outcome of each record of a
+  // multi-record call.
+  private readonly sendIntercepted = (input: ProducerRecord | TopicMessages, observer: RecordObserver | undefined) =>
+    isTraced(sendTracing) ? this.sendTraced(input, observer) : this.dispatch(input, observer);
+
   // send() while `kafka-producer:send` has subscribers: the call runs inside its trace, and
   // serialize() notes the key and value sizes of its records in it.
-  private sendTraced(input: ProducerRecord | TopicMessages): Promise<RecordMetadata | RecordMetadata[]> {
+  private sendTraced(input: ProducerRecord | TopicMessages, observer?: RecordObserver): Promise<RecordMetadata | RecordMetadata[]> {
     const trace = sendTraceContext(this.options.clientId, input);
     return traceSend(trace, () => {
       const outer = this.sendTrace;
       this.sendTrace = trace;
       try {
-        return this.dispatch(input);
+        return this.dispatch(input, observer);
       } finally {
         this.sendTrace = outer;
       }
     });
   }
 
-  private dispatch(input: ProducerRecord | TopicMessages): Promise<RecordMetadata | RecordMetadata[]> {
+  private dispatch(input: ProducerRecord | TopicMessages, observer?: RecordObserver): Promise<RecordMetadata | RecordMetadata[]> {
     if (this.closed || this.closing) return Promise.reject(new ClosedError('send() after close()'));
     if (this.rejectWhenUnavailable && this.breaker!.isOpen) return Promise.reject(this.unavailableError());
     const fatal = this.sender.fatalError ?? this.transactions?.fatalError;
@@ -256,7 +271,7 @@ export class Producer {
         if (!Array.isArray(input.messages)) throw new InvalidRecordError(`messages for topic '${topic}' must be an array of { key?, value, headers?, partition?, timestamp? }`);
         checkTopicMessages(input, topic);
         const records = input.messages.map((message) => this.serialize(topic, message, now));
-        const delivery = new BatchDelivery(records.length);
+        const delivery = observer === undefined ? new BatchDelivery(records.length) : new ObservedBatchDelivery(records.length, observer);
         this.submit(topic, records, delivery, now);
         promise = delivery.promise;
       } else {
