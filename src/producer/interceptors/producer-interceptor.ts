@@ -11,11 +11,13 @@ import type { ProducerRecord, RecordMetadata } from '../producer-record.js';
  *
  * @example
  * ```ts
- * const tracing: ProducerInterceptor = {
- *   onSend: (record) => ({ ...record, headers: { ...record.headers, 'trace-id': currentTraceId() } }),
- *   onAcknowledgement: (metadata, error) => error && console.warn(`${metadata.topic}: ${error.message}`),
+ * const staging: ProducerInterceptor = {
+ *   onSend: (record) => ({ ...record, topic: `staging.${record.topic}` }),
+ *   onAcknowledgement: (metadata, error) => {
+ *     if (error) console.warn(`record for ${metadata.topic} failed: ${error.message}`);
+ *   },
  * };
- * const producer = new Producer({ bootstrapServers, interceptors: [tracing] });
+ * const producer = new Producer({ bootstrapServers: 'localhost:9092', interceptors: [staging] });
  * ```
  */
 export interface ProducerInterceptor {
