@@ -172,7 +172,8 @@ export class Cluster {
   brokerStates(): BrokerConnectionState[] {
     return [...this.metadata.brokers.values()].map((broker) => {
       const node = this.nodes.get(broker.nodeId);
-      const state = node?.connection?.isReady ? 'connected' : node?.connecting ? 'connecting' : node && node.failures > 0 ? 'failing' : 'idle';
+      // A broker whose last attempt failed is failing, also while it waits to retry or retries.
+      const state = node?.connection?.isReady ? 'connected' : node && node.failures > 0 ? 'failing' : node?.connecting ? 'connecting' : 'idle';
       return { nodeId: broker.nodeId, host: broker.host, port: broker.port, state, failures: node?.failures ?? 0 };
     });
   }
