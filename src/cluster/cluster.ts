@@ -3,7 +3,7 @@
 // (coalesced: concurrent callers share one request) and by age.
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { ConnectionError, KafkaError } from '../errors/kafka-error.js';
-import { Connection } from '../network/connection.js';
+import { Connection, type LogSink } from '../network/connection.js';
 import { backoffDelay } from '../network/exponential-backoff.js';
 import type { SaslConfig } from '../network/sasl/authenticate.js';
 import type { ApiName, MetadataRequestData } from '../protocol/index.js';
@@ -28,6 +28,8 @@ export interface ClusterConfig {
   readonly onConnectAttempt?: (error: KafkaError | undefined) => void;
   /** Called after every metadata update. */
   readonly onMetadataUpdated?: () => void;
+  /** Receives the connections' log lines. */
+  readonly log?: LogSink | undefined;
 }
 
 /** The connection state of one broker of the cluster metadata. */
@@ -227,6 +229,7 @@ export class Cluster {
         connectTimeoutMs: this.config.connectTimeoutMs,
         requestTimeoutMs: this.config.requestTimeoutMs,
         ...(this.config.versionCaps ? { versionCaps: this.config.versionCaps } : {}),
+        log: this.config.log,
         onClose: (error) => {
           if (node.connection === connection) node.connection = undefined;
           if (error && typeof key === 'number') this.config.onConnectionClosed?.(key, error);

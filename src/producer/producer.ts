@@ -119,6 +119,7 @@ export class Producer {
       onConnectionClosed: () => this.sender.wake(),
       onConnectAttempt: (error) => this.onConnectAttempt(error),
       onMetadataUpdated: () => this.updateState(undefined),
+      log: resolved.logger ? (level, message, context) => resolved.logger?.[level]?.(message, context) : undefined,
     });
     const breakerOptions = resolved.circuitBreaker;
     this.rejectWhenUnavailable = breakerOptions !== false && breakerOptions.whenOpen === 'reject';
