@@ -23,7 +23,7 @@ const LIBRDKAFKA_VERSION = '2.15.1';
 // Only what the tests use: the mock cluster, and a consumer that reads every codec (snappy and lz4
 // are built in). TLS, SASL/GSSAPI, OAUTH over HTTP and syslog are left out, which also keeps the
 // build free of their development packages. Without optimisation and debug symbols the compiler
-// needs half the CPU time (about 30 s of it); the tests' traffic is far too small to notice.
+// needs half the CPU time (make takes about 30 s of it); the tests carry too little traffic to notice.
 const CONFIGURE_FLAGS = [
   '--no-download',
   '--enable-zlib',

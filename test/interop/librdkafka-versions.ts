@@ -46,7 +46,7 @@ function repositoryRoot(): string {
 }
 
 /** The version in a librdkafka rdkafka.h (RD_KAFKA_VERSION 0xMMmmrrxx). */
-export function headerVersion(header: string): string | undefined {
+function headerVersion(header: string): string | undefined {
   const hex = /#define\s+RD_KAFKA_VERSION\s+0x([0-9a-fA-F]{8})/.exec(readFileSync(header, 'utf8'))?.[1];
   return hex ? [0, 2, 4].map((at) => Number.parseInt(hex.slice(at, at + 2), 16)).join('.') : undefined;
 }

@@ -1,5 +1,6 @@
 // What the mock cluster of each librdkafka version the interop suite runs against does where the
-// tests depend on it, as found on the wire (mock-behaviour.test.ts pins every fact). A librdkafka
+// tests depend on it, as found on the wire: mock-behaviour.test.ts pins each fact there, except the
+// trailing bytes, which producer-interop.test.ts pins through the producer's debug log. A librdkafka
 // version without an entry fails the suites that need its facts: they are found and written here
 // first.
 
@@ -15,6 +16,8 @@ export interface MockFacts {
    * ABORT control batch whose CRC field is 0 (2.15).
    */
   readonly transactionMarkers: 'none' | 'without-crc';
+  /** Bytes after the last field of its Metadata responses: 1 where it writes the top-level tags twice. */
+  readonly metadataTrailingBytes: number;
 }
 
 const FACTS: Readonly<Record<string, MockFacts>> = {
@@ -41,6 +44,7 @@ const FACTS: Readonly<Record<string, MockFacts>> = {
     listsDownBrokers: true,
     listOffsetsLeaderEpochBytes: 8,
     transactionMarkers: 'none',
+    metadataTrailingBytes: 0,
   },
   '2.15.1': {
     apiRanges: {
@@ -72,6 +76,7 @@ const FACTS: Readonly<Record<string, MockFacts>> = {
     listsDownBrokers: false,
     listOffsetsLeaderEpochBytes: 4,
     transactionMarkers: 'without-crc',
+    metadataTrailingBytes: 1,
   },
 };
 

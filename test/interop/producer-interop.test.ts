@@ -120,7 +120,12 @@ for (const target of targets) {
       const librdkafka = buildOf(target);
       const logged = await startPreparedMockCluster({ librdkafka, brokers: 3, topics: [{ name: 'versions', partitions: 3 }], debug: true });
       try {
-        const idempotent = new Producer({ bootstrapServers: logged.bootstrapServers, lingerMs: 1 });
+        const debugLines: string[] = [];
+        const idempotent = new Producer({
+          bootstrapServers: logged.bootstrapServers,
+          lingerMs: 1,
+          logger: { debug: (message) => debugLines.push(message) },
+        });
         try {
           await Promise.all(Array.from({ length: 30 }, (_, index) => idempotent.send({ topic: 'versions', partition: index % 3, value: `v-${index}` })));
         } finally {
@@ -135,6 +140,9 @@ for (const target of targets) {
         } finally {
           await transactional.close();
         }
+        // Bytes after a response's last field are taken, and logged at debug level.
+        const trailing = [...new Set(debugLines.filter((line) => line.startsWith('ignored ')).map((line) => line.replace(/ from .*/, '')))];
+        assert.deepEqual(trailing, facts.metadataTrailingBytes === 0 ? [] : [`ignored ${facts.metadataTrailingBytes} bytes after the last field of a Metadata v12 response`]);
         // The mock's log names ApiVersions "ApiVersion"; the rest as this package does.
         const sent = new Map<ApiName, number[]>();
         for (const name of logged.requests().keys()) {
