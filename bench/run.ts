@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { librdkafkaAvailable, startMockCluster } from '../test/interop/harness.js';
+import { missingPrerequisites, startMockCluster, systemLibrdkafka } from '../test/interop/harness.js';
 import { confluentAvailability } from './clients/confluent.js';
 import type { LatencyResult, StallResult } from './timed.js';
 import { countRecords } from './verify.js';
@@ -91,9 +91,9 @@ interface BrokerFactory {
 }
 
 async function mockBroker(): Promise<Broker | undefined> {
-  const availability = librdkafkaAvailable();
-  if (!availability.ok) {
-    console.log(`librdkafka mock cluster skipped: ${availability.reason}`);
+  const missing = missingPrerequisites() ?? (systemLibrdkafka() ? undefined : 'librdkafka-dev (rdkafka_mock.h) is not installed');
+  if (missing) {
+    console.log(`librdkafka mock cluster skipped: ${missing}`);
     return undefined;
   }
   const cluster = await startMockCluster({ brokers: 1 });

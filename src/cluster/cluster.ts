@@ -3,7 +3,7 @@
 // (coalesced: concurrent callers share one request) and by age.
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { ConnectionError, KafkaError } from '../errors/kafka-error.js';
-import { Connection } from '../network/connection.js';
+import { Connection, type LogSink } from '../network/connection.js';
 import { backoffDelay } from '../network/exponential-backoff.js';
 import type { SaslConfig } from '../network/sasl/authenticate.js';
 import type { ApiName, MetadataRequestData } from '../protocol/index.js';
@@ -28,6 +28,8 @@ export interface ClusterConfig {
   readonly onConnectAttempt?: (error: KafkaError | undefined) => void;
   /** Called after every metadata update. */
   readonly onMetadataUpdated?: () => void;
+  /** Receives the connections' log lines. */
+  readonly log?: LogSink | undefined;
 }
 
 /** The connection state of one broker of the cluster metadata. */
@@ -172,7 +174,8 @@ export class Cluster {
   brokerStates(): BrokerConnectionState[] {
     return [...this.metadata.brokers.values()].map((broker) => {
       const node = this.nodes.get(broker.nodeId);
-      const state = node?.connection?.isReady ? 'connected' : node?.connecting ? 'connecting' : node && node.failures > 0 ? 'failing' : 'idle';
+      // A broker whose last attempt failed is failing, also while it waits to retry or retries.
+      const state = node?.connection?.isReady ? 'connected' : node && node.failures > 0 ? 'failing' : node?.connecting ? 'connecting' : 'idle';
       return { nodeId: broker.nodeId, host: broker.host, port: broker.port, state, failures: node?.failures ?? 0 };
     });
   }
@@ -226,6 +229,7 @@ export class Cluster {
         connectTimeoutMs: this.config.connectTimeoutMs,
         requestTimeoutMs: this.config.requestTimeoutMs,
         ...(this.config.versionCaps ? { versionCaps: this.config.versionCaps } : {}),
+        log: this.config.log,
         onClose: (error) => {
           if (node.connection === connection) node.connection = undefined;
           if (error && typeof key === 'number') this.config.onConnectionClosed?.(key, error);

@@ -43,7 +43,12 @@ export interface ConnectionConfig {
   readonly versionCaps?: Partial<Record<ApiName, number>>;
   /** Called once when the connection closes, with the reason when it was not asked for. */
   readonly onClose?: (error: KafkaError | undefined) => void;
+  /** Receives the connection's log lines (debug: bytes ignored after a complete response). */
+  readonly log?: LogSink | undefined;
 }
+
+/** Where a component's log lines go: the producer's logger, by level. */
+export type LogSink = (level: 'debug' | 'info' | 'warn' | 'error', message: string, context?: Record<string, unknown>) => void;
 
 /** Options of one request. */
 export interface RequestOptions {
@@ -100,10 +105,17 @@ export class Connection {
   private readonly unanswered = new Set<number>();
   /** Bytes of every request written so far, size prefixes included (the producer's byte metrics read it). */
   bytesWritten = 0;
+  /** Made once, not per response: decoding a response stays free of allocations for it. */
+  private readonly onTrailingBytes: ((api: ApiName, version: number, count: number) => void) | undefined;
 
   constructor(config: ConnectionConfig) {
     this.config = config;
     this.decoder = new FrameDecoder(config.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE);
+    const log = config.log;
+    this.onTrailingBytes = log
+      ? (api, version, count) =>
+          log('debug', `ignored ${count} bytes after the last field of a ${api} v${version} response from ${this.address}`, { api, version, bytes: count })
+      : undefined;
   }
 
   /** `host:port` of the broker, for messages. */
@@ -365,7 +377,8 @@ export class Connection {
     if (this.ready && this.pendingHead === this.pending.length) this.holdProcess(false);
     let body: unknown;
     try {
-      body = request.tolerateUnsupported ? decodeApiVersionsAnswer(request.version, frame) : decodeResponse(request.api, request.version, frame);
+      body = request.tolerateUnsupported ? decodeApiVersionsAnswer(request.version, frame, this.onTrailingBytes)
+        : decodeResponse(request.api, request.version, frame, this.onTrailingBytes);
     } catch (error) {
       const failure = asKafkaError(error, `Malformed ${request.api} v${request.version} response from ${this.address}`);
       request.reject(failure);
@@ -441,14 +454,25 @@ export class Connection {
 
 // An ApiVersions answer: UNSUPPORTED_VERSION (its first field in every version) comes in the v0
 // layout from Kafka, and in no usable layout from some other brokers; then no range is known.
-function decodeApiVersionsAnswer(version: number, frame: Buffer): ApiVersionsResponseData {
+function decodeApiVersionsAnswer(
+  version: number,
+  frame: Buffer,
+  onTrailingBytes: ((api: ApiName, version: number, count: number) => void) | undefined,
+): ApiVersionsResponseData {
   const errorCode = frame.length >= 6 ? frame.readInt16BE(4) : 0;
-  if (errorCode !== UNSUPPORTED_VERSION) return decodeResponse('ApiVersions', version, frame);
+  if (errorCode !== UNSUPPORTED_VERSION) return decodeResponse('ApiVersions', version, frame, onTrailingBytes);
+  // The v0 layout is a guess here, so bytes left after it mean the guess was wrong, not that the
+  // broker added some: the answer then gives no ranges.
+  let leftOver = 0;
   try {
-    return decodeResponse('ApiVersions', 0, frame);
+    const answer = decodeResponse('ApiVersions', 0, frame, (_api, _version, count) => {
+      leftOver = count;
+    });
+    if (leftOver === 0) return answer;
   } catch {
-    return { errorCode, apiKeys: [] };
+    // no usable layout
   }
+  return { errorCode, apiKeys: [] };
 }
 
 function asKafkaError(error: unknown, context: string): KafkaError {

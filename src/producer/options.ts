@@ -111,7 +111,7 @@ export interface ProducerOptions {
   reconnectBackoffMs?: number;
   /** Longest wait before reconnecting to a broker. Default 1000. */
   reconnectBackoffMaxMs?: number;
-  /** Time allowed to open a connection (TCP, TLS, ApiVersions, SASL). Default 10000. */
+  /** Time allowed to open a connection (TCP and TLS); ApiVersions and SASL requests are bounded by requestTimeoutMs. Default 10000. */
   connectTimeoutMs?: number;
   /** Whether sending to an unknown topic asks the broker to create it. Default `true`. */
   allowAutoTopicCreation?: boolean;

@@ -124,6 +124,7 @@ export class Producer {
       onConnectionClosed: () => this.sender.wake(),
       onConnectAttempt: (error) => this.onConnectAttempt(error),
       onMetadataUpdated: () => this.updateState(undefined),
+      log: resolved.logger ? (level, message, context) => resolved.logger?.[level]?.(message, context) : undefined,
     });
     const breakerOptions = resolved.circuitBreaker;
     this.rejectWhenUnavailable = breakerOptions !== false && breakerOptions.whenOpen === 'reject';
@@ -251,7 +252,16 @@ export class Producer {
     if (fatal) return Promise.reject(fatal);
     if (this.transactions && !this.transactions.inTransaction) {
       const state = this.transactions.state;
-      const next = state === 'UNINITIALIZED' ? 'call initTransactions() once, then beginTransaction()' : 'call beginTransaction() first';
+      const next =
+        state === 'UNINITIALIZED' || state === 'INITIALIZING'
+          ? 'call initTransactions() once, then beginTransaction()'
+          : state === 'ABORTABLE_ERROR'
+            ? 'a record or request of the transaction failed, so it can only be aborted: call abortTransaction(), then beginTransaction()'
+            : state === 'COMMITTING' || state === 'ABORTING'
+              ? 'the transaction is being committed or aborted: wait for that call, then beginTransaction()'
+              : state === 'FATAL_ERROR'
+                ? 'the producer cannot go on: close it'
+                : 'call beginTransaction() first';
       return Promise.reject(
         new KafkaError('INVALID_TRANSACTION_STATE', `A transactional producer sends only inside a transaction: ${next} (the transaction state is ${state})`),
       );

@@ -83,15 +83,23 @@ export function peekCorrelationId(frame: Buffer): number {
   return frame.readInt32BE(0);
 }
 
-/** Decodes the body of a response frame (without its size prefix) after its header. */
-export function decodeResponse<A extends ApiName>(api: A, version: number, frame: Buffer): ApiTypes[A]['response'] {
+/**
+ * Decodes the body of a response frame (without its size prefix) after its header. Bytes after the
+ * last field of a complete response are ignored, as the Java client and librdkafka ignore them (some
+ * brokers write the top-level tagged fields twice); `onTrailingBytes` hears of them. A frame that
+ * ends before the last field, or whose lengths do not fit it, is refused.
+ */
+export function decodeResponse<A extends ApiName>(
+  api: A,
+  version: number,
+  frame: Buffer,
+  onTrailingBytes?: (api: ApiName, version: number, count: number) => void,
+): ApiTypes[A]['response'] {
   const reader = new Reader(frame);
   reader.int32();
   if (responseHeaderHasTags(api, version)) skipTaggedFields(reader);
   const body = compileMessage(apiSpecs[api].response, version).decode(reader);
-  if (reader.remaining() !== 0) {
-    throw new MalformedResponseError(`${api} v${version} response has ${reader.remaining()} trailing bytes`);
-  }
+  if (reader.remaining() !== 0) onTrailingBytes?.(api, version, reader.remaining());
   return body as ApiTypes[A]['response'];
 }
 

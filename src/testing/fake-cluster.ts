@@ -194,6 +194,11 @@ export class FakeCluster {
     return [...(this.runtime.sasl?.authentications ?? [])];
   }
 
+  /** The broker coordinating a transactional id or a group id now (-1 when every broker is down). */
+  coordinatorOf(key: string): number {
+    return this.runtime.coordinatorFor(key);
+  }
+
   /** The coordinator's state of a transactional id, if it is known. */
   transactionState(transactionalId: string): TransactionState | undefined {
     return this.runtime.transactions.get(transactionalId)?.state;

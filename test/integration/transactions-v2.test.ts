@@ -156,4 +156,22 @@ describe('transactions v2 failures', () => {
     const epochs = records.map((record) => record.producerEpoch);
     assert.deepEqual(epochs, [epochs[0], epochs[0], epochs[0]! + 1, epochs[0]! + 2]);
   });
+
+  for (const version of [2, 1] as const) {
+    it(`the coordinator's broker stopped mid-transaction: the producer finds the new coordinator and commits (transaction.version ${version})`, async () => {
+      const cluster = await setup(version);
+      const producer = transactional(cluster, { requestTimeoutMs: 1000, reconnectBackoffMs: 10, reconnectBackoffMaxMs: 100 });
+      await producer.initTransactions();
+      producer.beginTransaction();
+      await producer.send({ topic: 't', partition: 0, value: 'a' });
+      const coordinator = cluster.coordinatorOf('tx-1');
+      await cluster.stopBroker(coordinator);
+      assert.notEqual(cluster.coordinatorOf('tx-1'), coordinator, 'the coordinator moved');
+      await producer.send({ topic: 't', partition: 1, value: 'b' });
+      await producer.commitTransaction();
+      await cluster.startBroker(coordinator);
+      const committed = [0, 1].flatMap((partition) => cluster.records('t', partition).map((record) => `${record.value?.toString()}:${record.state}`));
+      assert.deepEqual(committed, ['a:committed', 'b:committed']);
+    });
+  }
 });

@@ -1,6 +1,8 @@
 // Interop harness: runs tests against an independent broker (librdkafka's mock cluster,
 // driven by mock-cluster.c) and reads produced data back with independent readers
-// (librdkafka's consumer via read-back.c, and a raw Fetch reader for batch headers).
+// (librdkafka's consumer via read-back.c, and a raw Fetch reader for batch headers). Both C
+// programs are compiled once per librdkafka build (librdkafka-versions.ts): the system's and a
+// recent one; a cluster's read-back uses the consumer of the same build.
 
 // What is observable:
 // - readBack(): every record's partition, offset, timestamp (+ type), key, value and
@@ -11,20 +13,21 @@
 //   timestamp type), base/max timestamp, partition leader epoch, record count and whether
 //   the CRC-32C is valid. The mock stores batches verbatim (it only rewrites the base
 //   offset), so these are the values the producer sent.
-// What is not observable: the mock's per-producer sequence state, its transaction state
-// (it writes no control records on EndTxn), and requests it rejected (only the log and the
-// mock's answers can be seen).
+// - Transaction markers: librdkafka 2.0.2's mock writes none; 2.15's writes a COMMIT or ABORT
+//   control batch per partition of the transaction, without a CRC (see mock-behaviour.test.ts).
+// What is not observable: the mock's per-producer sequence state, its transaction state, and
+// requests it rejected (only the log and the mock's answers can be seen).
 
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type InteropTarget, interopTargets, type LibrdkafkaBuild, systemLibrdkafka } from './librdkafka-versions.js';
 import { parseBootstrap, type ReadBatchesOptions, readBatches, type StoredBatch } from './wire.js';
 
+export { buildOf, type InteropTarget, type LibrdkafkaBuild, systemLibrdkafka } from './librdkafka-versions.js';
 export { parseBootstrap, type StoredBatch } from './wire.js';
-
-const MOCK_HEADER_CANDIDATES = ['/usr/include/librdkafka/rdkafka_mock.h', '/usr/local/include/librdkafka/rdkafka_mock.h'];
 
 /** Source folder test/interop, found from this module whether run from .build or not. */
 function interopSourceDir(): string {
@@ -50,61 +53,74 @@ function onPath(command: string): string | null {
   return null;
 }
 
-export interface Availability {
-  ok: boolean;
-  reason?: string;
-}
-
-/** Whether the C compiler, librdkafka's mock header and kcat are present. */
-export function librdkafkaAvailable(): Availability {
+/** What the interop suites need besides a librdkafka build (a C compiler, kcat), or undefined. */
+export function missingPrerequisites(): string | undefined {
   const missing: string[] = [];
   if (!onPath('cc')) missing.push('cc not on PATH');
-  if (!MOCK_HEADER_CANDIDATES.some((p) => existsSync(p))) missing.push('librdkafka/rdkafka_mock.h not found');
   if (!onPath('kcat')) missing.push('kcat not on PATH');
   try {
     interopSourceDir();
   } catch (error) {
     missing.push(error instanceof Error ? error.message : String(error));
   }
-  return missing.length === 0 ? { ok: true } : { ok: false, reason: missing.join('; ') };
+  return missing.length === 0 ? undefined : missing.join('; ');
+}
+
+/**
+ * The librdkafka builds each interop suite runs against, with the reason a suite is skipped (off
+ * CI only). Builds the recent librdkafka on first use.
+ */
+export function interopSuites(): Promise<InteropTarget[]> {
+  return interopTargets(missingPrerequisites());
+}
+
+/** The system's librdkafka, used when no build is named. */
+function defaultBuild(): LibrdkafkaBuild {
+  const system = systemLibrdkafka();
+  if (!system) throw new Error('librdkafka-dev (rdkafka_mock.h) is not installed');
+  return system;
 }
 
 const builds = new Map<string, Promise<string>>();
 
-/** Compiles test/interop/<name>.c into test/interop/bin/<name> unless that is newer. */
-function buildTool(name: string): Promise<string> {
-  const existing = builds.get(name);
+/** Compiles test/interop/<name>.c into test/interop/bin/<build id>/<name> unless that is newer. */
+function buildTool(name: string, librdkafka: LibrdkafkaBuild): Promise<string> {
+  const key = `${librdkafka.id}/${name}`;
+  const existing = builds.get(key);
   if (existing) return existing;
   const build = (async () => {
     const dir = interopSourceDir();
     const source = join(dir, `${name}.c`);
-    const binDir = join(dir, 'bin');
+    const binDir = join(dir, 'bin', librdkafka.id);
     const output = join(binDir, name);
-    if (existsSync(output) && statSync(output).mtimeMs >= statSync(source).mtimeMs) return output;
+    if (existsSync(output)) {
+      const built = statSync(output).mtimeMs;
+      if (built >= statSync(source).mtimeMs && built >= librdkafka.libraryMtimeMs) return output;
+    }
     mkdirSync(binDir, { recursive: true });
     // Compile to a private name and rename, so concurrent test files never see a partial binary.
     const temporary = `${output}.${process.pid}.${Date.now()}.tmp`;
-    const result = await run('cc', ['-O1', '-o', temporary, source, '-lrdkafka'], { timeoutMs: 120_000 });
+    const result = await run('cc', ['-O1', ...librdkafka.compileFlags, '-o', temporary, source, ...librdkafka.linkFlags], { timeoutMs: 120_000 });
     if (result.code !== 0) {
       rmSync(temporary, { force: true });
-      throw new Error(`compiling ${source} failed (exit ${result.code}):\n${result.stderr}`);
+      throw new Error(`compiling ${source} against ${librdkafka.label} failed (exit ${result.code}):\n${result.stderr}`);
     }
     renameSync(temporary, output);
     return output;
   })();
-  builds.set(name, build);
-  build.catch(() => builds.delete(name));
+  builds.set(key, build);
+  build.catch(() => builds.delete(key));
   return build;
 }
 
 /** Path of the compiled mock-cluster program (built on first use). */
-export function buildMockCluster(): Promise<string> {
-  return buildTool('mock-cluster');
+export function buildMockCluster(librdkafka: LibrdkafkaBuild = defaultBuild()): Promise<string> {
+  return buildTool('mock-cluster', librdkafka);
 }
 
 /** Path of the compiled read-back consumer (built on first use). */
-export function buildReadBack(): Promise<string> {
-  return buildTool('read-back');
+export function buildReadBack(librdkafka: LibrdkafkaBuild = defaultBuild()): Promise<string> {
+  return buildTool('read-back', librdkafka);
 }
 
 interface RunResult {
@@ -155,18 +171,20 @@ function run(
 export interface MockTopic {
   name: string;
   partitions: number;
-  /** Accepted for symmetry; librdkafka 2.0.2's mock ignores it and uses min(3, brokers). */
+  /** Replicas per partition (librdkafka 2.0.2's mock ignores it and uses min(3, brokers)). */
   replicationFactor?: number;
 }
 
 export interface MockClusterOptions {
+  /** Whose mock cluster runs; the system's librdkafka by default. */
+  librdkafka?: LibrdkafkaBuild;
   brokers?: number;
   topics?: MockTopic[];
   /** How long to wait for the BOOTSTRAP line. */
   startTimeoutMs?: number;
   /** Per-command answer timeout. */
   commandTimeoutMs?: number;
-  /** librdkafka debug=mock,protocol logging to the captured stderr. */
+  /** librdkafka debug=mock,protocol logging to the captured stderr; also feeds requests(). */
   debug?: boolean;
 }
 
@@ -177,6 +195,8 @@ export interface MockBroker {
 }
 
 export interface MockCluster {
+  /** The librdkafka build whose mock this is (read-back uses its consumer too). */
+  librdkafka: LibrdkafkaBuild;
   bootstrapServers: string;
   /** Brokers in id order (ids 1..N, as the mock numbers them). */
   brokers: MockBroker[];
@@ -196,6 +216,11 @@ export interface MockCluster {
   stop(): Promise<void>;
   /** The process's captured stderr so far (librdkafka logs), for failure messages. */
   stderr(): string;
+  /**
+   * With `debug`: how many requests the mock received, by API and version, e.g. `Produce v10`, as
+   * its log names them (ApiVersions is `ApiVersion` there).
+   */
+  requests(): Map<string, number>;
 }
 
 const live = new Set<ChildProcessWithoutNullStreams>();
@@ -232,7 +257,8 @@ interface Waiter {
 
 /** Starts a mock cluster process on 127.0.0.1 with the given brokers and topics. */
 export async function startMockCluster(options: MockClusterOptions = {}): Promise<MockCluster> {
-  const binary = await buildMockCluster();
+  const librdkafka = options.librdkafka ?? defaultBuild();
+  const binary = await buildMockCluster(librdkafka);
   const brokerCount = options.brokers ?? 3;
   const args = ['--brokers', String(brokerCount)];
   for (const topic of options.topics ?? []) {
@@ -247,6 +273,8 @@ export async function startMockCluster(options: MockClusterOptions = {}): Promis
   installExitHook();
 
   let stderr = '';
+  let stderrLine = '';
+  const requests = new Map<string, number>();
   let pendingLine = '';
   let exited = false;
   const waiters: Waiter[] = [];
@@ -269,8 +297,17 @@ export async function startMockCluster(options: MockClusterOptions = {}): Promis
   };
 
   child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString('utf8');
+    const text = chunk.toString('utf8');
+    stderr += text;
     if (stderr.length > 256 * 1024) stderr = stderr.slice(-128 * 1024);
+    if (!options.debug) return;
+    // Counted as the lines arrive: the kept log is cut short on long runs.
+    const lines = (stderrLine + text).split('\n');
+    stderrLine = lines.pop() ?? '';
+    for (const line of lines) {
+      const received = /Received (\w+)RequestV(\d+) from/.exec(line);
+      if (received) requests.set(`${received[1]} v${received[2]}`, (requests.get(`${received[1]} v${received[2]}`) ?? 0) + 1);
+    }
   });
   child.stdin.on('error', () => {
     // reported through exit
@@ -300,7 +337,8 @@ export async function startMockCluster(options: MockClusterOptions = {}): Promis
     }
   });
 
-  const startTimeoutMs = options.startTimeoutMs ?? 10_000;
+  // Each topic is created through the mock's own thread, some 250 ms apiece on a busy machine.
+  const startTimeoutMs = options.startTimeoutMs ?? 30_000;
   let bootstrapServers: string;
   try {
     bootstrapServers = await new Promise<string>((resolveStart, rejectStart) => {
@@ -357,7 +395,7 @@ export async function startMockCluster(options: MockClusterOptions = {}): Promis
   };
 
   const brokers = parseBootstrap(bootstrapServers).map((address, index) => ({ id: index + 1, ...address }));
-  return { bootstrapServers, brokers, command, stop, stderr: () => stderr };
+  return { librdkafka, bootstrapServers, brokers, command, stop, stderr: () => stderr, requests: () => new Map(requests) };
 }
 
 /**
@@ -403,8 +441,10 @@ export interface ReadBackOptions {
   timeoutMs?: number;
   /** Default read_uncommitted (the mock writes no transaction markers anyway). */
   isolation?: 'read_committed' | 'read_uncommitted';
-  /** Extra librdkafka consumer properties. */
+  /** Extra librdkafka consumer properties (they override check.crcs=true and the like). */
   config?: Record<string, string>;
+  /** Whose consumer reads, when given servers rather than a cluster; the system's by default. */
+  librdkafka?: LibrdkafkaBuild;
 }
 
 function hexOrNull(value: unknown, what: string): Buffer | null {
@@ -419,16 +459,19 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 /**
  * Reads every record of `topic` (or of one partition) with librdkafka's consumer, from the
- * log start to the high watermark as of the call. Sorted by partition, then offset.
+ * log start to the high watermark as of the call. Sorted by partition, then offset. Given a
+ * cluster, the consumer is that of the cluster's librdkafka build.
  * Note: asking for an unknown topic makes the mock auto-create it (empty result).
  */
 export async function readBack(
-  bootstrapServers: string,
+  from: MockCluster | string,
   topic: string,
   partition?: number,
   options: ReadBackOptions = {},
 ): Promise<ReadBackRecord[]> {
-  const binary = await buildReadBack();
+  const bootstrapServers = typeof from === 'string' ? from : from.bootstrapServers;
+  const librdkafka = typeof from === 'string' ? (options.librdkafka ?? defaultBuild()) : from.librdkafka;
+  const binary = await buildReadBack(librdkafka);
   const timeoutMs = options.timeoutMs ?? 15_000;
   const args = ['-b', bootstrapServers, '-t', topic, '--timeout-ms', String(timeoutMs)];
   if (partition !== undefined) args.push('-p', String(partition));

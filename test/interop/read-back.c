@@ -116,6 +116,15 @@ int main(int argc, char **argv) {
 #endif
         conf = rd_kafka_conf_new();
         rd_kafka_conf_set_log_cb(conf, log_cb);
+        /* Defaults first, so that -X can override them (check.crcs=false
+         * for a mock that writes its transaction markers without a CRC). */
+        if (set(conf, "check.crcs", "true") ||
+            set(conf, "enable.partition.eof", "true") ||
+            set(conf, "group.id", "interop-read-back") ||
+            set(conf, "enable.auto.commit", "false") ||
+            set(conf, "enable.auto.offset.store", "false") ||
+            set(conf, "auto.offset.reset", "error"))
+                return 2;
 
         for (i = 1; i < argc; i++) {
                 const char *a = argv[i];
@@ -160,12 +169,6 @@ int main(int argc, char **argv) {
         deadline = now_ms() + timeout_ms;
 
         if (set(conf, "bootstrap.servers", servers) ||
-            set(conf, "check.crcs", "true") ||
-            set(conf, "enable.partition.eof", "true") ||
-            set(conf, "group.id", "interop-read-back") ||
-            set(conf, "enable.auto.commit", "false") ||
-            set(conf, "enable.auto.offset.store", "false") ||
-            set(conf, "auto.offset.reset", "error") ||
             set(conf, "isolation.level", isolation))
                 return 2;
 

@@ -1,6 +1,7 @@
 // Every response decoder (every API, every version) fed truncated, padded, mutated and random frames
 // either returns a value or throws MalformedResponseError: never a RangeError or TypeError, and huge
-// or negative declared lengths are refused before anything is allocated or looped over.
+// or negative declared lengths are refused before anything is allocated or looped over. Truncated
+// frames are refused; bytes after a complete response are ignored, as Java and librdkafka ignore them.
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
@@ -116,9 +117,14 @@ describe('every response decoder, every version, on malformed frames', () => {
               expectMalformed(api, version, frame.subarray(0, length), `prefix of ${length} bytes`);
             }
 
-            // Trailing garbage after a complete response is refused.
-            expectMalformed(api, version, Buffer.concat([frame, Buffer.from([0])]), 'one trailing byte');
-            expectMalformed(api, version, Buffer.concat([frame, Buffer.from('deadbeefcafe', 'hex')]), 'trailing bytes');
+            // Bytes after a complete response are ignored, and reported: the value is the frame's own.
+            const value = decodeResponse(api, version, frame);
+            for (const tail of [Buffer.from([0]), Buffer.from('deadbeefcafe', 'hex')]) {
+              const heard: number[] = [];
+              const padded = decodeResponse(api, version, Buffer.concat([frame, tail]), (_api, _version, count) => heard.push(count));
+              assert.deepStrictEqual(padded, value, `${tail.length} trailing bytes: ${describeFrame(api, version, frame)}`);
+              assert.deepEqual(heard, [tail.length]);
+            }
 
             // Huge, negative or over-long lengths written anywhere: a value or MalformedResponseError.
             for (const position of mutationPositions(frame.length)) {
@@ -262,6 +268,34 @@ describe('tagged-field sections', () => {
       controllerId: 0,
       topics: [],
     });
+  });
+});
+
+describe('bytes after the last field of a response', () => {
+  // Metadata v12: correlation id, header tags, throttle time, no brokers, null cluster id,
+  // controller 1, no topics, body tags; then the body tags once more, as librdkafka's mock writes them.
+  const complete = '00000007 00 00000000 01 00 00000001 01 00';
+  const expected = { throttleTimeMs: 0, brokers: [], clusterId: null, controllerId: 1, topics: [] };
+
+  it('are ignored: the response decodes as without them, and the count is reported', () => {
+    const heard: [string, number, number][] = [];
+    const value = decodeResponse('Metadata', 12, hex(`${complete} 00`), (api, version, count) => heard.push([api, version, count]));
+    assert.deepStrictEqual(value, expected);
+    assert.deepEqual(heard, [['Metadata', 12, 1]]);
+    assert.deepStrictEqual(decodeResponse('Metadata', 12, hex(`${complete} 00`)), expected, 'without a listener too');
+  });
+
+  it('are not reported when there are none', () => {
+    const heard: number[] = [];
+    assert.deepStrictEqual(decodeResponse('Metadata', 12, hex(complete), (_api, _version, count) => heard.push(count)), expected);
+    assert.deepEqual(heard, []);
+  });
+
+  it('do not make a truncated response acceptable', () => {
+    // The body tags are missing: the frame ends before the last field.
+    expectRefused('Metadata', 12, hex('00000007 00 00000000 01 00 00000001 01'), /truncated frame/);
+    // A topic is announced, and the frame ends inside it.
+    expectRefused('Metadata', 12, hex('00000007 00 00000000 01 00 00000001 02 00 00'), /truncated frame|null/);
   });
 });
 

@@ -35,8 +35,6 @@ export class PartitionQueue implements TopicPartition {
   /** Epoch the partition's sequences belong to; differs from the producer's after an epoch bump. */
   sequenceEpoch = -1;
   producerId = -1n;
-  /** Highest sequence whose outcome is unknown (a batch expired in flight), -1 when none. */
-  unresolvedSequence = -1;
   /** Set when the partition must restart its sequences under a new epoch. */
   resetRequested = false;
 

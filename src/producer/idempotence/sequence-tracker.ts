@@ -2,7 +2,8 @@
 // it is drained, and keeps it through retries (invariant 1). A partition moves to a new epoch
 // (restarting at sequence 0) only when it asked for it and nothing of it is in flight (KIP-360).
 // A batch the broker rejected with OUT_OF_ORDER_SEQUENCE_NUMBER or UNKNOWN_PRODUCER_ID is proven
-// unwritten; a batch that expired in flight leaves an unresolved sequence (invariant 5). A batch
+// unwritten; a batch that expired in flight leaves its sequence to be resolved by the next batch of
+// the partition, sent under the same epoch (invariant 5). A batch
 // sent under one stamp with an unknown outcome is never given another: under a new stamp the
 // broker could not recognise it as a copy, so it is refused here and failed as possibly written.
 import type { PartitionQueue } from '../accumulator/partition-queue.js';
@@ -76,26 +77,14 @@ export class SequenceTracker {
     queue.sequenceEpoch = this.identity.epoch;
     queue.nextSequence = 0;
     queue.lastAckedSequence = -1;
-    queue.unresolvedSequence = -1;
     queue.resetRequested = false;
   }
 
-  /** Records an acknowledged batch; an acknowledged sequence past an unresolved one resolves it. */
+  /** Records an acknowledged batch. */
   onAcknowledged(queue: PartitionQueue, batch: ProducerBatch): void {
     if (batch.producerId !== queue.producerId || batch.producerEpoch !== queue.sequenceEpoch || batch.baseSequence < 0) return;
     if (queue.lastAckedSequence < 0 || isAfter(batch.lastSequence, queue.lastAckedSequence)) {
       queue.lastAckedSequence = batch.lastSequence;
-    }
-    if (queue.unresolvedSequence >= 0 && !isAfter(queue.unresolvedSequence, queue.lastAckedSequence)) {
-      queue.unresolvedSequence = -1;
-    }
-  }
-
-  /** Records a batch that failed while its outcome was unknown (it may have been written). */
-  onUnresolvedFailure(queue: PartitionQueue, batch: ProducerBatch): void {
-    if (batch.producerId !== queue.producerId || batch.producerEpoch !== queue.sequenceEpoch || batch.baseSequence < 0) return;
-    if (queue.unresolvedSequence < 0 || isAfter(batch.lastSequence, queue.unresolvedSequence)) {
-      queue.unresolvedSequence = batch.lastSequence;
     }
   }
 

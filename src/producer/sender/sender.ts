@@ -502,7 +502,6 @@ export class Sender {
   // whether or not it was written, they come after it.
   private failUnresolved(queue: PartitionQueue, batch: ProducerBatch, error: KafkaError): void {
     this.deps.transactions?.onBatchFailed(error);
-    this.deps.sequences?.onUnresolvedFailure(queue, batch);
     batch.possiblyPersisted = true;
     this.endFailed(queue, batch, error);
     this.deps.accumulator.settleIfIdle(queue);
@@ -519,8 +518,10 @@ export class Sender {
 
   private expire(queue: PartitionQueue, batch: ProducerBatch, now: number, reason: string): void {
     this.deps.transactions?.onBatchFailed(new KafkaError('DELIVERY_TIMEOUT', `a batch for ${queue} expired: ${reason}`));
-    if (batch.possiblyPersisted) this.deps.sequences?.onUnresolvedFailure(queue, batch);
-    else this.deps.sequences?.onSequenceGap(queue, batch);
+    // An expired batch that may have been written leaves its sequence to be resolved by the next
+    // batch of the partition, sent under the same epoch (invariant 5); one certainly unwritten
+    // leaves a gap.
+    if (!batch.possiblyPersisted) this.deps.sequences?.onSequenceGap(queue, batch);
     batch.expire(now, reason);
     this.deps.metrics.recordBatchDone(batch, false);
     queue.removeQueued(batch);
@@ -532,8 +533,7 @@ export class Sender {
   private failBatch(queue: PartitionQueue, batch: ProducerBatch, error: KafkaError): void {
     const { accumulator, sequences } = this.deps;
     this.deps.transactions?.onBatchFailed(error);
-    if (batch.possiblyPersisted) sequences?.onUnresolvedFailure(queue, batch);
-    else sequences?.onSequenceGap(queue, batch);
+    if (!batch.possiblyPersisted) sequences?.onSequenceGap(queue, batch);
     this.endFailed(queue, batch, error);
     // Later batches already in flight cannot be recalled; each fails when its answer comes, unless
     // the broker wrote it (which, with idempotence, the gap in sequences prevents).

@@ -40,11 +40,21 @@ export class CoordinatorClient {
     send: (connection: Connection) => Promise<T>,
     errorOf: (answer: T) => number,
   ): Promise<T> {
+    const cacheKey = `${keyType}/${key}`;
     return this.retrying(what, deadline, async () => {
-      const connection = await this.coordinator(keyType, key, deadline);
-      const answer = await send(connection);
+      let answer: T;
+      try {
+        const connection = await this.coordinator(keyType, key, deadline);
+        answer = await send(connection);
+      } catch (error) {
+        // The coordinator's broker cannot be reached (it crashed, or left the cluster): its
+        // coordinators move to other brokers, so the next attempt looks it up again, as Java's
+        // client does on a disconnection.
+        if (error instanceof KafkaError && error.retriable) this.coordinators.delete(cacheKey);
+        throw error;
+      }
       const code = errorOf(answer);
-      if (COORDINATOR_MOVED.has(code)) this.coordinators.delete(`${keyType}/${key}`);
+      if (COORDINATOR_MOVED.has(code)) this.coordinators.delete(cacheKey);
       return { answer, code };
     });
   }

@@ -207,6 +207,62 @@ describe('Connection', () => {
     assert.equal(connection.isClosed, true);
   });
 
+  it('takes a response with bytes after its last field, logs them at debug level and stays open', async () => {
+    const port = await scriptedBroker((request) => {
+      const answer = initProducerIdAnswer(request);
+      const padded = Buffer.concat([answer, Buffer.from([0, 0, 0])]);
+      padded.writeInt32BE(padded.length - 4, 0);
+      return padded;
+    });
+    const lines: [string, string, Record<string, unknown> | undefined][] = [];
+    const connection = new Connection({
+      host: '127.0.0.1',
+      port,
+      clientId: 'test',
+      connectTimeoutMs: 2000,
+      requestTimeoutMs: 2000,
+      log: (level, message, context) => lines.push([level, message, context]),
+    });
+    await connection.connect();
+    const answers = await Promise.all([1, 2].map(() => connection.request('InitProducerId', initProducerIdBody)));
+    assert.deepEqual(
+      answers.map((answer) => answer.errorCode),
+      [0, 0],
+    );
+    assert.equal(connection.isClosed, false);
+    assert.equal(lines.length, 2);
+    assert.equal(lines[0]![0], 'debug');
+    assert.match(lines[0]![1], /ignored 3 bytes after the last field of a InitProducerId v5 response from 127\.0\.0\.1:/);
+    assert.deepEqual(lines[0]![2], { api: 'InitProducerId', version: 5, bytes: 3 });
+    connection.close();
+  });
+
+  it('reads an UNSUPPORTED_VERSION answer with bytes left after the v0 layout as giving no ranges, and asks with v0', async () => {
+    const versions: number[] = [];
+    const server = createServer((socket) => {
+      const decoder = new FrameDecoder(1 << 20);
+      socket.on('data', (chunk) =>
+        decoder.push(chunk, (frame) => {
+          const request = decodeRequest(frame);
+          versions.push(request.apiVersion);
+          const body =
+            request.apiVersion > 0
+              ? // v1 layout: the v0 fields, then a throttle time the v0 layout leaves over.
+                encodeResponse('ApiVersions', 1, request.correlationId, { errorCode: 35, apiKeys: [{ apiKey: 18, minVersion: 0, maxVersion: 2 }], throttleTimeMs: 0 })
+              : encodeResponse('ApiVersions', 0, request.correlationId, { errorCode: 0, apiKeys: [{ apiKey: 18, minVersion: 0, maxVersion: 0 }] });
+          socket.write(body);
+        }),
+      );
+      socket.on('error', () => {});
+    });
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const connection = connect((server.address() as AddressInfo).port);
+    await connection.connect();
+    assert.deepEqual(versions, [supportedVersions('ApiVersions').max, 0]);
+    connection.close();
+  });
+
   it('rejects every pending request with ConnectionError when the broker closes the connection', async () => {
     let seen = 0;
     const port = await scriptedBroker((_request, socket) => {

@@ -128,21 +128,6 @@ describe('SequenceTracker', () => {
     assert.equal(stamped.producerEpoch, 0, 'a batch that may be deduplicated keeps its stamp');
   });
 
-  it('resolves an unresolved sequence once a later sequence is acknowledged', () => {
-    const { tracker, queue } = setup();
-    const expired = batchOf(queue, 2);
-    const next = batchOf(queue, 1);
-    queue.queued.push(expired, next);
-    drain(tracker, queue, expired);
-    queue.removeInFlight(expired);
-    tracker.onUnresolvedFailure(queue, expired);
-    assert.equal(queue.unresolvedSequence, 1);
-    drain(tracker, queue, next);
-    queue.removeInFlight(next);
-    tracker.onAcknowledged(queue, next);
-    assert.equal(queue.unresolvedSequence, -1);
-  });
-
   it('gives split parts the original sequence range', () => {
     const { tracker, queue } = setup();
     const original = batchOf(queue, 4);
