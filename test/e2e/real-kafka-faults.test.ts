@@ -8,6 +8,8 @@
 // partition's in-sync replicas can no longer shrink, and acks=all requests time out instead of
 // being refused. So the min.insync.replicas tests set it to 3 on their topic and take one follower
 // down: the in-sync replicas shrink to 2, below the minimum, while the leader and the quorum stay.
+// Kafka 4 then also holds the high watermark (eligible leader replicas, KIP-966): acks=1 records
+// are acknowledged but readable only once the follower is back in sync.
 import * as assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { DeliveryTimeoutError, KafkaError, Producer } from '../../src/index.js';
