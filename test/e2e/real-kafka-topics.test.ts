@@ -189,7 +189,8 @@ describeWithCluster(`Apache Kafka ${KAFKA_4}, 3 nodes: topic changes`, { version
       held.hold();
       await admin.reassign(topic, 0, [2, 1, 3]);
       assert.deepEqual(await admin.electPreferredLeaders(topic, [0]), [0]);
-      assert.equal(await admin.leaderOf(topic, 0), 2);
+      // Node 1 refuses the producer's next batch once it knows it no longer leads.
+      await admin.waitUntil('node 1 knows node 2 leads', async () => (await admin.partitions(topic, 1))[0]?.leader === 2);
       for (let number = 50; number < 100; number++) sends.push(ledger.track(number, producer.send({ topic, value: ledger.value(number) })));
       await within(Promise.all(sends), 30_000, 'the sends after the leader moved');
       assert.ok(held.unanswered > 0, 'the producer asked for metadata after NOT_LEADER_OR_FOLLOWER');

@@ -14,6 +14,10 @@ import { describeWithCluster, KAFKA_4, realKafkaSkip, uniqueTopic } from './real
 const skip = await realKafkaSkip();
 const PARTITIONS = [0, 1, 2];
 
+// Why the killed-coordinator test is expected to fail for now (see test/integration/coordinator-failover.test.ts).
+const COORDINATOR_FAILOVER =
+  'the coordinator client keeps the killed node as coordinator: every EndTxn attempt goes to it ("Broker N is not in the cluster metadata") until maxBlockMs, and again after the node is back, instead of FindCoordinator finding the node that took over';
+
 // The coordinator looks for transactions past their timeout every second (the default is a minute).
 const properties = { 'transaction.abort.timed.out.transaction.cleanup.interval.ms': 1000 };
 
@@ -93,6 +97,8 @@ describeWithCluster(`Apache Kafka ${KAFKA_4}, 3 nodes: transactions`, { version:
         await tx.sendOffsetsToTransaction([{ topic: input, partition: 0, offset: 15n, metadata: 'third' }], group);
       });
       assert.deepEqual(await admin.committedOffsets(group, input, [0, 1]), new Map([[0, 15n], [1, 20n]]));
+      // The commit is answered before its markers are written: read once they are.
+      await noOpenTransaction(admin, output);
     } finally {
       await producer.close();
       admin.close();
@@ -102,13 +108,7 @@ describeWithCluster(`Apache Kafka ${KAFKA_4}, 3 nodes: transactions`, { version:
     aborted.assertNoneStored(stored);
   });
 
-  it(
-    'ends a transaction whose coordinator was killed (SIGKILL) committed or aborted as a whole, never half-visible',
-    {
-      timeout: 240_000,
-      todo: 'the coordinator client keeps the killed node as coordinator: every EndTxn attempt goes to it ("Broker N is not in the cluster metadata") until maxBlockMs, and again after the node is back, instead of FindCoordinator finding the node that took over (see test/integration/coordinator-failover.test.ts)',
-    },
-    async () => {
+  it('ends a transaction whose coordinator was killed (SIGKILL) committed or aborted as a whole, never half-visible', { timeout: 240_000, todo: COORDINATOR_FAILOVER }, async () => {
     const real = cluster();
     const topic = await newTopic('coordinator-kill');
     const producer = transactional('coordinator-kill', { transactionTimeoutMs: 30_000, maxBlockMs: 30_000 });

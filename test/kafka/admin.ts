@@ -49,11 +49,14 @@ export class KafkaAdmin {
     this.cluster.close();
   }
 
-  /** The partitions of `topic`, ordered by partition; empty while the brokers do not know it. */
-  async partitions(topic: string): Promise<PartitionState[]> {
-    const response = await this.metadata([topic]);
+  /**
+   * The partitions of `topic`, ordered by partition; empty while the brokers do not know it. Asked
+   * of `nodeId` when given (each broker applies metadata changes on its own), else of any broker.
+   */
+  async partitions(topic: string, nodeId?: number): Promise<PartitionState[]> {
+    const response = await this.metadata([topic], nodeId);
     const found = response.topics.find((entry) => entry.name === topic);
-    if (!found || found.errorCode !== 0) return [];
+    if (found?.errorCode !== 0) return [];
     return found.partitions
       .map((entry) => ({ partition: entry.partitionIndex, leader: entry.leaderId, leaderEpoch: entry.leaderEpoch ?? -1, replicas: entry.replicaNodes, isr: entry.isrNodes }))
       .sort((left, right) => left.partition - right.partition);
@@ -148,16 +151,19 @@ export class KafkaAdmin {
    * partitions whose leader moved; ELECTION_NOT_NEEDED leaves a partition out, any other refusal throws.
    */
   async electPreferredLeaders(topic: string, partitions: readonly number[]): Promise<number[]> {
-    return this.retrying(`ElectLeaders ${topic}`, async (connection) => {
+    // Partitions moved by an attempt stay counted when another partition makes it fail and retry.
+    const moved = new Set<number>();
+    await this.retrying(`ElectLeaders ${topic}`, async (connection) => {
       const response = await connection.request('ElectLeaders', { electionType: 0, topicPartitions: [{ topic, partitions: [...partitions] }], timeoutMs: 30_000 });
       if (response.errorCode) throw brokerFailure('ElectLeaders', response.errorCode, null);
-      const moved: number[] = [];
+      let refusal: KafkaError | undefined;
       for (const result of response.replicaElectionResults.flatMap((entry) => entry.partitionResult)) {
-        if (result.errorCode === 0) moved.push(result.partitionId);
-        else if (brokerErrorByCode(result.errorCode).name !== NOT_NEEDED) throw brokerFailure(`ElectLeaders ${topic}-${result.partitionId}`, result.errorCode, result.errorMessage);
+        if (result.errorCode === 0) moved.add(result.partitionId);
+        else if (brokerErrorByCode(result.errorCode).name !== NOT_NEEDED) refusal ??= brokerFailure(`ElectLeaders ${topic}-${result.partitionId}`, result.errorCode, result.errorMessage);
       }
-      return moved.sort((left, right) => left - right);
+      if (refusal) throw refusal;
     });
+    return [...moved].sort((left, right) => left - right);
   }
 
   /** The node coordinating a consumer group or a transactional id. */
@@ -232,15 +238,20 @@ export class KafkaAdmin {
     return waitUntil(what, condition, timeoutMs);
   }
 
-  private async metadata(topics: readonly string[]): Promise<MetadataResponseData> {
-    return this.retrying('Metadata', (connection) =>
-      connection.request('Metadata', {
+  private async metadata(topics: readonly string[], nodeId?: number): Promise<MetadataResponseData> {
+    return this.retrying('Metadata', async (any) => {
+      let connection = any;
+      if (nodeId !== undefined) {
+        if (!this.cluster.metadata.brokers.has(nodeId)) await this.cluster.refreshMetadata();
+        connection = await this.cluster.connectionTo(nodeId);
+      }
+      return connection.request('Metadata', {
         topics: topics.map((name) => ({ name })),
         allowAutoTopicCreation: false,
         includeClusterAuthorizedOperations: false,
         includeTopicAuthorizedOperations: false,
-      }),
-    );
+      });
+    });
   }
 
   // Runs `request` on a connection to any broker, again (up to 30 s) while it fails with a
