@@ -33,6 +33,12 @@ const apis = [
   ['Heartbeat', 'heartbeat'],
   ['LeaveGroup', 'leave-group'],
   ['SyncGroup', 'sync-group'],
+  // Admin APIs: only the end-to-end tests use them, to move leaders and change topics on a real
+  // cluster while the producer writes.
+  ['AlterPartitionReassignments', 'alter-partition-reassignments'],
+  ['CreatePartitions', 'create-partitions'],
+  ['DeleteTopics', 'delete-topics'],
+  ['ElectLeaders', 'elect-leaders'],
 ];
 
 // Versions released after the schemas were copied whose body is unchanged from the previous

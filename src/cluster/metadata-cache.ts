@@ -1,6 +1,8 @@
 // What the client knows about the cluster: brokers, topics, partitions and their leaders with
 // leader epochs. An update never moves a partition back to an older leader epoch (KIP-320), and a
-// topic missing from one response keeps its last known state until it is reported as deleted.
+// topic missing from one response keeps its last known state until it is reported as deleted. A
+// topic deleted and created again under the same name has a new topic id (KIP-516): its partitions
+// start again at leader epoch 0, and the epochs of the old topic do not hold them back.
 import type { MetadataResponseData } from '../protocol/index.js';
 
 export interface BrokerInfo {
@@ -22,16 +24,20 @@ export interface PartitionInfo {
 
 export interface TopicInfo {
   readonly name: string;
+  /** The topic's id (Metadata v10+), undefined when the broker did not send one. */
+  readonly topicId: string | undefined;
   readonly errorCode: number;
   readonly partitions: readonly PartitionInfo[];
   /** Partitions that have a leader, computed once per update for the partitioners. */
   readonly available: readonly number[];
 }
 
-function topicInfo(name: string, errorCode: number, partitions: readonly PartitionInfo[]): TopicInfo {
+function topicInfo(name: string, topicId: string | undefined, errorCode: number, partitions: readonly PartitionInfo[]): TopicInfo {
   const available = partitions.filter((partition) => partition.leader >= 0).map((partition) => partition.partition);
-  return { name, errorCode, partitions, available };
+  return { name, topicId, errorCode, partitions, available };
 }
+
+const NO_TOPIC_ID = '00000000-0000-0000-0000-000000000000';
 
 export class MetadataCache {
   readonly brokers = new Map<number, BrokerInfo>();
@@ -74,7 +80,10 @@ export class MetadataCache {
         if (topic.errorCode === 3 && !this.topics.has(name)) continue;
         if (topic.partitions.length === 0) continue;
       }
-      const previous = this.topics.get(name);
+      const topicId = topic.topicId === undefined || topic.topicId === NO_TOPIC_ID ? undefined : topic.topicId;
+      const known = this.topics.get(name);
+      // A new id is a new topic: the leader epochs of the one deleted say nothing about it.
+      const previous = known && topicId !== undefined && known.topicId !== undefined && known.topicId !== topicId ? undefined : known;
       const partitions = topic.partitions
         .map((partition): PartitionInfo => {
           const leaderEpoch = partition.leaderEpoch ?? -1;
@@ -92,7 +101,7 @@ export class MetadataCache {
           };
         })
         .sort((left, right) => left.partition - right.partition);
-      this.topics.set(name, topicInfo(name, topic.errorCode, partitions));
+      this.topics.set(name, topicInfo(name, topicId ?? previous?.topicId, topic.errorCode, partitions));
     }
     this.updatedAt = now;
     this.generation++;
@@ -114,7 +123,7 @@ export class MetadataCache {
     if (!info || !current || leaderEpoch <= current.leaderEpoch || !this.brokers.has(leader)) return false;
     const partitions = info.partitions.slice();
     partitions[partition] = { ...current, leader, leaderEpoch };
-    this.topics.set(topic, topicInfo(topic, info.errorCode, partitions));
+    this.topics.set(topic, topicInfo(topic, info.topicId, info.errorCode, partitions));
     this.generation++;
     return true;
   }

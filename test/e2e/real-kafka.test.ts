@@ -15,65 +15,17 @@ import { runDemo } from '../../src/cli/demo.js';
 import { Producer } from '../../src/index.js';
 import type { CompressionType } from '../../src/producer/options.js';
 import type { ApiName } from '../../src/protocol/index.js';
-import { kcat } from '../helpers/kcat-process.js';
 import { formatNegotiatedApis, negotiatedApis, withConnection } from '../kafka/cluster-probe.js';
-import { RealKafkaCluster, realKafkaAvailable } from '../kafka/real-cluster.js';
+import { RealKafkaCluster } from '../kafka/real-cluster.js';
+import { assertDemoRecords, readWithKcat } from './read-back.js';
+import { KAFKA_4, realKafkaSkip, uniqueTopic } from './real-cluster-suite.js';
 
 const external = process.env.KAFKA_BROKERS;
-const KAFKA_4 = process.env.KAFKA_4_VERSION ?? '4.4.0';
 // The oldest 3.x line: 3.0 runs in KRaft mode with this harness, transactions included (docs/testing.md).
 const KAFKA_3 = process.env.KAFKA_3_VERSION ?? '3.0.2';
 const REPORTED_APIS: readonly ApiName[] = ['ApiVersions', 'Metadata', 'Produce', 'InitProducerId', 'AddPartitionsToTxn', 'EndTxn'];
 
-async function missingTools(): Promise<string | undefined> {
-  if ((await kcat(['-V'])).code !== 0) return 'kcat is not installed';
-  return external ? undefined : realKafkaAvailable();
-}
-
-const missing = await missingTools();
-if (missing && process.env.CI) throw new Error(`the real-Kafka suite cannot run in CI: ${missing}`);
-const skip = missing ? `${missing}: the real-Kafka suite needs java, mvn and kcat` : false;
-
-interface Read {
-  readonly partition: number;
-  readonly offset: bigint;
-  readonly key: string;
-  readonly value: string;
-  readonly valueSize: number;
-  readonly timestamp: number;
-  readonly headers: string;
-}
-
-// Everything in `topic`, read by kcat with CRC checks; `committed` reads with read_committed.
-async function readWithKcat(bootstrapServers: string, topic: string, committed = false): Promise<Read[]> {
-  const args = ['-C', '-b', bootstrapServers, '-t', topic, '-o', 'beginning', '-e', '-q', '-X', 'check.crcs=true'];
-  if (committed) args.push('-X', 'isolation.level=read_committed');
-  args.push('-f', '%p\t%o\t%k\t%S\t%T\t%h\t%s\n');
-  const result = await kcat(args, undefined, 120_000);
-  assert.equal(result.code, 0, `kcat failed: ${result.err}`);
-  return result.out
-    .split('\n')
-    .filter((line) => line.length > 0)
-    .map((line) => {
-      const [partition, offset, key, valueSize, timestamp, headers, ...value] = line.split('\t');
-      return { partition: Number(partition), offset: BigInt(offset!), key: key!, valueSize: Number(valueSize), timestamp: Number(timestamp), headers: headers!, value: value.join('\t') };
-    });
-}
-
-// The demo's records (`<run id>/<number>`): each number once, increasing per partition.
-function assertDemoRecords(records: readonly Read[], count: number): void {
-  const numbers = new Set<number>();
-  const lastByPartition = new Map<number, number>();
-  for (const record of records) {
-    const number = Number(record.value.slice(record.value.lastIndexOf('/') + 1));
-    assert.ok(!numbers.has(number), `record ${number} stored once`);
-    numbers.add(number);
-    const last = lastByPartition.get(record.partition) ?? -1;
-    assert.ok(number > last, `partition ${record.partition}: record ${number} after ${last}`);
-    lastByPartition.set(record.partition, number);
-  }
-  assert.equal(numbers.size, count, 'kcat read back every record');
-}
+const skip = await realKafkaSkip(external !== undefined);
 
 // A logger that keeps the protocol the producer chose for transactions (logged by initTransactions()).
 function protocolLogger(): { logger: { info: (message: string) => void }; protocols: string[] } {
@@ -81,8 +33,6 @@ function protocolLogger(): { logger: { info: (message: string) => void }; protoc
   return { protocols, logger: { info: (message) => message.startsWith('transactions: protocol') && protocols.push(message) } };
 }
 
-let topicCounter = 0;
-const topicName = (name: string) => `e2e-${name}-${process.pid}-${topicCounter++}`;
 
 // With a cluster started here, the topic is created first and every partition has a leader before
 // the demo starts (else it is created on the demo's first Metadata request).
@@ -93,7 +43,7 @@ async function produceAndVerify(
   records: number,
   options: { real?: RealKafkaCluster | undefined; during?: () => Promise<void> } = {},
 ): Promise<void> {
-  const topic = topicName(name);
+  const topic = uniqueTopic(name);
   await options.real?.createTopic(topic, 6);
   const demo = runDemo({ bootstrapServers, records, topic, partitions: 6, compression, seed: 1, faults: 'none' });
   await options.during?.();
@@ -139,7 +89,7 @@ suite(`Apache Kafka ${external ? `at ${external}` : `${KAFKA_4}, 3 nodes (KRaft)
 
   it('round-trips keys, headers, timestamps and null values', { timeout: 120_000 }, async () => {
     const { bootstrapServers } = cluster();
-    const topic = topicName('fields');
+    const topic = uniqueTopic('fields');
     const producer = new Producer({ bootstrapServers, clientId: 'e2e-fields' });
     try {
       await producer.send({ topic, partition: 0, key: 'k1', value: 'v1', headers: { h1: 'a', h2: 'b' }, timestamp: 1_700_000_000_000 });
@@ -166,7 +116,7 @@ suite(`Apache Kafka ${external ? `at ${external}` : `${KAFKA_4}, 3 nodes (KRaft)
 
   it('commits and aborts transactions: read_committed sees the committed records only, in order', { timeout: 180_000 }, async () => {
     const { bootstrapServers } = cluster();
-    const topic = topicName('transactions');
+    const topic = uniqueTopic('transactions');
     const { logger, protocols } = protocolLogger();
     const producer = new Producer({ bootstrapServers, transactionalId: `e2e-${process.pid}`, logger });
     try {
@@ -213,7 +163,7 @@ suite(`Apache Kafka ${KAFKA_3}, 1 node (KRaft), older protocol versions`, { vers
 
   it('runs a transaction on it', { skip: external ? 'runs against the node started by the test' : false, timeout: 120_000 }, async () => {
     const { bootstrapServers } = cluster();
-    const topic = topicName('kafka3-transactions');
+    const topic = uniqueTopic('kafka3-transactions');
     const { logger, protocols } = protocolLogger();
     const producer = new Producer({ bootstrapServers, transactionalId: `e2e-3-${process.pid}`, logger });
     try {

@@ -159,6 +159,26 @@ describe('Producer against FakeCluster', () => {
     assert.deepEqual(cluster.records('t', 0).map((record) => record.value?.toString()), ['before']);
   });
 
+  it('a delivery timeout after retried refusals names the last refusal, as message and cause (NOT_ENOUGH_REPLICAS)', async () => {
+    const { cluster, producer } = await setup({ deliveryTimeoutMs: 1500, requestTimeoutMs: 500, lingerMs: 0 }, 1, 1);
+    await producer.send({ topic: 't', value: 'before' });
+    const refusals = cluster.intercept({ api: 'Produce', topic: 't' }, { error: 19 }, { times: Number.POSITIVE_INFINITY });
+    const results = await within(Promise.allSettled(Array.from({ length: 5 }, (_, index) => producer.send({ topic: 't', value: `refused-${index}` }))), 5000, 'the refused sends');
+    refusals.remove();
+    assert.ok(refusals.hits > 1, 'the refused batch was retried');
+    for (const result of results) {
+      assert.equal(result.status, 'rejected');
+      const reason = (result as PromiseRejectedResult).reason as unknown;
+      assert.ok(reason instanceof DeliveryTimeoutError, String(reason));
+      assert.equal(reason.possiblyPersisted, false, 'refused before append: not written');
+      assert.match(reason.message, /last error: .*NOT_ENOUGH_REPLICAS \(19\)/);
+      const cause = reason.cause;
+      assert.ok(cause instanceof KafkaError, String(cause));
+      assert.equal(cause.brokerErrorName, 'NOT_ENOUGH_REPLICAS');
+    }
+    assert.deepEqual(cluster.records('t', 0).map((record) => record.value?.toString()), ['before']);
+  });
+
   it('recovers from lost producer state (UNKNOWN_PRODUCER_ID) without duplicates', async () => {
     const { cluster, producer } = await setup({}, 1, 1);
     const first = sendNumbered((_partition, value) => producer.send({ topic: 't', value }), 'g', 100, 1);

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { SaslConfig } from '../../src/network/sasl/authenticate.js';
 import type { ApiName } from '../../src/protocol/index.js';
+import { KafkaAdmin } from './admin.js';
 import { createTopic, metadata, type NegotiatedApi, negotiatedApis, notReadyReason, type ProbeSecurity, withConnection } from './cluster-probe.js';
 import { type BrokerKeystore, type CertificateAuthority, createBrokerKeystore, createCertificateAuthority } from './tls-material.js';
 
@@ -348,6 +349,64 @@ export class RealKafkaCluster {
   async restart(id: number): Promise<void> {
     this.launch(this.node(id));
     await this.waitForBrokers(this.running().length, READY_TIMEOUT_MS);
+  }
+
+  /**
+   * Stops node `id` as an operator would (SIGTERM): a controlled shutdown, in which the controller
+   * moves the node's leaderships to other replicas before it exits. Waits for the exit; fails when
+   * the node is still running after `timeoutMs` (it is then killed).
+   */
+  async terminate(id: number, timeoutMs = 60_000): Promise<void> {
+    const node = this.node(id);
+    const child = node.process;
+    if (!child || child.exitCode !== null || child.signalCode !== null) throw new Error(`Kafka node ${id} is not running`);
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    let timer: NodeJS.Timeout | undefined;
+    const stopped = await Promise.race([exited.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)))]);
+    clearTimeout(timer);
+    node.process = undefined;
+    if (!stopped) {
+      child.kill('SIGKILL');
+      await exited;
+      throw new Error(`Kafka node ${id} did not finish its controlled shutdown within ${timeoutMs} ms:\n${this.logTail()}`);
+    }
+  }
+
+  /** Starts again every node that was killed or terminated, and waits until every node answers. */
+  async restartStopped(): Promise<void> {
+    for (const id of this.nodeIds) if (!this.isRunning(id)) await this.restart(id);
+  }
+
+  /** Whether node `id` runs (started and not stopped, killed or exited). */
+  isRunning(id: number): boolean {
+    const child = this.node(id).process;
+    return child !== undefined && child.exitCode === null && child.signalCode === null;
+  }
+
+  /** Node ids, 1 to the node count. */
+  get nodeIds(): number[] {
+    return this.nodes.map((node) => node.id);
+  }
+
+  /** An admin client of this cluster (topics, leaders, coordinators, offsets); close it after use. */
+  admin(): KafkaAdmin {
+    return new KafkaAdmin(this.bootstrapServers);
+  }
+
+  /** The leader of each partition of `topic`, as the brokers report it now. */
+  async leaders(topic: string): Promise<Map<number, number>> {
+    const admin = this.admin();
+    try {
+      return await admin.leaders(topic);
+    } finally {
+      admin.close();
+    }
+  }
+
+  /** The leader of one partition of `topic` (-1 when it has none). */
+  async leaderOf(topic: string, partition: number): Promise<number> {
+    return (await this.leaders(topic)).get(partition) ?? -1;
   }
 
   /** Stops every node (SIGTERM, then SIGKILL after 20 s) and removes their storage. */

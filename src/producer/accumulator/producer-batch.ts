@@ -78,6 +78,8 @@ export class ProducerBatch implements GroupOutcomeSource {
   baseSequence = -1;
   /** True once a request carrying this batch may have been written (sent with an unknown outcome). */
   possiblyPersisted = false;
+  /** Why its last attempt failed, when it is waiting to be retried: the cause of its delivery timeout. */
+  lastError: KafkaError | undefined;
   /**
    * True for a part of a batch split while it may have been written: the part's range differs from
    * the batch's, so the broker's refusal of the range proves nothing about the records, while its
@@ -315,16 +317,21 @@ export class ProducerBatch implements GroupOutcomeSource {
     }
   }
 
-  /** Rejects every record with a delivery timeout. */
+  /**
+   * Rejects every record with a delivery timeout. A batch that was retried names the error of its
+   * last attempt (e.g. the broker's NOT_ENOUGH_REPLICAS), as the message and as the `cause`.
+   */
   expire(now: number, reason: string): void {
     const where = `${this.topicPartition.topic}-${this.topicPartition.partition}`;
+    const last = this.lastError ? ` (last error: ${this.lastError.message})` : '';
     this.fail(
       new DeliveryTimeoutError(
-        `${this.recordCount} record(s) for ${where} expired after ${now - this.createdAt} ms (deliveryTimeoutMs): ${reason}. ` +
+        `${this.recordCount} record(s) for ${where} expired after ${now - this.createdAt} ms (deliveryTimeoutMs): ${reason}${last}. ` +
           (this.possiblyPersisted
             ? 'A request carrying them got no answer, so they may have been written.'
             : 'They were not written.'),
         this.possiblyPersisted,
+        this.lastError ? { cause: this.lastError } : {},
       ),
     );
   }

@@ -431,6 +431,7 @@ export class Sender {
   private retry(queue: PartitionQueue, batch: ProducerBatch, error: KafkaError): void {
     const { options, metrics } = this.deps;
     const now = this.clock.now();
+    batch.lastError = error;
     if (this.deps.transactions?.isAborting) {
       // The transaction is being aborted: nothing more of it is sent, so the abort need not wait
       // for this batch's delivery timeout.
@@ -441,7 +442,7 @@ export class Sender {
       return;
     }
     if (now >= batch.deliveryDeadline) {
-      this.expire(queue, batch, now, `last error: ${error.message}`);
+      this.expire(queue, batch, now, 'it failed on its last attempt');
       return;
     }
     if (batch.attempts > options.retries) {

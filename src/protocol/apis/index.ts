@@ -2,8 +2,12 @@
 
 export * from './add-offsets-to-txn.js';
 export * from './add-partitions-to-txn.js';
+export * from './alter-partition-reassignments.js';
 export * from './api-versions.js';
+export * from './create-partitions.js';
 export * from './create-topics.js';
+export * from './delete-topics.js';
+export * from './elect-leaders.js';
 export * from './end-txn.js';
 export * from './fetch.js';
 export * from './find-coordinator.js';
@@ -26,10 +30,18 @@ import type { AddOffsetsToTxnRequestData, AddOffsetsToTxnResponseData } from './
 import { AddOffsetsToTxnRequest, AddOffsetsToTxnResponse } from './add-offsets-to-txn.js';
 import type { AddPartitionsToTxnRequestData, AddPartitionsToTxnResponseData } from './add-partitions-to-txn.js';
 import { AddPartitionsToTxnRequest, AddPartitionsToTxnResponse } from './add-partitions-to-txn.js';
+import type { AlterPartitionReassignmentsRequestData, AlterPartitionReassignmentsResponseData } from './alter-partition-reassignments.js';
+import { AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsResponse } from './alter-partition-reassignments.js';
 import type { ApiVersionsRequestData, ApiVersionsResponseData } from './api-versions.js';
 import { ApiVersionsRequest, ApiVersionsResponse } from './api-versions.js';
+import type { CreatePartitionsRequestData, CreatePartitionsResponseData } from './create-partitions.js';
+import { CreatePartitionsRequest, CreatePartitionsResponse } from './create-partitions.js';
 import type { CreateTopicsRequestData, CreateTopicsResponseData } from './create-topics.js';
 import { CreateTopicsRequest, CreateTopicsResponse } from './create-topics.js';
+import type { DeleteTopicsRequestData, DeleteTopicsResponseData } from './delete-topics.js';
+import { DeleteTopicsRequest, DeleteTopicsResponse } from './delete-topics.js';
+import type { ElectLeadersRequestData, ElectLeadersResponseData } from './elect-leaders.js';
+import { ElectLeadersRequest, ElectLeadersResponse } from './elect-leaders.js';
 import type { EndTxnRequestData, EndTxnResponseData } from './end-txn.js';
 import { EndTxnRequest, EndTxnResponse } from './end-txn.js';
 import type { FetchRequestData, FetchResponseData } from './fetch.js';
@@ -88,6 +100,10 @@ export const apiSpecs = {
   Heartbeat: { name: 'Heartbeat', apiKey: HeartbeatRequest.apiKey!, request: HeartbeatRequest, response: HeartbeatResponse },
   LeaveGroup: { name: 'LeaveGroup', apiKey: LeaveGroupRequest.apiKey!, request: LeaveGroupRequest, response: LeaveGroupResponse },
   SyncGroup: { name: 'SyncGroup', apiKey: SyncGroupRequest.apiKey!, request: SyncGroupRequest, response: SyncGroupResponse },
+  AlterPartitionReassignments: { name: 'AlterPartitionReassignments', apiKey: AlterPartitionReassignmentsRequest.apiKey!, request: AlterPartitionReassignmentsRequest, response: AlterPartitionReassignmentsResponse },
+  CreatePartitions: { name: 'CreatePartitions', apiKey: CreatePartitionsRequest.apiKey!, request: CreatePartitionsRequest, response: CreatePartitionsResponse },
+  DeleteTopics: { name: 'DeleteTopics', apiKey: DeleteTopicsRequest.apiKey!, request: DeleteTopicsRequest, response: DeleteTopicsResponse },
+  ElectLeaders: { name: 'ElectLeaders', apiKey: ElectLeadersRequest.apiKey!, request: ElectLeadersRequest, response: ElectLeadersResponse },
 } as const satisfies Record<string, ApiSpec>;
 
 /** Request and response data types of every API, keyed by name. */
@@ -112,6 +128,10 @@ export interface ApiTypes {
   Heartbeat: { request: HeartbeatRequestData; response: HeartbeatResponseData };
   LeaveGroup: { request: LeaveGroupRequestData; response: LeaveGroupResponseData };
   SyncGroup: { request: SyncGroupRequestData; response: SyncGroupResponseData };
+  AlterPartitionReassignments: { request: AlterPartitionReassignmentsRequestData; response: AlterPartitionReassignmentsResponseData };
+  CreatePartitions: { request: CreatePartitionsRequestData; response: CreatePartitionsResponseData };
+  DeleteTopics: { request: DeleteTopicsRequestData; response: DeleteTopicsResponseData };
+  ElectLeaders: { request: ElectLeadersRequestData; response: ElectLeadersResponseData };
 }
 
 /** The name of an API this package speaks. */

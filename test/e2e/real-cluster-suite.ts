@@ -1,0 +1,53 @@
+// The frame of an end-to-end file: whether the machine can run real Kafka (java, mvn and kcat; in
+// CI their absence fails the suite instead of skipping it), and a describe() block that starts its
+// own cluster in before() and stops it in after(), whatever the tests did to its nodes.
+import { after, afterEach, before, describe } from 'node:test';
+import { kcat } from '../helpers/kcat-process.js';
+import { type RealClusterOptions, RealKafkaCluster, realKafkaAvailable } from '../kafka/real-cluster.js';
+
+/** Kafka 4.x version of the end-to-end suite. */
+export const KAFKA_4 = process.env.KAFKA_4_VERSION ?? '4.4.0';
+
+/**
+ * Why the real-Kafka tests cannot run here (for `skip`), or false. With `externalCluster` only
+ * kcat is needed. Throws in CI, where the tools must be present.
+ */
+export async function realKafkaSkip(externalCluster = false): Promise<string | false> {
+  let missing: string | undefined;
+  if ((await kcat(['-V'])).code !== 0) missing = 'kcat is not installed';
+  else if (!externalCluster) missing = await realKafkaAvailable();
+  if (missing && process.env.CI) throw new Error(`the real-Kafka suite cannot run in CI: ${missing}`);
+  return missing ? `${missing}: the real-Kafka suite needs java, mvn and kcat` : false;
+}
+
+/** Runs `tests` against a cluster started for them (every node running again after each test). */
+export function describeWithCluster(title: string, options: RealClusterOptions, skip: string | false, tests: (cluster: () => RealKafkaCluster) => void): void {
+  describe(title, { skip }, () => {
+    let real: RealKafkaCluster | undefined;
+    before(async () => {
+      real = new RealKafkaCluster(options);
+      try {
+        await real.start();
+      } catch (error) {
+        await real.stop();
+        throw error;
+      }
+    });
+    afterEach(async () => {
+      await real?.restartStopped();
+    });
+    after(async () => {
+      await real?.stop();
+    });
+    tests(() => {
+      if (!real) throw new Error('the cluster did not start');
+      return real;
+    });
+  });
+}
+
+/** Topic names unique to this process. */
+let topicCounter = 0;
+export function uniqueTopic(name: string): string {
+  return `e2e-${name}-${process.pid}-${topicCounter++}`;
+}
