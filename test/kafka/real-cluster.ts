@@ -115,12 +115,28 @@ function dependency(group: string, artifact: string, version: string): string {
 }
 
 /** A free port on 127.0.0.1 (free when asked; the node binds it moments later). */
+// Ports are picked below the kernel's ephemeral range (32768 and up on Linux): a port the system
+// handed out with listen(0) may be taken as the source port of an outgoing connection (kcat, the
+// producer, another node) before the Kafka node binds it, and the node then fails to start.
+const PORT_RANGE = { from: 20_000, to: 32_000 } as const;
+const portsGiven = new Set<number>();
+
+/** A free port on 127.0.0.1 outside the ephemeral range (free when asked; the node binds it moments later). */
 async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = PORT_RANGE.from + Math.floor(Math.random() * (PORT_RANGE.to - PORT_RANGE.from));
+    if (portsGiven.has(port)) continue;
+    const server = createServer();
+    const bound = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    if (!bound) continue;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    portsGiven.add(port);
+    return port;
+  }
+  throw new Error(`no free port on 127.0.0.1 between ${PORT_RANGE.from} and ${PORT_RANGE.to}`);
 }
 
 export class RealKafkaCluster {

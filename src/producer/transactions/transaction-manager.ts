@@ -370,7 +370,9 @@ export class TransactionManager {
         // The coordinator refused the commit: the transaction can only be aborted now.
         this.abortableError = refused;
         this.machine.transition('ABORTABLE_ERROR', operation);
-        throw explained(refused, 'The transaction was not committed: call abortTransaction()');
+        const why =
+          code === INVALID_TXN_STATE ? ' (the coordinator has no open transaction of this producer: it may have aborted it after transactionTimeoutMs)' : '';
+        throw explained(refused, `The transaction was not committed${why}: call abortTransaction()`);
       }
       // The coordinator refused to abort a transaction it had started (Java's client stops there too).
       this.fail(refused, true);
