@@ -166,8 +166,7 @@ export class Cluster {
 
   /** Whether some broker (or bootstrap server) has a ready connection now. */
   get hasReadyConnection(): boolean {
-    for (const state of this.nodes.values()) if (state.connection?.isReady) return true;
-    return false;
+    return this.connectionCount > 0;
   }
 
   /** The connection state of every broker in the metadata. */

@@ -18,10 +18,14 @@ export interface Read {
   readonly headers: string;
 }
 
-/** Everything in `topic`, read by kcat with CRC checks; `committed` reads with read_committed. */
-export async function readWithKcat(bootstrapServers: string, topic: string, committed = false): Promise<Read[]> {
+/**
+ * Everything in `topic`, read by kcat with CRC checks; `committed` reads with read_committed;
+ * `security` adds the librdkafka settings of a TLS or SASL listener.
+ */
+export async function readWithKcat(bootstrapServers: string, topic: string, committed = false, security: Readonly<Record<string, string>> = {}): Promise<Read[]> {
   const args = ['-C', '-b', bootstrapServers, '-t', topic, '-o', 'beginning', '-e', '-q', '-X', 'check.crcs=true'];
   if (committed) args.push('-X', 'isolation.level=read_committed');
+  for (const [name, value] of Object.entries(security)) args.push('-X', `${name}=${value}`);
   args.push('-f', '%p\t%o\t%k\t%S\t%T\t%h\t%s\n');
   const result = await kcat(args, undefined, 120_000);
   assert.equal(result.code, 0, `kcat failed: ${result.err}`);

@@ -16,10 +16,11 @@ import { AuthenticationError, Producer, type ProducerOptions } from '../../src/i
 import type { ApiName } from '../../src/protocol/index.js';
 import { startCountingProxy } from '../helpers/counting-proxy.js';
 import { kcat } from '../helpers/kcat-process.js';
-import { librdkafkaVersion, readTopicWithKcat } from '../helpers/kcat-read.js';
+import { librdkafkaVersion } from '../helpers/kcat-read.js';
 import { formatNegotiatedApis } from '../kafka/cluster-probe.js';
 import { RealKafkaCluster, realKafkaAvailable } from '../kafka/real-cluster.js';
 import { createCertificateAuthority, opensslUnavailable } from '../kafka/tls-material.js';
+import { readWithKcat } from './read-back.js';
 
 const KAFKA_4 = process.env.KAFKA_4_VERSION ?? '4.4.0';
 const REPORTED_APIS: readonly ApiName[] = ['ApiVersions', 'Metadata', 'Produce', 'InitProducerId', 'AddPartitionsToTxn', 'EndTxn', 'SaslHandshake', 'SaslAuthenticate'];
@@ -116,8 +117,12 @@ describe(`Apache Kafka ${KAFKA_4}, 3 nodes, SASL_SSL listener (TLS + SCRAM-SHA-5
     const { username, password, caPath } = cluster.saslSsl;
     const mechanism = await kcatMechanism();
     t.diagnostic(`kcat reads with ${mechanism} over SASL_SSL (librdkafka ${(await librdkafkaVersion())?.join('.')})`);
-    const read = await readTopicWithKcat(cluster.saslSslBootstrapServers, topic, {
-      security: { 'security.protocol': 'SASL_SSL', 'sasl.mechanisms': mechanism, 'sasl.username': username, 'sasl.password': password, 'ssl.ca.location': caPath },
+    const read = await readWithKcat(cluster.saslSslBootstrapServers, topic, false, {
+      'security.protocol': 'SASL_SSL',
+      'sasl.mechanisms': mechanism,
+      'sasl.username': username,
+      'sasl.password': password,
+      'ssl.ca.location': caPath,
     });
     assert.equal(read.length, records, 'kcat read as many records as were acknowledged');
     const seen = new Set<number>();
