@@ -1,15 +1,17 @@
 // One benchmark run in its own process, so that CPU time and peak RSS are the client's alone:
-// node client-process.js <client> <workload> <bootstrap> <topic> [records (W1-W3) | seconds (L, S)];
-// prints one JSON line. Each client's module is loaded only in its own run, so that no client's CPU
+// node client-process.js <client> <workload> <bootstrap> <topic> [records (W1-W3) | seconds (L, S)]
+// [warm-up records (W1-W3)]; prints one JSON line. A warm-up pass runs the client's driver once,
+// unmeasured, with that many records to the same topic: the runtime (JIT) is warm for the measured
+// pass, which makes its own producer. Each client's module is loaded only in its own run, so that no client's CPU
 // or RSS counts another's code.
 import { measureLatency, measureStall, type RecordSender } from './timed.js';
 import { timedWorkloads, workloads } from './workloads.js';
 
-const [client, workloadName, bootstrap, topic, amount] = process.argv.slice(2);
+const [client, workloadName, bootstrap, topic, amount, warmup] = process.argv.slice(2);
 const base = workloads[workloadName ?? ''];
 const timed = timedWorkloads[workloadName ?? ''];
 if (!client || (!base && !timed) || !bootstrap || !topic) {
-  console.error('usage: client-process <client> <W1|W2|W3|L|S> <bootstrap> <topic> [records | seconds]');
+  console.error('usage: client-process <client> <W1|W2|W3|L|S> <bootstrap> <topic> [records | seconds] [warm-up records]');
   process.exit(2);
 }
 
@@ -72,6 +74,8 @@ if (!load) {
   process.exit(2);
 }
 const run = await load();
+const warmupRecords = Number(warmup ?? 0);
+if (warmupRecords > 0) await run({ ...workload, records: warmupRecords });
 const cpuBefore = process.cpuUsage();
 const started = process.hrtime.bigint();
 await run(workload);

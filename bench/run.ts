@@ -1,19 +1,24 @@
 // The benchmark: each client produces each workload in a process of its own, against librdkafka's
-// mock cluster and against FakeCluster (in its own process), interleaving clients across runs;
+// mock cluster, against FakeCluster (in its own process) and, with --brokers kafka, against a
+// one-node Apache Kafka 4.x, interleaving clients across runs;
 // every throughput and latency run is verified (the topic holds exactly the records sent) and the
 // medians are printed: throughput with ratios to each peer, latency next to the broker's own
 // response time, memory under a stalled broker. Usage: npm run bench -- [--runs 3] [--quick]
-//   [--workloads W1,W2,W3,L,S] [--brokers mock,fake] [--records N] [--seconds N]
+//   [--workloads W1,W2,W3,L,S] [--brokers mock,fake,kafka] [--records N] [--seconds N] [--warm N]
+// --warm N: each throughput run first sends N records unmeasured (the same topic), so that what is
+// measured is a warmed-up client, as in a long-running service; 0 (the default) measures it cold.
 import { type ChildProcessWithoutNullStreams, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { missingPrerequisites, startMockCluster, systemLibrdkafka } from '../test/interop/harness.js';
+import { RealKafkaCluster } from '../test/kafka/real-cluster.js';
 import { confluentAvailability } from './clients/confluent.js';
+import { javaBatchSizes, javaClientsVersion, prepareJavaPeer, runJava } from './clients/java.js';
 import type { LatencyResult, StallResult } from './timed.js';
 import { countRecords } from './verify.js';
-import { type LatencyWorkload, latencyWorkload, type StallWorkload, stallWorkload, timedWorkloads, workloads } from './workloads.js';
+import { type LatencyWorkload, latencyWorkload, type StallWorkload, stallWorkload, timedWorkloads, type Workload, workloads } from './workloads.js';
 
 interface Result {
   readonly client: string;
@@ -51,8 +56,11 @@ const { values } = parseArgs({
     records: { type: 'string' },
     seconds: { type: 'string' },
     quick: { type: 'boolean', default: false },
+    warm: { type: 'string', default: '0' },
   },
 });
+const warmupRecords = Number(values.warm);
+if (!Number.isInteger(warmupRecords) || warmupRecords < 0) throw new Error(`--warm must be a whole number of records, got '${values.warm}'`);
 const runs = values.quick ? 1 : Number(values.runs);
 const workloadNames = values.workloads.split(',');
 for (const name of workloadNames) {
@@ -73,6 +81,12 @@ function confluentIfLoadable(): string[] {
   return [];
 }
 const confluentClients = confluentIfLoadable();
+
+// The Java producer runs the throughput workloads when java, javac and mvn are here.
+const javaPeer = workloadNames.some((name) => workloads[name]) ? await prepareJavaPeer() : ({ ok: false, reason: 'no throughput workload' } as const);
+const javaClient = (label: string) => `Java producer ${javaClientsVersion} (${label})`;
+const javaClients = javaPeer.ok ? javaBatchSizes.map((size) => javaClient(size.label)) : [];
+if (!javaPeer.ok && workloadNames.some((name) => workloads[name])) console.log(`Java producer skipped: ${javaPeer.reason}`);
 
 interface Broker {
   readonly name: string;
@@ -105,7 +119,7 @@ async function mockBroker(): Promise<Broker | undefined> {
     name: 'librdkafka mock',
     bootstrap: cluster.bootstrapServers,
     clients: {
-      throughput: [oursPerRecord, 'ours (send 1,000 per call)', ...confluentClients, 'kcat'],
+      throughput: [oursPerRecord, 'ours (send 1,000 per call)', ...javaClients, ...confluentClients, 'kcat'],
       latency: [brokerRt, oursPerRecord],
       stall: [],
     },
@@ -141,7 +155,7 @@ async function fakeBroker(): Promise<Broker> {
     name: 'FakeCluster',
     bootstrap,
     clients: {
-      throughput: [oursPerRecord, 'ours (send 1,000 per call)', 'kafkajs', '@platformatic/kafka', ...confluentClients],
+      throughput: [oursPerRecord, 'ours (send 1,000 per call)', ...javaClients, 'kafkajs', '@platformatic/kafka', ...confluentClients],
       latency: [brokerRt, oursPerRecord, 'kafkajs', '@platformatic/kafka'],
       stall: [oursPerRecord, 'kafkajs', '@platformatic/kafka'],
     },
@@ -161,6 +175,38 @@ async function fakeBroker(): Promise<Broker> {
   };
 }
 
+// Apache Kafka 4.x on one node (KRaft), assembled from Maven Central like the e2e suite's clusters.
+async function kafkaBroker(): Promise<Broker | undefined> {
+  const cluster = new RealKafkaCluster({ version: javaClientsVersion, nodes: 1 });
+  try {
+    await cluster.start();
+  } catch (error) {
+    console.log(`Apache Kafka ${javaClientsVersion} skipped: ${failureOf(error)}`);
+    await cluster.stop();
+    return undefined;
+  }
+  return {
+    name: `Apache Kafka ${javaClientsVersion}`,
+    bootstrap: cluster.bootstrapServers,
+    clients: {
+      throughput: [oursPerRecord, 'ours (send 1,000 per call)', ...javaClients, 'kafkajs', '@platformatic/kafka', ...confluentClients, 'kcat'],
+      latency: [brokerRt, oursPerRecord, 'kafkajs', '@platformatic/kafka'],
+      stall: [],
+    },
+    createTopic: (name) => cluster.createTopic(name, 6, 1),
+    stop: () => cluster.stop(),
+  };
+}
+
+/** A throughput run of a client that is not a Node module: kcat, or the Java producer in its own JVM. */
+function runExternal(client: string, broker: Broker, topic: string, records: number, workload: Workload): Result | undefined {
+  if (client === 'kcat') return runKcat(broker.bootstrap, topic, records, workload.valueSize, workload.compression);
+  const size = javaBatchSizes.find((candidate) => javaClient(candidate.label) === client);
+  if (!size || !javaPeer.ok) return undefined;
+  const run = runJava(javaPeer.classpath, broker.bootstrap, topic, workload, records, size.bytes, warmupRecords);
+  return { client, workload: workload.name, broker: broker.name, ...run };
+}
+
 function runKcat(bootstrap: string, topic: string, records: number, valueSize: number, compression: string): Result {
   const file = join('/tmp', `kafka-producer-bench-${records}-${valueSize}.txt`);
   const line = `${'k'.repeat(15)}:${'v'.repeat(valueSize)}\n`;
@@ -177,8 +223,8 @@ const stallRuns: StallRun[] = [];
 const failures: string[] = [];
 
 /** Runs one client in its own process; `amount` is records (W1-W3) or seconds (L, S). Returns its JSON line. */
-function runClient<T>(client: string, workload: string, bootstrap: string, topic: string, amount: number): T {
-  const output = execFileSync(process.execPath, [join(here, 'client-process.js'), client, workload, bootstrap, topic, String(amount)], {
+function runClient<T>(client: string, workload: string, bootstrap: string, topic: string, amount: number, warmup = 0): T {
+  const output = execFileSync(process.execPath, [join(here, 'client-process.js'), client, workload, bootstrap, topic, String(amount), String(warmup)], {
     encoding: 'utf8',
     maxBuffer: 1 << 20,
     timeout: 600_000,
@@ -222,9 +268,12 @@ function median(numbers: number[]): number {
 }
 
 const brokers: { name: string; clients: ClientLists }[] = [];
-const factories: BrokerFactory[] = values.brokers.split(',').map((name) =>
-  name === 'mock' ? { fresh: false, start: mockBroker } : { fresh: true, start: fakeBroker },
-);
+const factories: BrokerFactory[] = values.brokers.split(',').map((name) => {
+  if (name === 'mock') return { fresh: false, start: mockBroker };
+  if (name === 'fake') return { fresh: true, start: fakeBroker };
+  if (name === 'kafka') return { fresh: false, start: kafkaBroker };
+  throw new Error(`unknown broker '${name}' (mock, fake, kafka)`);
+});
 let topicNumber = 0;
 for (const factory of factories) {
   let broker = await factory.start();
@@ -257,12 +306,12 @@ for (const factory of factories) {
             continue;
           }
           const result =
-            client === 'kcat'
-              ? runKcat(broker.bootstrap, topic, records, workload!.valueSize, workload!.compression)
-              : runClient<Result>(client, workload!.name, broker.bootstrap, topic, records);
+            runExternal(client, broker, topic, records, workload!) ?? runClient<Result>(client, workload!.name, broker.bootstrap, topic, records, warmupRecords);
+          // kcat, a native program with nothing to warm up, sends the measured records only.
+          const sent = records + (client === 'kcat' ? 0 : warmupRecords);
           const stored = await countRecords(broker.bootstrap, topic);
-          if (stored !== BigInt(records)) {
-            failures.push(`${client} ${workload!.name} on ${broker.name}: sent ${records}, the topic holds ${stored}; run not counted`);
+          if (stored !== BigInt(sent)) {
+            failures.push(`${client} ${workload!.name} on ${broker.name}: sent ${sent}, the topic holds ${stored}; run not counted`);
             continue;
           }
           results.push({ ...result, workload: workload!.name, broker: broker.name });
@@ -340,7 +389,8 @@ function printStall(broker: { name: string; clients: ClientLists }): void {
   console.log('');
 }
 
-console.log(`\n## Results (${new Date().toISOString().slice(0, 10)}, Node ${process.version}, median of ${runs} run(s))\n`);
+const warmth = warmupRecords > 0 ? `warm: each client sent ${warmupRecords.toLocaleString('en-US')} records unmeasured first` : 'cold: each client measured from its first record';
+console.log(`\n## Results (${new Date().toISOString().slice(0, 10)}, Node ${process.version}, median of ${runs} run(s), ${warmth})\n`);
 for (const broker of brokers) {
   for (const workloadName of workloadNames.filter((name) => workloads[name])) {
     const rows = broker.clients.throughput

@@ -22,6 +22,14 @@ export interface SoakReport {
   readonly rejectedPossiblyPersisted: number;
   readonly stored: number;
   readonly duplicates: number;
+  /**
+   * Copies the broker could not recognise: a batch stored before the producer state was lost and
+   * stored again after it under the same producer epoch and sequence (a resend with an unknown
+   * outcome, which is what the client must do). No real broker drops the state of a producer whose
+   * batches are still in the log; after that fault no client can tell such a resend from a first
+   * send (a pre-2.5 broker accepts an unknown producer's batch at sequence 0). Counted apart.
+   */
+  readonly duplicatesUnrecognisedAfterStateLoss: number;
   readonly outOfOrder: number;
   /** Resolved records not stored at the offset they reported. */
   readonly misplaced: number;
@@ -31,6 +39,8 @@ export interface SoakReport {
   readonly retries: number;
   readonly faults: Readonly<Record<string, number>>;
   readonly elapsedMs: number;
+  /** The first few duplicates, each copy with its stamp, and what the record's promise said. */
+  readonly duplicateSamples: readonly string[];
 }
 
 const REQUEST_TIMEOUT_MS = 400;
@@ -84,6 +94,9 @@ export async function runSoak(config: SoakConfig): Promise<SoakReport> {
   // A run of Produce requests refused as too large, from a quarter of the way on: their batches
   // are split (a batch of one record cannot be, and fails).
   const tooLarge = cluster.intercept({ api: 'Produce' }, { error: 10 }, { after: Math.floor(config.records / 400), times: 8 });
+  // Each partition's log end when the producer state was lost: copies on both sides of it may be
+  // ones the broker could no longer recognise.
+  let logEndsAtStateLoss = new Map<string, bigint>();
   try {
     const window: Promise<unknown>[] = [];
     const restartAt = Math.floor(config.records / 3);
@@ -101,7 +114,10 @@ export async function runSoak(config: SoakConfig): Promise<SoakReport> {
       // log (no real broker does that), answered with UNKNOWN_PRODUCER_ID as before Kafka 2.5. (A
       // Kafka 2.5+ broker with no state accepts the next batch whatever the sequence; mid-stream,
       // with batches in flight, no client can then keep order: docs/delivery-guarantees.md.)
-      if (index === loseStateAt) cluster.loseProducerStateKeepingLog(undefined, { unknownProducerId: true });
+      if (index === loseStateAt) {
+        logEndsAtStateLoss = logEnds(cluster);
+        cluster.loseProducerStateKeepingLog(undefined, { unknownProducerId: true });
+      }
       if (stallsAt.length > 0 && index >= stallsAt[0]!) {
         stallsAt.shift();
         blockEventLoop(REQUEST_TIMEOUT_MS + 200);
@@ -129,7 +145,8 @@ export async function runSoak(config: SoakConfig): Promise<SoakReport> {
   }
   const retries = producer.metrics()['record-retry-total'] ?? 0;
   await producer.close();
-  const report = audit(cluster, outcomes, config, retries, { ...(chaos.stats as unknown as Record<string, number>), tooLarge: tooLarge.hits }, started);
+  const faults = { ...(chaos.stats as unknown as Record<string, number>), tooLarge: tooLarge.hits };
+  const report = audit(cluster, outcomes, config, { retries, faults, started, logEndsAtStateLoss });
   await cluster.stop();
   return report;
 }
@@ -162,28 +179,90 @@ function sendOne(producer: Producer, index: number, outcomes: Outcome[]): Promis
   );
 }
 
-function audit(cluster: FakeCluster, outcomes: Outcome[], config: SoakConfig, retries: number, faults: Record<string, number>, started: number): SoakReport {
-  let stored = 0;
-  let duplicates = 0;
-  let outOfOrder = 0;
-  const storedAt = new Map<string, number>();
-  const everStored = new Set<number>();
+function logEnds(cluster: FakeCluster): Map<string, bigint> {
+  const ends = new Map<string, bigint>();
   for (const topic of TOPICS) {
     for (let partition = 0; partition < topic.partitions; partition++) {
-      const seen = new Set<number>();
+      const last = cluster.batches(topic.name, partition).at(-1);
+      ends.set(`${topic.name}/${partition}`, last === undefined ? 0n : last.lastOffset + 1n);
+    }
+  }
+  return ends;
+}
+
+interface RunFacts {
+  readonly retries: number;
+  readonly faults: Record<string, number>;
+  readonly started: number;
+  readonly logEndsAtStateLoss: ReadonlyMap<string, bigint>;
+}
+
+interface StoredCopy {
+  readonly offset: bigint;
+  readonly producerEpoch: number;
+  readonly sequence: number;
+}
+
+function describeCopy(copy: StoredCopy): string {
+  return `offset ${copy.offset} epoch ${copy.producerEpoch} sequence ${copy.sequence}`;
+}
+
+interface StoredAudit {
+  stored: number;
+  duplicates: number;
+  duplicatesUnrecognisedAfterStateLoss: number;
+  outOfOrder: number;
+  readonly storedAt: Map<string, number>;
+  readonly everStored: Set<number>;
+  readonly duplicateSamples: string[];
+}
+
+// Reads every partition's log: duplicates (told apart from copies the broker could not recognise
+// after losing the producer state), reordering, and where each record number is stored.
+function auditStored(cluster: FakeCluster, outcomes: Outcome[], logEndsAtStateLoss: ReadonlyMap<string, bigint>): StoredAudit {
+  const result: StoredAudit = {
+    stored: 0,
+    duplicates: 0,
+    duplicatesUnrecognisedAfterStateLoss: 0,
+    outOfOrder: 0,
+    storedAt: new Map(),
+    everStored: new Set(),
+    duplicateSamples: [],
+  };
+  for (const topic of TOPICS) {
+    for (let partition = 0; partition < topic.partitions; partition++) {
+      const seen = new Map<number, StoredCopy>();
+      const lossEnd = logEndsAtStateLoss.get(`${topic.name}/${partition}`);
       let previous = -1;
       for (const record of cluster.records(topic.name, partition)) {
-        stored++;
+        result.stored++;
         const number = Number(record.value?.toString());
-        if (seen.has(number)) duplicates++;
-        else if (number < previous) outOfOrder++;
-        seen.add(number);
-        everStored.add(number);
+        const first = seen.get(number);
+        if (first) {
+          const sameStamp = record.sequence >= 0 && first.producerEpoch === record.producerEpoch && first.sequence === record.sequence;
+          if (sameStamp && lossEnd !== undefined && first.offset < lossEnd && record.offset >= lossEnd) {
+            result.duplicatesUnrecognisedAfterStateLoss++;
+          } else {
+            result.duplicates++;
+            if (result.duplicateSamples.length < 5) {
+              result.duplicateSamples.push(`${topic.name}/${partition} record ${number}: ${describeCopy(first)}; ${describeCopy(record)}; promise: ${describeOutcome(outcomes[number])}`);
+            }
+          }
+        } else {
+          if (number < previous) result.outOfOrder++;
+          seen.set(number, record);
+        }
+        result.everStored.add(number);
         previous = Math.max(previous, number);
-        storedAt.set(`${topic.name}/${partition}/${record.offset}`, number);
+        result.storedAt.set(`${topic.name}/${partition}/${record.offset}`, number);
       }
     }
   }
+  return result;
+}
+
+function audit(cluster: FakeCluster, outcomes: Outcome[], config: SoakConfig, facts: RunFacts): SoakReport {
+  const { storedAt, everStored, ...log } = auditStored(cluster, outcomes, facts.logEndsAtStateLoss);
   let acknowledged = 0;
   let rejected = 0;
   let rejectedPossiblyPersisted = 0;
@@ -210,14 +289,22 @@ function audit(cluster: FakeCluster, outcomes: Outcome[], config: SoakConfig, re
     acknowledged,
     rejected,
     rejectedPossiblyPersisted,
-    stored,
-    duplicates,
-    outOfOrder,
+    stored: log.stored,
+    duplicates: log.duplicates,
+    duplicatesUnrecognisedAfterStateLoss: log.duplicatesUnrecognisedAfterStateLoss,
+    outOfOrder: log.outOfOrder,
     misplaced,
     storedDespiteNotPersisted,
     unsettled,
-    retries,
-    faults,
-    elapsedMs: Date.now() - started,
+    retries: facts.retries,
+    faults: facts.faults,
+    elapsedMs: Date.now() - facts.started,
+    duplicateSamples: log.duplicateSamples,
   };
+}
+
+function describeOutcome(outcome: Outcome | undefined): string {
+  if (!outcome) return 'unsettled';
+  if (outcome.metadata) return `acknowledged at offset ${outcome.metadata.offset}`;
+  return `rejected (${outcome.error?.possiblyPersisted ? 'possibly persisted' : 'not persisted'}): ${outcome.error?.message}`;
 }
