@@ -21,7 +21,7 @@ export {
   TransactionAbortedError,
   UnsupportedVersionError,
 } from './errors/kafka-error.js';
-export type { MetricsSnapshot, ProducerMetricName, TopicMetricName, TopicMetricsSnapshot } from './metrics/metric-definitions.js';
+export type { MetricsSnapshot, NodeMetricName, NodeMetricsSnapshot, ProducerMetricName, TopicMetricName, TopicMetricsSnapshot } from './metrics/metric-definitions.js';
 export { PROMETHEUS_CONTENT_TYPE, type PrometheusOptions, type PrometheusSource, toPrometheus } from './metrics/prometheus.js';
 export type { BatchEvent, RequestTraceContext, SendTraceContext } from './metrics/tracing.js';
 export type { SaslConfig } from './network/sasl/authenticate.js';

@@ -13,6 +13,7 @@ const JAVA_NAMES: Readonly<Record<string, string>> = {
   'allow.auto.create.topics': 'allowAutoTopicCreation',
   'socket.connection.setup.timeout.ms': 'connectTimeoutMs',
   'partitioner.class': 'partitioner',
+  'partitioner.adaptive.partitioning.enable': 'partitionerAdaptivePartitioning',
 };
 
 // Options whose value stays a string even when it looks like a number or a boolean.

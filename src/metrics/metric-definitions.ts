@@ -56,23 +56,44 @@ const topicMetricDefinitions = {
   'compression-rate': { kind: 'gauge', help: 'Average ratio of compressed to uncompressed size of the batches of the topic sent.' },
 } as const satisfies Record<string, MetricDefinition>;
 
+// Java's producer-node-metrics group (the requests to one broker), plus the records they carried:
+// the share of each broker, which adaptive partitioning shifts away from slow ones.
+const nodeMetricDefinitions = {
+  'request-rate': { kind: 'gauge', help: 'Produce requests sent to the broker per second.' },
+  'request-total': { kind: 'counter', help: 'Produce requests sent to the broker.' },
+  'request-latency-avg': { kind: 'gauge', help: 'Average time in ms from writing a Produce request to the broker to reading its response.' },
+  'request-latency-max': { kind: 'gauge', help: 'Longest time in ms from writing a Produce request to the broker to reading its response.' },
+  'outgoing-byte-rate': { kind: 'gauge', help: 'Bytes of Produce requests written to the broker per second.' },
+  'outgoing-byte-total': { kind: 'counter', help: 'Bytes of Produce requests written to the broker.' },
+  'record-send-rate': { kind: 'gauge', help: 'Records sent to the broker per second (each send of a record counts).' },
+  'record-send-total': { kind: 'counter', help: 'Records sent to the broker (each send of a record counts).' },
+} as const satisfies Record<string, MetricDefinition>;
+
 /** A producer-wide metric (Java's `producer-metrics` group). */
 export type ProducerMetricName = keyof typeof producerMetricDefinitions;
 /** A metric of one topic (Java's `producer-topic-metrics` group). */
 export type TopicMetricName = keyof typeof topicMetricDefinitions;
+/** A metric of the requests to one broker (Java's `producer-node-metrics` group, plus record counts). */
+export type NodeMetricName = keyof typeof nodeMetricDefinitions;
 
 export const producerMetrics: Readonly<Record<ProducerMetricName, MetricDefinition>> = producerMetricDefinitions;
 export const topicMetrics: Readonly<Record<TopicMetricName, MetricDefinition>> = topicMetricDefinitions;
+export const nodeMetrics: Readonly<Record<NodeMetricName, MetricDefinition>> = nodeMetricDefinitions;
 
 /** The metrics of one topic, by Java name. */
 export type TopicMetricsSnapshot = { readonly [Name in TopicMetricName]: number };
 
+/** The metrics of the Produce requests to one broker, by Java name. */
+export type NodeMetricsSnapshot = { readonly [Name in NodeMetricName]: number };
+
 /**
  * A snapshot of a producer's metrics: producer-wide values by Java name, and under `topics` the
- * values of each topic the producer has sent to. Rates are per second; averages, maxima and rates
+ * values of each topic the producer has sent to, and under `nodes` those of each broker (by broker
+ * id) it has sent Produce requests to. Rates are per second; averages, maxima and rates
  * cover the retained sample windows (`metricsSampleWindowMs` x `metricsNumSamples`); an average or
  * maximum with nothing recorded in them is NaN, as in the Java client; totals count from the start.
  */
 export type MetricsSnapshot = { readonly [Name in ProducerMetricName]: number } & {
   readonly topics: { readonly [topic: string]: TopicMetricsSnapshot };
+  readonly nodes: { readonly [brokerId: string]: NodeMetricsSnapshot };
 };

@@ -4,7 +4,7 @@
 // moments Java records the same values: records appended, batches drained into a request, the
 // response, retries and failures.
 
-import type { MetricsSnapshot, TopicMetricsSnapshot } from './metric-definitions.js';
+import type { MetricsSnapshot, NodeMetricsSnapshot, TopicMetricsSnapshot } from './metric-definitions.js';
 import { Meter, SampledStat, type SampleWindows } from './sampled-stat.js';
 import { batchChannel, isTraced, type RequestTraceContext, requestTracing } from './tracing.js';
 
@@ -38,6 +38,8 @@ export interface ProducerGauges {
 /** A Produce request on its way, from its send to its response. */
 export interface SentRequest {
   readonly sentAt: number;
+  /** The stats of the broker it went to. */
+  readonly node: NodeStats;
   /** The trace of the request, when `kafka-producer:request` had subscribers as it was sent. */
   readonly trace: RequestTraceContext | undefined;
 }
@@ -55,6 +57,20 @@ class TopicStats {
     this.retries = new Meter(windows);
     this.bytes = new Meter(windows);
     this.compression = new SampledStat(windows);
+  }
+}
+
+class NodeStats {
+  readonly requests: Meter;
+  readonly bytes: Meter;
+  readonly sends: Meter;
+  readonly latency: SampledStat;
+
+  constructor(windows: SampleWindows) {
+    this.requests = new Meter(windows);
+    this.bytes = new Meter(windows);
+    this.sends = new Meter(windows);
+    this.latency = new SampledStat(windows);
   }
 }
 
@@ -80,6 +96,7 @@ export class ProducerMetrics {
   /** While records wait for bufferMemory: the time up to which the wait has been recorded. */
   private bufferWaitRecordedTo: number | undefined;
   private readonly topics = new Map<string, TopicStats>();
+  private readonly nodes = new Map<number, NodeStats>();
 
   constructor(options: ProducerMetricsOptions) {
     this.clientId = options.clientId;
@@ -130,6 +147,11 @@ export class ProducerMetrics {
     this.requests.record(1, now);
     this.recordsPerRequest.record(records, now);
     this.outgoingBytes.record(bytes, now);
+    let node = this.nodes.get(brokerId);
+    if (!node) this.nodes.set(brokerId, (node = new NodeStats(this.windows)));
+    node.requests.record(1, now);
+    node.bytes.record(bytes, now);
+    node.sends.record(records, now);
     let trace: RequestTraceContext | undefined;
     if (isTraced(requestTracing)) {
       trace = {
@@ -145,7 +167,7 @@ export class ProducerMetrics {
       requestTracing.start.publish(trace);
       requestTracing.end.publish(trace);
     }
-    return { sentAt: now, trace };
+    return { sentAt: now, node, trace };
   }
 
   /**
@@ -157,6 +179,7 @@ export class ProducerMetrics {
     const durationMs = Math.max(0, now - request.sentAt);
     if (error === undefined && throttleTimeMs !== undefined) {
       this.latency.record(durationMs, now);
+      request.node.latency.record(durationMs, now);
       this.throttle.record(throttleTimeMs, now);
     }
     const trace = request.trace;
@@ -254,6 +277,20 @@ export class ProducerMetrics {
         'compression-rate': stats.compression.avg(now),
       };
     }
+    const nodes: Record<string, NodeMetricsSnapshot> = {};
+    for (const [brokerId, stats] of this.nodes) {
+      const nodeLatency = stats.latency.values(now);
+      nodes[String(brokerId)] = {
+        'request-rate': stats.requests.rate(now),
+        'request-total': stats.requests.total,
+        'request-latency-avg': average(nodeLatency),
+        'request-latency-max': nodeLatency.max,
+        'outgoing-byte-rate': stats.bytes.rate(now),
+        'outgoing-byte-total': stats.bytes.total,
+        'record-send-rate': stats.sends.rate(now),
+        'record-send-total': stats.sends.total,
+      };
+    }
     return {
       'record-send-rate': this.sends.rate(now),
       'record-send-total': this.sends.total,
@@ -284,6 +321,7 @@ export class ProducerMetrics {
       'bufferpool-wait-ratio': Math.min(1, (this.bufferWait.values(now).sum / this.bufferWait.spanMs(now))),
       'connection-count': gauges.connectionCount,
       topics,
+      nodes,
     };
   }
 }

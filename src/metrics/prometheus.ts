@@ -1,9 +1,10 @@
 // Metrics snapshots in the Prometheus text exposition format (version 0.0.4): one family per
 // metric, HELP and TYPE once each, a sample per producer (label client_id) and, for the topic
-// metrics, per topic (labels client_id and topic). Java names become Prometheus names by prefix
-// and underscores: record-send-total is kafka_producer_record_send_total, a counter; the topic
-// group's is kafka_producer_topic_record_send_total. Rates, averages and maxima are gauges.
-import { type MetricDefinition, type MetricsSnapshot, producerMetrics, topicMetrics } from './metric-definitions.js';
+// metrics, per topic (labels client_id and topic), for the node metrics per broker (labels
+// client_id and node_id). Java names become Prometheus names by prefix and underscores:
+// record-send-total is kafka_producer_record_send_total, a counter; the topic group's is
+// kafka_producer_topic_record_send_total, the node group's kafka_producer_node_record_send_total. Rates, averages and maxima are gauges.
+import { type MetricDefinition, type MetricsSnapshot, nodeMetrics, producerMetrics, topicMetrics } from './metric-definitions.js';
 
 /** The Content-Type of the exposition, for an HTTP response. */
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -41,6 +42,15 @@ export function toPrometheus(sources: PrometheusSource | readonly PrometheusSour
     for (const source of list) {
       for (const [topic, values] of Object.entries(source.metrics.topics)) {
         lines.push(sample(metric, { client_id: source.clientId, topic }, values[name]));
+      }
+    }
+  }
+  for (const [name, definition] of Object.entries(nodeMetrics) as [keyof typeof nodeMetrics, MetricDefinition][]) {
+    const metric = `${prefix}_node_${underscored(name)}`;
+    family(lines, metric, definition);
+    for (const source of list) {
+      for (const [nodeId, values] of Object.entries(source.metrics.nodes)) {
+        lines.push(sample(metric, { client_id: source.clientId, node_id: nodeId }, values[name]));
       }
     }
   }

@@ -97,6 +97,21 @@ export interface ProducerOptions {
   compressionZstdLevel?: number | undefined;
   /** Partition choice: `'default'` (murmur2 for keys, sticky otherwise), `'murmur2'`, `'round-robin'`, or a function. Default `'default'`. */
   partitioner?: 'default' | 'murmur2' | 'round-robin' | PartitionerFunction;
+  /**
+   * Adaptive partitioning (Java's `partitioner.adaptive.partitioning.enable`, KIP-794): the default
+   * partitioner sends the next batch of keyless records to a partition with a probability that
+   * falls as the queue of batches waiting for its leader grows, so that keyless traffic moves away
+   * from slow brokers. `false`: every partition with a leader is equally likely. Keyed records and
+   * records with a partition are never moved. Applies to `partitioner: 'default'` only. Default true.
+   */
+  partitionerAdaptivePartitioning?: boolean;
+  /**
+   * With adaptive partitioning, keyless records avoid the partitions of a broker that has had
+   * batches ready that it could not take (no connection, or every in-flight request unanswered)
+   * for longer than this many ms (Java's `partitioner.availability.timeout.ms`). 0 turns this off.
+   * Default 0.
+   */
+  partitionerAvailabilityTimeoutMs?: number;
   /** Enables transactions under this id (requires idempotence). Default none. */
   transactionalId?: string | undefined;
   /** Longest a transaction may stay open before the coordinator aborts it. Default 60000. */
@@ -155,6 +170,8 @@ export interface ResolvedProducerOptions {
   readonly compressionLz4Level: number | undefined;
   readonly compressionZstdLevel: number | undefined;
   readonly partitioner: 'default' | 'murmur2' | 'round-robin' | PartitionerFunction;
+  readonly partitionerAdaptivePartitioning: boolean;
+  readonly partitionerAvailabilityTimeoutMs: number;
   readonly transactionalId: string | undefined;
   readonly transactionTimeoutMs: number;
   readonly ssl: TlsOptions | boolean | undefined;
@@ -232,6 +249,8 @@ const declarations: { readonly [K in keyof ProducerOptions]-?: { default: unknow
       if (typeof value !== 'function') oneOf(['default', 'murmur2', 'round-robin'])(value, name);
     },
   },
+  partitionerAdaptivePartitioning: { default: true, check: boolean },
+  partitionerAvailabilityTimeoutMs: { default: 0, check: integer(0, 2 ** 31 - 1) },
   transactionalId: {
     default: undefined,
     check: (value, name) => {
@@ -324,6 +343,22 @@ function checkConflicts(options: ResolvedProducerOptions, given: ProducerOptions
     );
   }
   checkLevelSupport(options);
+  checkPartitionerOptions(options, given);
+}
+
+// The adaptive options tune the default partitioner; set for another, they would do nothing.
+function checkPartitionerOptions(options: ResolvedProducerOptions, given: ProducerOptions): void {
+  const other = options.partitioner !== 'default';
+  const which = typeof options.partitioner === 'function' ? 'a partitioner function' : `partitioner '${String(options.partitioner)}'`;
+  if (other && given.partitionerAdaptivePartitioning === true) {
+    throw new ConfigError('partitionerAdaptivePartitioning', `applies to partitioner 'default' only, not to ${which}: leave it unset`);
+  }
+  if (options.partitionerAvailabilityTimeoutMs > 0) {
+    if (other) throw new ConfigError('partitionerAvailabilityTimeoutMs', `applies to partitioner 'default' only, not to ${which}: leave it unset or 0`);
+    if (!options.partitionerAdaptivePartitioning) {
+      throw new ConfigError('partitionerAvailabilityTimeoutMs', 'needs partitionerAdaptivePartitioning: true (it tunes adaptive partitioning): leave it unset or 0');
+    }
+  }
 }
 
 function checkBootstrapServers(value: unknown, name: string): void {

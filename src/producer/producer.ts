@@ -29,7 +29,8 @@ import { SequenceTracker } from './idempotence/sequence-tracker.js';
 import { InterceptorChain } from './interceptors/interceptor-chain.js';
 import { ObservedBatchDelivery, type RecordObserver } from './interceptors/observed-delivery.js';
 import { type ProducerOptions, type ResolvedProducerOptions, resolveProducerOptions } from './options.js';
-import { createPartitioner, type Partitioner } from './partitioners/partitioner.js';
+import { LeaderDrainStats } from './partitioners/leader-drain-stats.js';
+import { type AdaptiveLoad, createPartitioner, type Partitioner } from './partitioners/partitioner.js';
 import { type AppendAttempt, PendingAppends } from './pending-appends.js';
 import {
   checkTopic,
@@ -172,7 +173,18 @@ export class Producer {
             },
           })
         : undefined;
-    this.partitioner = createPartitioner(resolved.partitioner, resolved.batchSize);
+    // Adaptive partitioning reads the accumulator's queues and the sender's drain times (KIP-794).
+    const adaptive: AdaptiveLoad | undefined =
+      resolved.partitioner === 'default' && resolved.partitionerAdaptivePartitioning
+        ? {
+            load: {
+              queueSize: (topic, partition) => this.accumulator.queuedBatches(topic, partition),
+              leaderOf: (topic, partition) => this.cluster.metadata.partition(topic, partition)?.leader ?? -1,
+            },
+            drains: new LeaderDrainStats(resolved.partitionerAvailabilityTimeoutMs),
+          }
+        : undefined;
+    this.partitioner = createPartitioner(resolved.partitioner, resolved.batchSize, adaptive);
     this.sender = new Sender({
       options: resolved,
       cluster: this.cluster,
@@ -184,6 +196,8 @@ export class Producer {
       metrics: this.producerMetrics,
       compressor: createBatchCompressor(resolved.compression, resolved.codecs, configuredLevel(resolved)),
       log: (level, message, context) => resolved.logger?.[level]?.(message, context),
+      // Drain times matter only to the availability timeout: without it the sender records none.
+      ...(adaptive && resolved.partitionerAvailabilityTimeoutMs > 0 ? { drains: adaptive.drains } : {}),
     });
     this.pending = new PendingAppends(
       (item) => this.tryAppend(item.topic, item.record, item.delivery, item.position, Date.now()),

@@ -60,6 +60,11 @@ export class RecordAccumulator {
     return queue;
   }
 
+  /** Batches of a partition waiting to be sent (not in flight); 0 for a partition never appended to. */
+  queuedBatches(topic: string, partition: number): number {
+    return this.topics.get(topic)?.[partition]?.queued.length ?? 0;
+  }
+
   /** Every partition queue created so far. */
   *queues(): IterableIterator<PartitionQueue> {
     for (const partitions of this.topics.values()) for (const queue of partitions) if (queue) yield queue;

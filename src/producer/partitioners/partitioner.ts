@@ -1,5 +1,8 @@
 // Partition choice for records without an explicit partition: Java's default (murmur2 of the key,
-// uniform sticky for keyless records, KIP-794), pure murmur2, round-robin, or a user function.
+// uniform sticky for keyless records, KIP-794, adaptive or not), pure murmur2, round-robin, or a
+// user function.
+import type { LeaderDrainStats } from './leader-drain-stats.js';
+import { LoadWeightedChoice, type PartitionLoad } from './load-weighted-choice.js';
 import { partitionForKey } from './murmur2.js';
 
 /** What a partitioner function is told about a record. */
@@ -23,24 +26,35 @@ export interface Partitioner {
   onAppend(topic: string, partition: number, bytes: number): void;
 }
 
+/** What the adaptive choice of keyless partitions reads (`partitionerAdaptivePartitioning`). */
+export interface AdaptiveLoad {
+  readonly load: PartitionLoad;
+  readonly drains: LeaderDrainStats;
+}
+
 /**
  * Keyed records: murmur2 like Java. Keyless records: stick to one partition until about
- * `batchSize` bytes went to it, then pick another at random among those with a leader (KIP-794),
- * so that batches fill up instead of spreading one record per partition.
+ * `batchSize` bytes went to it, then pick another among those with a leader (KIP-794), so that
+ * batches fill up instead of spreading one record per partition. The pick is uniform, or, with
+ * `adaptive`, weighted towards partitions with shorter queues, leaving out lagging leaders.
  */
 export class DefaultPartitioner implements Partitioner {
   private readonly sticky = new Map<string, { partition: number; bytes: number; used: boolean }>();
+  private readonly weighted: LoadWeightedChoice | undefined;
 
   constructor(
     private readonly batchSize: number,
     private readonly random: () => number = Math.random,
-  ) {}
+    adaptive?: AdaptiveLoad,
+  ) {
+    this.weighted = adaptive ? new LoadWeightedChoice(adaptive.load, adaptive.drains, random) : undefined;
+  }
 
   partition(topic: string, key: Buffer | null, partitionCount: number, available: readonly number[], keyLength?: number): number {
     if (key !== null) return partitionForKey(key, partitionCount, keyLength);
     let state = this.sticky.get(topic);
     if (!state || state.used || state.partition >= partitionCount) {
-      state = { partition: this.pick(partitionCount, available, state?.partition ?? -1), bytes: 0, used: false };
+      state = { partition: this.pick(topic, partitionCount, available, state?.partition ?? -1), bytes: 0, used: false };
       this.sticky.set(topic, state);
     }
     return state.partition;
@@ -53,8 +67,13 @@ export class DefaultPartitioner implements Partitioner {
     if (state.bytes >= Math.max(1, this.batchSize)) state.used = true;
   }
 
-  private pick(partitionCount: number, available: readonly number[], previous: number): number {
+  private pick(topic: string, partitionCount: number, available: readonly number[], previous: number): number {
     const choices = available.length > 0 ? available : undefined;
+    // Without a leader anywhere there is no load to weigh: the uniform pick below waits it out.
+    if (this.weighted && choices) {
+      const chosen = this.weighted.choose(topic, choices);
+      if (chosen !== undefined) return chosen;
+    }
     const count = choices ? choices.length : partitionCount;
     let index = Math.floor(this.random() * count);
     if (count > 1 && (choices ? choices[index] : index) === previous) index = (index + 1) % count;
@@ -89,17 +108,21 @@ export class FunctionPartitioner implements Partitioner {
   onAppend(): void {}
 }
 
-/** The partitioner named by the `partitioner` option. */
+/**
+ * The partitioner named by the `partitioner` option; `adaptive` (KIP-794's adaptive partitioning)
+ * applies to the default partitioner only, as the Java client's applies to its built-in one.
+ */
 export function createPartitioner(
   option: 'default' | 'murmur2' | 'round-robin' | PartitionerFunction,
   batchSize: number,
+  adaptive?: AdaptiveLoad,
 ): Partitioner {
   if (typeof option === 'function') return new FunctionPartitioner(option);
   if (option === 'round-robin') return new RoundRobinPartitioner();
   // 'murmur2' differs from 'default' only for keyless records, which murmur2 alone cannot place:
   // they go round-robin, as Java's legacy DefaultPartitioner did before KIP-480.
   if (option === 'murmur2') return new Murmur2Partitioner();
-  return new DefaultPartitioner(batchSize);
+  return new DefaultPartitioner(batchSize, Math.random, adaptive);
 }
 
 /** Keys by murmur2; keyless records round-robin. */

@@ -18,6 +18,7 @@ import type { BatchCompressor } from '../compression.js';
 import type { ProducerIdentity } from '../idempotence/producer-identity.js';
 import type { SequenceTracker } from '../idempotence/sequence-tracker.js';
 import type { ResolvedProducerOptions } from '../options.js';
+import type { LeaderDrainStats } from '../partitioners/leader-drain-stats.js';
 import type { TransactionManager } from '../transactions/transaction-manager.js';
 import type { BatchSplitter } from './batch-splitter.js';
 import { classifyProduceError, mayHaveBeenWritten } from './produce-outcome.js';
@@ -41,6 +42,8 @@ export interface SenderDependencies {
   readonly compressor: BatchCompressor | undefined;
   /** Time source; the system clock unless a test steps time by hand. */
   readonly clock?: Clock;
+  /** Told, per leader with ready batches, whether each pass could send to it (adaptive partitioning). */
+  readonly drains?: LeaderDrainStats;
   readonly log: (level: 'debug' | 'info' | 'warn' | 'error', message: string, context?: Record<string, unknown>) => void;
 }
 
@@ -173,7 +176,11 @@ export class Sender {
       if (!list) readyByLeader.set(leader, (list = []));
       list.push(queue);
     }
-    for (const [leader, queues] of readyByLeader) this.drainTo(leader, queues, now);
+    const drains = this.deps.drains;
+    for (const [leader, queues] of readyByLeader) {
+      const drained = this.drainTo(leader, queues, now);
+      drains?.onReady(leader, now, drained);
+    }
     if (this.metadataWanted) this.refreshMetadata();
     // Nothing left to send or wait for: a timer still set (a lingering or expiry wake-up of batches
     // since acknowledged) would only hold the process open.
@@ -229,13 +236,16 @@ export class Sender {
     return queue.confirmedLeader === leader;
   }
 
-  private drainTo(leader: number, queues: PartitionQueue[], now: number): void {
+  // Returns whether the leader could take requests: a connection ready with an in-flight slot free
+  // (whether or not the rules of its partitions let a batch go).
+  private drainTo(leader: number, queues: PartitionQueue[], now: number): boolean {
     const { cluster, options, sequences } = this.deps;
     const connection = cluster.connectionIfReady(leader);
     if (!connection) {
       this.connect(leader);
-      return;
+      return false;
     }
+    const open = connection.inFlight < options.maxInFlightRequestsPerConnection && !connection.isBlocked;
     let version: number;
     try {
       version = connection.versionFor('Produce');
@@ -245,7 +255,7 @@ export class Sender {
     } catch (error) {
       this.fatalError = error instanceof UnsupportedVersionError ? error : new UnsupportedVersionError(String(error));
       this.failEverything(this.fatalError);
-      return;
+      return open;
     }
     const rotation = this.drainRotation++ % queues.length;
     while (connection.inFlight < options.maxInFlightRequestsPerConnection && !connection.isBlocked) {
@@ -287,6 +297,7 @@ export class Sender {
       queues = queues.filter((queue) => queue.queued.length > 0 && this.isReady(queue, queue.queued[0]!, now));
       if (queues.length === 0) break;
     }
+    return open;
   }
 
   private send(connection: Connection, leader: number, version: number, batches: ProducerBatch[]): void {

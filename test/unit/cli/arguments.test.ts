@@ -66,6 +66,8 @@ describe('option values', () => {
     assert.equal(optionName('max.in.flight.requests.per.connection'), 'maxInFlightRequestsPerConnection');
     assert.equal(optionName('enable.idempotence'), 'idempotence');
     assert.equal(optionName('compression.type'), 'compression');
+    assert.equal(optionName('partitioner.adaptive.partitioning.enable'), 'partitionerAdaptivePartitioning');
+    assert.equal(optionName('partitioner.availability.timeout.ms'), 'partitionerAvailabilityTimeoutMs');
     assert.deepEqual(parseProducerProperties(['acks=all', 'linger.ms=5', 'enable.idempotence=false', 'transactional.id=42', 'acks=1'], 'test', 'usage'), {
       acks: 1,
       lingerMs: 5,

@@ -65,7 +65,7 @@ describe('ProducerMetrics', () => {
     clock.time = T0 + 10_000;
     const now = clock.time;
     const snapshot = metrics.snapshot(gauges);
-    const expected: Omit<MetricsSnapshot, 'topics'> = {
+    const expected: Omit<MetricsSnapshot, 'topics' | 'nodes'> = {
       'record-send-total': 3 + 5 + 1, // a, then a and b, then c: a resent record counts again
       'record-send-rate': rateSince(9, T0, now),
       'record-error-total': 2,
@@ -95,8 +95,31 @@ describe('ProducerMetrics', () => {
       'bufferpool-wait-ratio': 2000 / (now - (T0 + 4000) + WINDOW),
       'connection-count': 2,
     };
-    const { topics, ...producerWide } = snapshot;
+    const { topics, nodes, ...producerWide } = snapshot;
     assert.deepEqual(producerWide, expected);
+    assert.deepEqual(nodes, {
+      // Broker 1 took the first two requests (a; a and b), broker 2 the third, which got no answer.
+      '1': {
+        'request-rate': rateSince(2, T0, now),
+        'request-total': 2,
+        'request-latency-avg': (12 + 10) / 2,
+        'request-latency-max': 12,
+        'outgoing-byte-rate': rateSince(180 + 290, T0, now),
+        'outgoing-byte-total': 180 + 290,
+        'record-send-rate': rateSince(3 + 5, T0, now),
+        'record-send-total': 3 + 5,
+      },
+      '2': {
+        'request-rate': rateSince(1, T0 + 40, now),
+        'request-total': 1,
+        'request-latency-avg': Number.NaN,
+        'request-latency-max': Number.NaN,
+        'outgoing-byte-rate': rateSince(100, T0 + 40, now),
+        'outgoing-byte-total': 100,
+        'record-send-rate': rateSince(1, T0 + 40, now),
+        'record-send-total': 1,
+      },
+    });
     assert.deepEqual(topics, {
       a: {
         'record-send-rate': rateSince(6, T0, now),

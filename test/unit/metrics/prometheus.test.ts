@@ -1,7 +1,7 @@
 // The Prometheus exposition of metrics snapshots, read back with a strict parser of the format.
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { producerMetrics, topicMetrics } from '../../../src/metrics/metric-definitions.js';
+import { nodeMetrics, producerMetrics, topicMetrics } from '../../../src/metrics/metric-definitions.js';
 import { ProducerMetrics } from '../../../src/metrics/producer-metrics.js';
 import { toPrometheus } from '../../../src/metrics/prometheus.js';
 import { parsePrometheus } from '../../helpers/prometheus-text.js';
@@ -29,7 +29,7 @@ describe('toPrometheus', () => {
         { clientId: 'audit', metrics: second },
       ]),
     );
-    assert.equal(families.size, Object.keys(producerMetrics).length + Object.keys(topicMetrics).length);
+    assert.equal(families.size, Object.keys(producerMetrics).length + Object.keys(topicMetrics).length + Object.keys(nodeMetrics).length);
     for (const [name, definition] of Object.entries(producerMetrics)) {
       const family = families.get(`kafka_producer_${name.replaceAll('-', '_')}`);
       assert.ok(family, name);
@@ -52,6 +52,12 @@ describe('toPrometheus', () => {
       { labels: { client_id: 'orders-service' }, value: 3 },
       { labels: { client_id: 'audit' }, value: 1 },
     ]);
+    // Every request went to broker 1: one node sample per producer.
+    assert.deepEqual(families.get('kafka_producer_node_record_send_total')!.samples, [
+      { labels: { client_id: 'orders-service', node_id: '1' }, value: 3 },
+      { labels: { client_id: 'audit', node_id: '1' }, value: 1 },
+    ]);
+    assert.equal(families.get('kafka_producer_node_request_total')!.type, 'counter');
     assert.equal(families.get('kafka_producer_record_send_rate')!.type, 'gauge');
     assert.ok(families.get('kafka_producer_record_send_rate')!.samples[0]!.value > 0);
   });

@@ -39,6 +39,8 @@ describe('producer options', () => {
     assert.equal(options.maxInFlightRequestsPerConnection, 5);
     assert.equal(options.compression, 'none');
     assert.equal(options.partitioner, 'default');
+    assert.equal(options.partitionerAdaptivePartitioning, true);
+    assert.equal(options.partitionerAvailabilityTimeoutMs, 0);
     assert.equal(options.transactionalId, undefined);
     assert.equal(options.transactionTimeoutMs, 60_000);
     assert.equal(options.metadataMaxAgeMs, 300_000);
@@ -77,6 +79,19 @@ describe('producer options', () => {
     rejects({ transactionalId: 'tx', idempotence: false, acks: 1 }, 'transactionalId', /requires idempotence/);
     rejects({ deliveryTimeoutMs: 1000, requestTimeoutMs: 1000, lingerMs: 5 }, 'deliveryTimeoutMs', /at least lingerMs \+ requestTimeoutMs \(1005\)/);
     rejects({ retryBackoffMs: 500, retryBackoffMaxMs: 100 }, 'retryBackoffMaxMs', /at least retryBackoffMs/);
+  });
+
+  it('validates the adaptive partitioning options, which tune the default partitioner only', () => {
+    rejects({ partitionerAdaptivePartitioning: 'yes' }, 'partitionerAdaptivePartitioning', /true or false/);
+    rejects({ partitionerAvailabilityTimeoutMs: -1 }, 'partitionerAvailabilityTimeoutMs', /integer from 0/);
+    rejects({ partitionerAvailabilityTimeoutMs: 2.5 }, 'partitionerAvailabilityTimeoutMs', /integer/);
+    rejects({ partitioner: 'round-robin', partitionerAdaptivePartitioning: true }, 'partitionerAdaptivePartitioning', /partitioner 'default' only, not to partitioner 'round-robin'/);
+    rejects({ partitioner: () => 0, partitionerAvailabilityTimeoutMs: 100 }, 'partitionerAvailabilityTimeoutMs', /not to a partitioner function/);
+    rejects({ partitionerAdaptivePartitioning: false, partitionerAvailabilityTimeoutMs: 100 }, 'partitionerAvailabilityTimeoutMs', /needs partitionerAdaptivePartitioning: true/);
+    // Left at their defaults, they go with any partitioner (and do nothing for the others).
+    assert.equal(resolveProducerOptions({ ...base, partitioner: 'murmur2' }).partitionerAdaptivePartitioning, true);
+    assert.equal(resolveProducerOptions({ ...base, partitioner: 'murmur2', partitionerAdaptivePartitioning: false }).partitionerAdaptivePartitioning, false);
+    assert.equal(resolveProducerOptions({ ...base, partitionerAvailabilityTimeoutMs: 250 }).partitionerAvailabilityTimeoutMs, 250);
   });
 
   it('allows acks 0 and 1 without idempotence', () => {
