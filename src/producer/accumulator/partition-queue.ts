@@ -51,6 +51,12 @@ export class PartitionQueue implements TopicPartition {
     queued.splice(index, 0, batch);
   }
 
+  /** Whether a batch queued (for a retry) comes before `batch`. */
+  hasQueuedBefore(batch: ProducerBatch): boolean {
+    const head = this.queued[0];
+    return head !== undefined && batch.isAfter(head);
+  }
+
   removeQueued(batch: ProducerBatch): void {
     const index = this.queued.indexOf(batch);
     if (index >= 0) this.queued.splice(index, 1);

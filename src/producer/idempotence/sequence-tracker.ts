@@ -1,8 +1,8 @@
 // Per-partition sequence numbers of an idempotent producer. A batch gets its sequence once, when
 // it is drained, and keeps it through retries (invariant 1). A partition moves to a new epoch
 // (restarting at sequence 0) only when it asked for it and nothing of it is in flight (KIP-360).
-// A batch the broker rejected with OUT_OF_ORDER_SEQUENCE_NUMBER or UNKNOWN_PRODUCER_ID is proven
-// unwritten; a batch that expired in flight leaves its sequence to be resolved by the next batch of
+// A batch the broker rejected with OUT_OF_ORDER_SEQUENCE_NUMBER is proven unwritten, unless a later
+// batch of its epoch was acknowledged (then it was written); a batch that expired in flight leaves its sequence to be resolved by the next batch of
 // the partition, sent under the same epoch (invariant 5). A batch
 // sent under one stamp with an unknown outcome is never given another: under a new stamp the
 // broker could not recognise it as a copy, so it is refused here and failed as possibly written.
@@ -107,18 +107,33 @@ export class SequenceTracker {
    * otherwise the gap is permanent (or the broker lost the producer's state) and the partition
    * restarts its sequences under a new epoch. Returns `possibly-written` when the records may be in
    * the log all the same (an earlier send of them went unanswered): they must not be resent under a
-   * new stamp, only failed as possibly written.
+   * new stamp, only failed as possibly written; and `written` when a later batch of the same epoch
+   * was acknowledged (see acknowledgedPast): the sequences continue, the records are in the log
+   * at an offset no answer will tell.
    */
-  onSequenceRejected(queue: PartitionQueue, batch: ProducerBatch, provesUnwritten: boolean): 'retry' | 'possibly-written' {
+  onSequenceRejected(queue: PartitionQueue, batch: ProducerBatch, provesUnwritten: boolean): 'retry' | 'possibly-written' | 'written' {
+    const current = batch.producerEpoch === queue.sequenceEpoch && batch.producerId === queue.producerId;
+    if (current && this.acknowledgedPast(queue, batch)) return 'written';
     // For a part of a batch that may have been written, the refusal proves only that this range
     // was not: the batch it was split from, with another range, may be in the log.
     if (provesUnwritten && !batch.splitFromUnknown) batch.possiblyPersisted = false;
-    const current = batch.producerEpoch === queue.sequenceEpoch && batch.producerId === queue.producerId;
     const pending = current && this.hasPendingPredecessor(queue, batch);
     if (current && !pending) this.requestNewEpoch(queue);
     if (!batch.possiblyPersisted) return 'retry';
     // Such a part refused for a gap that an earlier batch may still fill is sent again as it is.
     return pending && provesUnwritten ? 'retry' : 'possibly-written';
+  }
+
+  /**
+   * Whether a later batch of the partition, under the same producer id and epoch, was acknowledged:
+   * the broker takes a producer's sequences only in order, so `batch` was written. Its answer was
+   * lost, and a resend of it refused (out of order, once more than 5 later batches were written,
+   * or for a producer the broker forgot) proves nothing against that.
+   */
+  acknowledgedPast(queue: PartitionQueue, batch: ProducerBatch): boolean {
+    if (batch.baseSequence < 0 || queue.lastAckedSequence < 0) return false;
+    if (batch.producerEpoch !== queue.sequenceEpoch || batch.producerId !== queue.producerId) return false;
+    return queue.lastAckedSequence === batch.lastSequence || isAfter(queue.lastAckedSequence, batch.lastSequence);
   }
 
   private hasPendingPredecessor(queue: PartitionQueue, batch: ProducerBatch): boolean {

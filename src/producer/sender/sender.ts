@@ -344,8 +344,9 @@ export class Sender {
     if (outcome !== 'success' && !batch.done && batch.failedBehind) {
       // An earlier batch of the partition failed for good while this one was in flight: it is not
       // retried, so that nothing of the partition is written after the records that failed.
-      if (mayHaveBeenWritten(result.errorCode)) batch.possiblyPersisted = true;
-      if (result.errorCode === 45) batch.possiblyPersisted = false; // the sequence gap proves it unwritten
+      if (mayHaveBeenWritten(result.errorCode) || sequences?.acknowledgedPast(queue, batch)) batch.possiblyPersisted = true;
+      // The sequence gap proves it unwritten, unless a later batch of its epoch was acknowledged.
+      else if (result.errorCode === 45) batch.possiblyPersisted = false;
       this.failBehind(queue, batch);
       return;
     }
@@ -353,7 +354,10 @@ export class Sender {
       sequences?.onAcknowledged(queue, batch);
       this.deps.transactions?.onBatchAcknowledged();
       queue.confirmedLeader = leader;
-      if (queue.inFlight.length === 0) queue.recovering = false;
+      // Recovery ends with the success of the head: a later batch acknowledged while an earlier one
+      // waits for its retry must not let the partition pipeline again (invariant 3), or more than 5
+      // batches could be written behind it and a resend of it no longer be recognised.
+      if (queue.inFlight.length === 0 && !queue.hasQueuedBefore(batch)) queue.recovering = false;
       if (!batch.done) {
         batch.complete(result.baseOffset, result.logAppendTimeMs);
         metrics.recordBatchDone(batch, true);
@@ -379,22 +383,7 @@ export class Sender {
         this.failBatch(queue, batch, error);
         return;
       case 'sequence-rejected':
-        if (!sequences) {
-          this.failBatch(queue, batch, error);
-          return;
-        }
-        if (sequences.onSequenceRejected(queue, batch, result.errorCode === 45) === 'possibly-written') {
-          // An earlier send of these records went unanswered (the broker forgot the producer since,
-          // or the batch they were split from may be in the log): resending them under a new stamp
-          // could write them twice.
-          this.failUnresolved(queue, batch, new BrokerError(error.code, `${error.message}. An earlier send of these records got no answer, so they may have been written; they are not resent, to avoid a duplicate`, {
-            brokerErrorCode: result.errorCode,
-            brokerErrorName: error.brokerErrorName ?? 'UNKNOWN_PRODUCER_ID',
-            possiblyPersisted: true,
-          }));
-          return;
-        }
-        this.retry(queue, batch, error);
+        this.onSequenceRejected(queue, batch, result.errorCode, error);
         return;
       case 'fenced': {
         const fenced = new ProducerFencedError(`${error.message}: a newer producer with the same id took over`, {
@@ -419,6 +408,33 @@ export class Sender {
       default:
         this.failBatch(queue, batch, error);
     }
+  }
+
+  // OUT_OF_ORDER_SEQUENCE_NUMBER or UNKNOWN_PRODUCER_ID: the idempotence rules decide whether the
+  // batch is retried (renumbered under a new epoch when its partition restarts), known written,
+  // or possibly written; the last two are failed, never resent.
+  private onSequenceRejected(queue: PartitionQueue, batch: ProducerBatch, errorCode: number, error: BrokerError): void {
+    const sequences = this.deps.sequences;
+    if (!sequences) {
+      this.failBatch(queue, batch, error);
+      return;
+    }
+    const verdict = sequences.onSequenceRejected(queue, batch, errorCode === 45);
+    if (verdict === 'retry') {
+      this.retry(queue, batch, error);
+      return;
+    }
+    const why =
+      verdict === 'written'
+        ? `A later batch of ${queue} was acknowledged after these records, and the broker takes sequences only in order, so they were written; their answer was lost and the broker no longer recognises a resend, so their offset is unknown`
+        : // An earlier send of these records went unanswered (the broker forgot the producer since,
+          // or the batch they were split from may be in the log).
+          'An earlier send of these records got no answer, so they may have been written';
+    this.failUnresolved(queue, batch, new BrokerError(error.code, `${error.message}. ${why}; they are not resent, to avoid a duplicate`, {
+      brokerErrorCode: errorCode,
+      brokerErrorName: error.brokerErrorName ?? (errorCode === 45 ? 'OUT_OF_ORDER_SEQUENCE_NUMBER' : 'UNKNOWN_PRODUCER_ID'),
+      possiblyPersisted: true,
+    }));
   }
 
   // The request's outcome is unknown (connection lost, request timed out): the batch may have

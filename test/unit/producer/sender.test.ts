@@ -261,6 +261,39 @@ describe('Sender', () => {
     assert.deepEqual(offsets, [1n, 2n, 3n, 4n]);
   });
 
+  it('keeps resending only the head while it waits for a retry, even when a later batch is acknowledged meanwhile', async () => {
+    const { clock, send, requests, results } = setup({ batchSize: 64 });
+    void send('warm-up'.padEnd(40, '.'));
+    await clock.advance(5);
+    requests[0]!.answer(0, 0n);
+    await clock.advance(0);
+    for (const name of ['a', 'b', 'c']) void send(name.padEnd(40, '.'));
+    await clock.advance(5);
+    assert.equal(requests.length, 4);
+    // All three answers are lost (the broker wrote them): each is retried with its stamp.
+    for (const request of requests.slice(1)) request.fail(new RequestTimeoutError('no answer'));
+    await clock.advance(150);
+    assert.equal(requests.length, 5, 'only the head is resent');
+    requests[4]!.answer(0, 1n);
+    await clock.advance(0);
+    assert.equal(requests.length, 7, 'the head acknowledged, the partition pipelines again');
+    // b is refused before append (retriable), c is recognised as a resend and acknowledged.
+    requests[5]!.answer(19);
+    requests[6]!.answer(0, 3n);
+    for (let index = 0; index < 6; index++) void send(`later-${index}`.padEnd(40, '.'));
+    await clock.advance(150);
+    assert.equal(requests.length, 8, 'b goes alone: nothing behind it while it waits for its retry');
+    assert.equal(requests[7]!.batches[0]!.baseSequence, requests[5]!.batches[0]!.baseSequence, 'with its sequence');
+    requests[7]!.answer(0, 2n);
+    await clock.advance(0);
+    assert.ok(requests.length > 8, 'then the later batches go');
+    for (let step = 0; step < 20 && requests.some((request) => !request.settled); step++) {
+      for (const request of requests) if (!request.settled) request.answer(0, 4n + BigInt(step));
+      await clock.advance(10);
+    }
+    assert.deepEqual(results.slice(1, 4).map((result) => (result as RecordMetadata).offset), [1n, 2n, 3n]);
+  });
+
   it('sends nothing to a new leader while the old one has requests in flight', async () => {
     const { clock, send, requests, moveLeader } = setup({ batchSize: 64 });
     void send('first'.padEnd(40, '.'));

@@ -101,6 +101,41 @@ describe('SequenceTracker', () => {
     assert.equal(rejected.sequenceReset, true);
   });
 
+  it('takes a batch refused out of order as written when a later batch of its epoch was acknowledged', () => {
+    const { identity, tracker, queue } = setup();
+    const unanswered = batchOf(queue, 2);
+    const later = batchOf(queue, 3);
+    queue.queued.push(unanswered, later);
+    drain(tracker, queue, unanswered);
+    drain(tracker, queue, later);
+    // The first answer is lost; the second batch, in sequence after it, is acknowledged: the broker
+    // wrote the first. Its resend falls outside the 5 batches the broker remembers.
+    queue.removeInFlight(unanswered);
+    unanswered.possiblyPersisted = true;
+    queue.removeInFlight(later);
+    tracker.onAcknowledged(queue, later);
+    assert.equal(tracker.acknowledgedPast(queue, unanswered), true);
+    assert.equal(tracker.onSequenceRejected(queue, unanswered, true), 'written');
+    assert.equal(unanswered.possiblyPersisted, true, 'not taken as unwritten');
+    assert.equal(identity.epochBumpRequested, false, 'no gap: the sequences go on');
+    assert.equal(queue.resetRequested, false);
+    // Nothing acknowledged past it: the refusal proves it unwritten, as before.
+    const fresh = setup();
+    const alone = batchOf(fresh.queue, 2);
+    fresh.queue.queued.push(alone);
+    drain(fresh.tracker, fresh.queue, alone);
+    fresh.queue.removeInFlight(alone);
+    assert.equal(fresh.tracker.acknowledgedPast(fresh.queue, alone), false);
+    assert.equal(fresh.tracker.onSequenceRejected(fresh.queue, alone, true), 'retry');
+    // An acknowledgement under another epoch proves nothing about it.
+    identity.bumpEpoch();
+    queue.resetRequested = true;
+    const next = batchOf(queue, 1);
+    queue.queued.push(next);
+    drain(tracker, queue, next);
+    assert.equal(tracker.acknowledgedPast(queue, unanswered), false);
+  });
+
   it('waits for in-flight batches before moving to a new epoch', () => {
     const { identity, tracker, queue } = setup();
     const inFlight = batchOf(queue, 1);
