@@ -212,6 +212,7 @@ export class Producer {
       clientId: resolved.clientId,
       snapshot: () => this.metrics(),
       leaderAddress: (topic, partition) => this.leaderAddress(topic, partition),
+      log: (level, message, context) => resolved.logger?.[level]?.(message, context),
     });
     const sendObserver = this.telemetry?.sendObserver;
     const interceptors = resolved.interceptors ?? [];

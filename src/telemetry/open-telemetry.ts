@@ -22,6 +22,7 @@ export interface ProducerTelemetrySource {
   readonly clientId: string;
   readonly snapshot: () => MetricsSnapshot;
   readonly leaderAddress: LeaderAddress;
+  readonly log: (level: 'warn', message: string, context: Record<string, unknown>) => void;
 }
 
 /** The bridge for the (validated) option value, or undefined when it is off. */
@@ -38,6 +39,7 @@ export function createProducerTelemetry(option: boolean | OpenTelemetryOptions |
           propagator: settings.propagator ?? api.propagation,
           clientId: source.clientId,
           leaderAddress: source.leaderAddress,
+          log: source.log,
         });
   const instruments =
     settings.metrics === false

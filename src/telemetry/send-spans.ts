@@ -30,6 +30,8 @@ export interface SendSpansOptions {
   readonly propagator: OpenTelemetryPropagator;
   readonly clientId: string;
   readonly leaderAddress: LeaderAddress;
+  /** The producer's logger. */
+  readonly log: (level: 'warn', message: string, context: Record<string, unknown>) => void;
 }
 
 const headerSetter = {
@@ -94,7 +96,13 @@ export class SendSpans implements SendObserver {
     if (headers !== undefined && (typeof headers !== 'object' || headers === null)) return record;
     if (hasHeader(headers, TRACEPARENT)) return record;
     const carrier: Record<string, string> = {};
-    this.options.propagator.inject(this.options.api.trace.setSpan(parent, span), carrier, headerSetter);
+    try {
+      this.options.propagator.inject(this.options.api.trace.setSpan(parent, span), carrier, headerSetter);
+    } catch (error) {
+      // The record is sent all the same, and its span made: only the consumer's link is lost.
+      this.options.log('warn', 'the OpenTelemetry propagator failed; the record is sent without trace context', { topic: record.topic, error: String(error) });
+      return record;
+    }
     const injected = Object.keys(carrier);
     if (injected.length === 0) return record;
     return { ...record, headers: withHeaders(headers, carrier) };

@@ -9,7 +9,7 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { AggregationTemporality, type DataPoint, MeterProvider, MetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { ConfigError, KafkaError, type OpenTelemetryOptions, type Producer } from '../../src/index.js';
+import { ConfigError, KafkaError, type OpenTelemetryOptions, type Producer, type ProducerRecord } from '../../src/index.js';
 import type { FakeCluster } from '../../src/testing/index.js';
 import { useClusterFixture } from '../helpers/cluster-fixture.js';
 
@@ -42,7 +42,13 @@ function telemetry(temporality: 'cumulative' | 'delta' = 'cumulative'): Telemetr
   return { exporter, reader, options: { tracerProvider, meterProvider, propagator: new W3CTraceContextPropagator() } };
 }
 
-const topics = { brokers: 1, topics: [{ name: 't', partitions: 2, replicationFactor: 1 }] };
+const topics = {
+  brokers: 1,
+  topics: [
+    { name: 't', partitions: 2, replicationFactor: 1 },
+    { name: 'other', partitions: 1, replicationFactor: 1 },
+  ],
+};
 
 async function start(options: OpenTelemetryOptions | boolean | undefined, extra: Record<string, unknown> = {}): Promise<{ cluster: FakeCluster; producer: Producer }> {
   return fixture.start(topics, { clientId: 'otel-test', openTelemetry: options, metricsSampleWindowMs: 600_000, ...extra });
@@ -238,6 +244,50 @@ describe('OpenTelemetry spans', () => {
       trace.disable();
       propagation.disable();
     }
+  });
+
+  it('runs after the interceptors: the span names the topic an interceptor chose, and the header goes on the record it returned', async () => {
+    const otel = telemetry();
+    const seen: (string | undefined)[] = [];
+    const { cluster, producer } = await start(otel.options, {
+      interceptors: [
+        {
+          onSend: (record: ProducerRecord) => {
+            seen.push(JSON.stringify(record.headers));
+            return { ...record, topic: 'other', headers: { moved: 'yes' } };
+          },
+        },
+      ],
+    });
+    await producer.send({ topic: 't', value: 'moved' });
+    const [span] = otel.exporter.getFinishedSpans();
+    assert.equal(span?.name, 'send other');
+    assert.deepEqual(seen, [undefined], 'the interceptor saw the caller\'s record, without trace context');
+    assert.equal(header(cluster, 'other', 0, 0, 'moved'), 'yes');
+    assert.equal(header(cluster, 'other', 0, 0, 'traceparent'), traceparentOf(span!));
+  });
+
+  it('logs a propagator that throws, and sends the record as it was, its span made all the same', async () => {
+    const otel = telemetry();
+    const lines: string[] = [];
+    const broken = {
+      inject() {
+        throw new Error('propagator broke');
+      },
+    };
+    const { cluster, producer } = await start({ ...otel.options, propagator: broken }, { logger: { warn: (message: string) => lines.push(message) } });
+    const headers = { own: '1' };
+    await producer.send({ topic: 't', partition: 0, value: 'sent anyway', headers });
+    assert.deepEqual(
+      cluster.records('t', 0)[0]!.headers.map(([key]) => key),
+      ['own'],
+    );
+    assert.deepEqual(headers, { own: '1' }, "the caller's headers are not changed");
+    assert.deepEqual(lines, ['the OpenTelemetry propagator failed; the record is sent without trace context']);
+    assert.deepEqual(
+      otel.exporter.getFinishedSpans().map((span) => [span.name, span.attributes['messaging.kafka.offset']]),
+      [['send t', 0]],
+    );
   });
 
   it('adds no header and makes no span when the option is off or traces are off', async () => {
