@@ -55,12 +55,20 @@ export interface OpenTelemetryBatchObservableResult {
 export interface OpenTelemetryInstrumentOptions {
   description?: string;
   unit?: string;
+  /** Advice to the SDK: the bucket boundaries of a histogram. */
+  advice?: { explicitBucketBoundaries?: number[] };
+}
+
+/** An OpenTelemetry `Histogram`. */
+export interface OpenTelemetryHistogram {
+  record(value: number, attributes?: OpenTelemetryAttributes): void;
 }
 
 /** The part of an OpenTelemetry `Meter` the producer uses. */
 export interface OpenTelemetryMeter {
   createObservableCounter(name: string, options?: OpenTelemetryInstrumentOptions): OpenTelemetryObservable;
   createObservableGauge(name: string, options?: OpenTelemetryInstrumentOptions): OpenTelemetryObservable;
+  createHistogram(name: string, options?: OpenTelemetryInstrumentOptions): OpenTelemetryHistogram;
   addBatchObservableCallback(callback: (result: OpenTelemetryBatchObservableResult) => void, observables: OpenTelemetryObservable[]): void;
   removeBatchObservableCallback(callback: (result: OpenTelemetryBatchObservableResult) => void, observables: OpenTelemetryObservable[]): void;
 }

@@ -354,6 +354,31 @@ describe('OpenTelemetry metrics', () => {
     assert.deepEqual(points(resourceMetrics, 'kafka.producer.request.throttle_time.avg').length, 1);
   });
 
+  it('measures each send() call in messaging.client.operation.duration, with error.type when it rejected', async () => {
+    const otel = telemetry();
+    reader = otel.reader;
+    const { producer } = await start({ ...otel.options, traces: false }, { maxRequestSize: 2048 });
+    await producer.send({ topic: 't', partition: 0, value: 'one' });
+    await producer.send({ topic: 't', messages: [{ value: 'two' }, { value: 'three' }] });
+    const error = await producer.send({ topic: 't', value: 'x'.repeat(4096) }).then(
+      () => assert.fail('expected a rejection'),
+      (failure: unknown) => failure,
+    );
+    assert.ok(error instanceof KafkaError);
+    const { resourceMetrics } = await otel.reader.collect();
+    const histograms = points(resourceMetrics, 'messaging.client.operation.duration') as unknown as DataPoint<{ count: number; sum?: number; buckets: { boundaries: number[] } }>[];
+    const base = { 'messaging.system': 'kafka', 'messaging.operation.type': 'send', 'messaging.operation.name': 'send', 'messaging.client.id': 'otel-test', 'messaging.destination.name': 't' };
+    assert.deepEqual(
+      histograms.map((point) => [point.attributes, point.value.count]),
+      [
+        [base, 2],
+        [{ ...base, 'error.type': error.code }, 1],
+      ],
+    );
+    assert.deepEqual(histograms[0]!.value.buckets.boundaries.slice(0, 3), [0.005, 0.01, 0.025], 'the advised buckets');
+    assert.ok((histograms[0]!.value.sum ?? -1) >= 0);
+  });
+
   it('reports no value for an average with nothing measured, and stops reporting once the producer closed', async () => {
     const otel = telemetry('delta');
     reader = otel.reader;
