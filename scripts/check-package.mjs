@@ -13,12 +13,14 @@ try {
   const installed = join(work, 'node_modules', 'kafka-producer');
   mkdirSync(installed, { recursive: true });
   execFileSync('tar', ['-xzf', join(work, tarball), '-C', installed, '--strip-components=1']);
-  const consumer = `import { Producer, ClusterUnavailableError, UnsupportedCompressionError, type ProducerHealth } from 'kafka-producer';
+  // The consumer has no @opentelemetry/api: the declarations of the openTelemetry option must not need it.
+  const consumer = `import { Producer, ClusterUnavailableError, UnsupportedCompressionError, type OpenTelemetryOptions, type ProducerHealth } from 'kafka-producer';
 import { FakeCluster } from 'kafka-producer/testing';
 const cluster: FakeCluster = new FakeCluster({ brokers: 1 });
-const producer = new Producer({ bootstrapServers: 'localhost:9092', circuitBreaker: { whenOpen: 'wait' } });
+const telemetry: OpenTelemetryOptions = { traces: true, metrics: false };
+const producer = new Producer({ bootstrapServers: 'localhost:9092', circuitBreaker: { whenOpen: 'wait' }, openTelemetry: false });
 const health: ProducerHealth = producer.health();
-export const checked = [cluster, health.state, ClusterUnavailableError.name, UnsupportedCompressionError.name];
+export const checked = [cluster, telemetry, health.state, ClusterUnavailableError.name, UnsupportedCompressionError.name];
 `;
   writeFileSync(join(work, 'consumer.ts'), consumer);
   const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
@@ -38,6 +40,10 @@ export const checked = [cluster, health.state, ClusterUnavailableError.name, Uns
 if (typeof Producer !== 'function' || typeof FakeCluster !== 'function') process.exit(1); console.log('ESM import works');`);
   run('cjs.cjs', `const { Producer } = require('kafka-producer'); const { FakeCluster } = require('kafka-producer/testing');
 if (typeof Producer !== 'function' || typeof FakeCluster !== 'function') process.exit(1); console.log('CommonJS require works');`);
+  run('no-otel.mjs', `import { ConfigError, Producer } from 'kafka-producer';
+try { new Producer({ bootstrapServers: 'localhost:9092', openTelemetry: true }); process.exit(1); }
+catch (error) { if (!(error instanceof ConfigError) || !/npm install @opentelemetry\\/api/.test(error.message)) throw error; }
+console.log('without @opentelemetry/api, openTelemetry: true says what to install');`);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

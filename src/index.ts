@@ -48,3 +48,19 @@ export type {
 export type { ConsumerGroupMetadata, TransactionOffset } from './producer/transactions/transaction-manager.js';
 export type { CodecOverrides, CodecProvider, CompressionCodec, CompressOptions } from './records/codecs/codec.js';
 export { UnsupportedCompressionError } from './records/errors.js';
+export type {
+  OpenTelemetryAttributes,
+  OpenTelemetryAttributeValue,
+  OpenTelemetryBatchObservableResult,
+  OpenTelemetryContext,
+  OpenTelemetryInstrumentOptions,
+  OpenTelemetryMeter,
+  OpenTelemetryMeterProvider,
+  OpenTelemetryObservable,
+  OpenTelemetryOptions,
+  OpenTelemetryPropagator,
+  OpenTelemetrySpan,
+  OpenTelemetrySpanOptions,
+  OpenTelemetryTracer,
+  OpenTelemetryTracerProvider,
+} from './telemetry/open-telemetry-types.js';

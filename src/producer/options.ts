@@ -6,6 +6,8 @@ import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { ConfigError } from '../errors/kafka-error.js';
 import type { SaslConfig } from '../network/sasl/authenticate.js';
 import type { CodecOverrides } from '../records/index.js';
+import { checkOpenTelemetryOption } from '../telemetry/check-options.js';
+import type { OpenTelemetryOptions } from '../telemetry/open-telemetry-types.js';
 import { checkLevelSupport, levelCheck } from './compression-level-options.js';
 import { checkInterceptors, type ProducerInterceptor } from './interceptors/producer-interceptor.js';
 import type { PartitionerFunction } from './partitioners/partitioner.js';
@@ -136,6 +138,13 @@ export interface ProducerOptions {
   logger?: Logger | undefined;
   /** Hooks that see each record before it is sent and each outcome, in order (see {@link ProducerInterceptor}). Default none. */
   interceptors?: readonly ProducerInterceptor[] | undefined;
+  /**
+   * OpenTelemetry spans for `send()`, trace context in the records' headers, and the producer's
+   * metrics as instruments, through the optional package `@opentelemetry/api` (loaded only when
+   * this is set). `true` uses the globally registered providers; an object may name its own (see
+   * {@link OpenTelemetryOptions}). Default off.
+   */
+  openTelemetry?: boolean | OpenTelemetryOptions | undefined;
   /** Compression codecs replacing or adding to the built-in ones (KafkaJS codec interface). */
   codecs?: CodecOverrides | undefined;
   /** Serializes keys that are not Buffer, Uint8Array, string or null. */
@@ -184,6 +193,7 @@ export interface ResolvedProducerOptions {
   readonly circuitBreaker: Required<CircuitBreakerOptions> | false;
   readonly logger: Logger | undefined;
   readonly interceptors: readonly ProducerInterceptor[] | undefined;
+  readonly openTelemetry: boolean | OpenTelemetryOptions | undefined;
   readonly codecs: CodecOverrides | undefined;
   readonly keySerializer: Serializer | undefined;
   readonly valueSerializer: Serializer | undefined;
@@ -273,6 +283,7 @@ const declarations: { readonly [K in keyof ProducerOptions]-?: { default: unknow
   circuitBreaker: { default: {}, check: checkCircuitBreaker },
   logger: { default: undefined, check: objectOrUndefined },
   interceptors: { default: undefined, check: checkInterceptors },
+  openTelemetry: { default: undefined, check: checkOpenTelemetryOption },
   codecs: { default: undefined, check: objectOrUndefined },
   keySerializer: { default: undefined, check: functionOrUndefined },
   valueSerializer: { default: undefined, check: functionOrUndefined },

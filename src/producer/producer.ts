@@ -17,6 +17,7 @@ import { ProducerMetrics } from '../metrics/producer-metrics.js';
 import { type PrometheusOptions, toPrometheus } from '../metrics/prometheus.js';
 import { isTraced, type SendTraceContext, sendTraceContext, sendTracing, traceSend } from '../metrics/tracing.js';
 import { RECORD_BATCH_OVERHEAD, RecordBatchBuilder } from '../records/index.js';
+import { createProducerTelemetry, type ProducerTelemetry } from '../telemetry/open-telemetry.js';
 import { BatchDelivery, type Delivery, SingleDelivery } from './accumulator/delivery.js';
 import { PartitionQueue } from './accumulator/partition-queue.js';
 import { RecordAccumulator } from './accumulator/record-accumulator.js';
@@ -100,8 +101,13 @@ export class Producer {
   private state: ProducerState = 'connecting';
   /** The trace of the send() call running now, while `kafka-producer:send` has subscribers. */
   private sendTrace: SendTraceContext | undefined;
-  /** The `interceptors` option, undefined when none are configured (send() then skips them at no cost). */
+  /**
+   * The `interceptors` option and the OpenTelemetry send spans, undefined when neither is
+   * configured (send() then skips them at no cost).
+   */
   private readonly interceptors: InterceptorChain | undefined;
+  /** The `openTelemetry` option's bridge, undefined when it is off. */
+  private readonly telemetry: ProducerTelemetry | undefined;
 
   /** Validates `options` (throwing a ConfigError naming the first bad one); connects lazily. */
   constructor(options: ProducerOptions) {
@@ -216,10 +222,27 @@ export class Producer {
       },
     );
     this.pending.onMemoryWait = (waiting) => this.producerMetrics.bufferWaitChanged(waiting);
+    this.telemetry = createProducerTelemetry(resolved.openTelemetry, {
+      clientId: resolved.clientId,
+      snapshot: () => this.metrics(),
+      leaderAddress: (topic, partition) => this.leaderAddress(topic, partition),
+      log: (level, message, context) => resolved.logger?.[level]?.(message, context),
+    });
+    const sendObserver = this.telemetry?.sendObserver;
+    const interceptors = resolved.interceptors ?? [];
     this.interceptors =
-      resolved.interceptors !== undefined && resolved.interceptors.length > 0
-        ? new InterceptorChain(resolved.interceptors, (level, message, context) => resolved.logger?.[level]?.(message, context))
+      interceptors.length > 0 || sendObserver !== undefined
+        ? new InterceptorChain(interceptors, (level, message, context) => resolved.logger?.[level]?.(message, context), sendObserver)
         : undefined;
+  }
+
+  // Where the leader of a partition listens, for the send spans' server.address and server.port.
+  private leaderAddress(topic: string, partition: number): { readonly host: string; readonly port: number } | undefined {
+    const metadata = this.cluster.metadata;
+    const partitions = metadata.topics.get(topic)?.partitions;
+    const info = partitions?.[partition]?.partition === partition ? partitions[partition] : partitions?.find((candidate) => candidate.partition === partition);
+    const leader = info?.leader;
+    return leader === undefined || leader < 0 ? undefined : metadata.brokers.get(leader);
   }
 
   /** Connects to the cluster and fetches metadata. Optional: `send()` connects lazily. */
@@ -575,6 +598,7 @@ export class Producer {
     this.breaker?.stop();
     this.cluster.close();
     this.closed = true;
+    this.telemetry?.close();
     this.updateState(undefined);
   }
 

@@ -1,12 +1,14 @@
 // Runs the producer's interceptors around send(): onSend on each record, in interceptor order,
 // before anything else looks at it, and onAcknowledgement once per record with its outcome. A
-// throwing interceptor is logged and skipped, as in the Java client: it never fails a send. The
-// producer makes a chain only when interceptors are configured, so a producer without them pays
-// nothing.
+// throwing interceptor is logged and skipped, as in the Java client: it never fails a send. After
+// the interceptors, a SendObserver (the producer's OpenTelemetry bridge) sees each call whole. The
+// producer makes a chain only when interceptors or an observer are configured, so a producer
+// without them pays nothing.
 import { KafkaError, withPossiblyPersisted } from '../../errors/kafka-error.js';
 import type { Message, ProducerRecord, RecordMetadata, TopicMessages } from '../producer-record.js';
 import type { RecordObserver } from './observed-delivery.js';
 import type { ProducerInterceptor } from './producer-interceptor.js';
+import type { SendCallListener, SendObserver } from './send-observer.js';
 
 type Log = (level: 'warn', message: string, context: Record<string, unknown>) => void;
 
@@ -30,6 +32,7 @@ export class InterceptorChain {
   constructor(
     interceptors: readonly ProducerInterceptor[],
     private readonly log: Log,
+    private readonly observer: SendObserver | undefined = undefined,
   ) {
     interceptors.forEach((interceptor, index) => {
       if (interceptor.onSend !== undefined) this.onSendHooks.push({ index, interceptor });
@@ -81,17 +84,40 @@ export class InterceptorChain {
   }
 
   private sendOne(input: ProducerRecord, next: InterceptedSend): Promise<RecordMetadata> {
-    const record = this.onSend(input);
+    const records = [this.onSend(input)];
+    const call = this.beginCall(records, false);
+    const record = records[0]!;
     return (callSafely(next, record, undefined) as Promise<RecordMetadata>).then(
       (metadata) => {
         this.acknowledge(metadata, undefined);
+        if (call !== undefined) {
+          call.recordDone(0, metadata);
+          call.callSettled(undefined);
+        }
         return metadata;
       },
       (error: unknown) => {
         this.acknowledge(failureMetadata(record), asError(error));
+        if (call !== undefined) {
+          call.recordFailed(0, asError(error));
+          call.callSettled(error);
+        }
         throw error;
       },
     );
+  }
+
+  // The observer's start of a call, which must not fail the send any more than an interceptor may.
+  private beginCall(records: ProducerRecord[], several: boolean): SendCallListener | undefined {
+    if (this.observer === undefined) return undefined;
+    const before = records.slice();
+    try {
+      return guardedListener(this.observer.beginCall(records, several), this.log);
+    } catch (error) {
+      for (let index = 0; index < before.length; index++) records[index] = before[index]!;
+      this.log('warn', 'the send instrumentation failed; the call goes on without it', { topic: records[0]?.topic, error: String(error) });
+      return undefined;
+    }
   }
 
   // The records of `send({ topic, messages })`, each through onSend. An interceptor may move a
@@ -99,16 +125,30 @@ export class InterceptorChain {
   // own (in order, so each partition still gets them in call order), and the caller gets one result.
   private sendMany(input: TopicMessages, messages: readonly Message[], next: InterceptedSend): Promise<RecordMetadata[]> {
     const records = messages.map((message) => this.onSend({ ...message, topic: input.topic }));
-    const outcomes = new CallOutcomes(this, records);
+    const call = this.beginCall(records, true);
+    const outcomes = new CallOutcomes(this, records, call);
     const sends = topicRuns(records).map((run) => this.sendRun(input, run, outcomes, next));
-    if (sends.length === 1) return sends[0]!;
-    return Promise.allSettled(sends).then((settled) => {
-      const rejected = settled.find((outcome) => outcome.status === 'rejected');
-      if (rejected === undefined) return settled.flatMap((outcome) => (outcome as PromiseFulfilledResult<RecordMetadata[]>).value);
-      const error: unknown = rejected.reason;
-      if (outcomes.acknowledged === 0 || !(error instanceof KafkaError)) throw error;
-      throw withPossiblyPersisted(error, true, `${outcomes.acknowledged} of ${records.length} records of this send() were acknowledged; the others failed`);
-    });
+    const result =
+      sends.length === 1
+        ? sends[0]!
+        : Promise.allSettled(sends).then((settled) => {
+            const rejected = settled.find((outcome) => outcome.status === 'rejected');
+            if (rejected === undefined) return settled.flatMap((outcome) => (outcome as PromiseFulfilledResult<RecordMetadata[]>).value);
+            const error: unknown = rejected.reason;
+            if (outcomes.acknowledged === 0 || !(error instanceof KafkaError)) throw error;
+            throw withPossiblyPersisted(error, true, `${outcomes.acknowledged} of ${records.length} records of this send() were acknowledged; the others failed`);
+          });
+    if (call === undefined) return result;
+    return result.then(
+      (metadata) => {
+        call.callSettled(undefined);
+        return metadata;
+      },
+      (error: unknown) => {
+        call.callSettled(error);
+        throw error;
+      },
+    );
   }
 
   private sendRun(input: TopicMessages, run: TopicRun, outcomes: CallOutcomes, next: InterceptedSend): Promise<RecordMetadata[]> {
@@ -140,6 +180,7 @@ class CallOutcomes {
   constructor(
     private readonly chain: InterceptorChain,
     private readonly records: readonly ProducerRecord[],
+    private readonly call: SendCallListener | undefined,
   ) {
     this.settled = new Array<boolean>(records.length).fill(false);
   }
@@ -149,13 +190,31 @@ class CallOutcomes {
     this.settled[position] = true;
     this.acknowledged++;
     this.chain.acknowledge(metadata, undefined);
+    this.call?.recordDone(position, metadata);
   }
 
   failed(position: number, error: Error): void {
     if (this.settled[position]) return;
     this.settled[position] = true;
     this.chain.acknowledge(failureMetadata(this.records[position]!), error);
+    this.call?.recordFailed(position, error);
   }
+}
+
+// A listener whose exceptions are logged rather than thrown into the delivery of the records.
+function guardedListener(listener: SendCallListener, log: Log): SendCallListener {
+  const guard = (hook: string, run: () => void): void => {
+    try {
+      run();
+    } catch (error) {
+      log('warn', `the send instrumentation failed in ${hook}`, { error: String(error) });
+    }
+  };
+  return {
+    recordDone: (position, metadata) => guard('recordDone', () => listener.recordDone(position, metadata)),
+    recordFailed: (position, error) => guard('recordFailed', () => listener.recordFailed(position, error)),
+    callSettled: (error) => guard('callSettled', () => listener.callSettled(error)),
+  };
 }
 
 function topicRuns(records: readonly ProducerRecord[]): TopicRun[] {
