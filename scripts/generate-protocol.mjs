@@ -39,6 +39,9 @@ const apis = [
   ['CreatePartitions', 'create-partitions'],
   ['DeleteTopics', 'delete-topics'],
   ['ElectLeaders', 'elect-leaders'],
+  // Client telemetry (KIP-714): the producer pushes its metrics to a broker that asks for them.
+  ['GetTelemetrySubscriptions', 'get-telemetry-subscriptions'],
+  ['PushTelemetry', 'push-telemetry'],
 ];
 
 // Versions released after the schemas were copied whose body is unchanged from the previous

@@ -38,6 +38,8 @@ export interface ProducerGauges {
 /** A Produce request on its way, from its send to its response. */
 export interface SentRequest {
   readonly sentAt: number;
+  /** The broker the request went to, for the per-broker latency. */
+  readonly brokerId: number;
   /** The trace of the request, when `kafka-producer:request` had subscribers as it was sent. */
   readonly trace: RequestTraceContext | undefined;
 }
@@ -80,6 +82,9 @@ export class ProducerMetrics {
   /** While records wait for bufferMemory: the time up to which the wait has been recorded. */
   private bufferWaitRecordedTo: number | undefined;
   private readonly topics = new Map<string, TopicStats>();
+  private readonly connectionCreations: Meter;
+  /** Produce request latency by broker id (Java's producer-node-metrics group). */
+  private readonly nodeLatency = new Map<number, SampledStat>();
 
   constructor(options: ProducerMetricsOptions) {
     this.clientId = options.clientId;
@@ -100,6 +105,12 @@ export class ProducerMetrics {
     this.latency = new SampledStat(windows);
     this.throttle = new SampledStat(windows);
     this.bufferWait = new SampledStat(windows);
+    this.connectionCreations = new Meter(windows);
+  }
+
+  /** A connection to a broker (or bootstrap server) opened. */
+  connectionCreated(): void {
+    this.connectionCreations.record(1, this.now());
   }
 
   /** A record of `bytes` (key, value and headers) was appended at `now`, the producer's time of the send() call. */
@@ -145,7 +156,7 @@ export class ProducerMetrics {
       requestTracing.start.publish(trace);
       requestTracing.end.publish(trace);
     }
-    return { sentAt: now, trace };
+    return { sentAt: now, brokerId, trace };
   }
 
   /**
@@ -157,6 +168,9 @@ export class ProducerMetrics {
     const durationMs = Math.max(0, now - request.sentAt);
     if (error === undefined && throttleTimeMs !== undefined) {
       this.latency.record(durationMs, now);
+      let node = this.nodeLatency.get(request.brokerId);
+      if (!node) this.nodeLatency.set(request.brokerId, (node = new SampledStat(this.windows)));
+      node.record(durationMs, now);
       this.throttle.record(throttleTimeMs, now);
     }
     const trace = request.trace;
@@ -231,6 +245,18 @@ export class ProducerMetrics {
     return stats;
   }
 
+  /**
+   * The Produce request latency to each broker that answered one, over the retained windows (Java's
+   * `producer-node-metrics` group, `request-latency-avg` and `-max`); NaN when none was measured.
+   */
+  nodeRequestLatency(): { readonly nodeId: number; readonly avg: number; readonly max: number }[] {
+    const now = this.now();
+    return [...this.nodeLatency].map(([nodeId, stat]) => {
+      const values = stat.values(now);
+      return { nodeId, avg: average(values), max: values.max };
+    });
+  }
+
   /** Every metric now, by Java name. */
   snapshot(gauges: ProducerGauges): MetricsSnapshot {
     const now = this.now();
@@ -283,6 +309,8 @@ export class ProducerMetrics {
       'buffer-exhausted-total': this.bufferExhausted.total,
       'bufferpool-wait-ratio': Math.min(1, (this.bufferWait.values(now).sum / this.bufferWait.spanMs(now))),
       'connection-count': gauges.connectionCount,
+      'connection-creation-rate': this.connectionCreations.rate(now),
+      'connection-creation-total': this.connectionCreations.total,
       topics,
     };
   }

@@ -131,6 +131,12 @@ export interface ProducerOptions {
   metricsSampleWindowMs?: number;
   /** Sample windows the windowed metrics cover. Default 2. */
   metricsNumSamples?: number;
+  /**
+   * Pushes the producer's metrics to a broker that asks for them (KIP-714 client telemetry), as
+   * Java's `enable.metrics.push`. Default false, unlike Java: metrics leave the application only
+   * when it asks for it.
+   */
+  enableMetricsPush?: boolean;
 }
 
 /** Options after defaults and validation. */
@@ -172,6 +178,7 @@ export interface ResolvedProducerOptions {
   readonly valueSerializer: Serializer | undefined;
   readonly metricsSampleWindowMs: number;
   readonly metricsNumSamples: number;
+  readonly enableMetricsPush: boolean;
 }
 
 type Check = (value: unknown, name: string) => void;
@@ -259,6 +266,7 @@ const declarations: { readonly [K in keyof ProducerOptions]-?: { default: unknow
   valueSerializer: { default: undefined, check: functionOrUndefined },
   metricsSampleWindowMs: { default: 30_000, check: integer(1) },
   metricsNumSamples: { default: 2, check: integer(1, 1000) },
+  enableMetricsPush: { default: false, check: boolean },
 };
 
 /** Applies defaults and validates; throws ConfigError naming the first bad option. */

@@ -17,6 +17,7 @@ import { ProducerMetrics } from '../metrics/producer-metrics.js';
 import { type PrometheusOptions, toPrometheus } from '../metrics/prometheus.js';
 import { isTraced, type SendTraceContext, sendTraceContext, sendTracing, traceSend } from '../metrics/tracing.js';
 import { RECORD_BATCH_OVERHEAD, RecordBatchBuilder } from '../records/index.js';
+import { ClientTelemetry } from '../telemetry/client-telemetry.js';
 import { BatchDelivery, type Delivery, SingleDelivery } from './accumulator/delivery.js';
 import { PartitionQueue } from './accumulator/partition-queue.js';
 import { RecordAccumulator } from './accumulator/record-accumulator.js';
@@ -74,6 +75,8 @@ export class Producer {
   private readonly partitioner: Partitioner;
   private readonly pending: PendingAppends;
   private readonly producerMetrics: ProducerMetrics;
+  /** KIP-714 metrics push, made only with `enableMetricsPush`. */
+  private readonly telemetry: ClientTelemetry | undefined;
   private readonly transactions: TransactionManager | undefined;
   private started = false;
   private closing: Promise<void> | undefined;
@@ -126,6 +129,17 @@ export class Producer {
       onMetadataUpdated: () => this.updateState(undefined),
       log: resolved.logger ? (level, message, context) => resolved.logger?.[level]?.(message, context) : undefined,
     });
+    this.telemetry = resolved.enableMetricsPush
+      ? new ClientTelemetry({
+          cluster: this.cluster,
+          clientId: resolved.clientId,
+          transactionalId: resolved.transactionalId,
+          codecs: resolved.codecs,
+          requestTimeoutMs: resolved.requestTimeoutMs,
+          read: () => ({ snapshot: this.metrics(), nodeLatency: this.producerMetrics.nodeRequestLatency() }),
+          log: (level, message, context) => resolved.logger?.[level]?.(message, context),
+        })
+      : undefined;
     const breakerOptions = resolved.circuitBreaker;
     this.rejectWhenUnavailable = breakerOptions !== false && breakerOptions.whenOpen === 'reject';
     this.breaker =
@@ -518,6 +532,7 @@ export class Producer {
       () => {
         this.processPending();
         this.sender.wake();
+        this.telemetry?.start();
       },
       (error: unknown) => this.options.logger?.warn?.('bootstrap failed; retrying', { error: String(error) }),
     );
@@ -547,6 +562,7 @@ export class Producer {
   }
 
   private async shutdown(timeoutMs: number): Promise<void> {
+    const closeBy = Date.now() + timeoutMs;
     if (this.started && timeoutMs > 0) {
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<void>((resolve) => {
@@ -555,6 +571,9 @@ export class Producer {
       await Promise.race([this.flush(), deadline]);
       if (timer) clearTimeout(timer);
     }
+    // The last metrics, marked terminating, once the records are sent, within what is left of
+    // timeoutMs (and at most requestTimeoutMs).
+    if (this.telemetry) await this.telemetry.close(Math.min(this.options.requestTimeoutMs, closeBy - Date.now()));
     const error = new ClosedError('The producer was closed before the record was acknowledged');
     this.pending.failAll(error);
     this.sender.close(error);
@@ -607,7 +626,10 @@ export class Producer {
   }
 
   private onConnectAttempt(error: KafkaError | undefined): void {
-    if (!error) this.everConnected = true;
+    if (!error) {
+      this.everConnected = true;
+      this.producerMetrics.connectionCreated();
+    }
     this.breaker?.onConnectAttempt(error);
     this.updateState(error);
   }

@@ -11,6 +11,7 @@ export * from './elect-leaders.js';
 export * from './end-txn.js';
 export * from './fetch.js';
 export * from './find-coordinator.js';
+export * from './get-telemetry-subscriptions.js';
 export * from './heartbeat.js';
 export * from './init-producer-id.js';
 export * from './join-group.js';
@@ -20,6 +21,7 @@ export * from './metadata.js';
 export * from './offset-commit.js';
 export * from './offset-fetch.js';
 export * from './produce.js';
+export * from './push-telemetry.js';
 export * from './sasl-authenticate.js';
 export * from './sasl-handshake.js';
 export * from './sync-group.js';
@@ -48,6 +50,8 @@ import type { FetchRequestData, FetchResponseData } from './fetch.js';
 import { FetchRequest, FetchResponse } from './fetch.js';
 import type { FindCoordinatorRequestData, FindCoordinatorResponseData } from './find-coordinator.js';
 import { FindCoordinatorRequest, FindCoordinatorResponse } from './find-coordinator.js';
+import type { GetTelemetrySubscriptionsRequestData, GetTelemetrySubscriptionsResponseData } from './get-telemetry-subscriptions.js';
+import { GetTelemetrySubscriptionsRequest, GetTelemetrySubscriptionsResponse } from './get-telemetry-subscriptions.js';
 import type { HeartbeatRequestData, HeartbeatResponseData } from './heartbeat.js';
 import { HeartbeatRequest, HeartbeatResponse } from './heartbeat.js';
 import type { InitProducerIdRequestData, InitProducerIdResponseData } from './init-producer-id.js';
@@ -66,6 +70,8 @@ import type { OffsetFetchRequestData, OffsetFetchResponseData } from './offset-f
 import { OffsetFetchRequest, OffsetFetchResponse } from './offset-fetch.js';
 import type { ProduceRequestData, ProduceResponseData } from './produce.js';
 import { ProduceRequest, ProduceResponse } from './produce.js';
+import type { PushTelemetryRequestData, PushTelemetryResponseData } from './push-telemetry.js';
+import { PushTelemetryRequest, PushTelemetryResponse } from './push-telemetry.js';
 import type { SaslAuthenticateRequestData, SaslAuthenticateResponseData } from './sasl-authenticate.js';
 import { SaslAuthenticateRequest, SaslAuthenticateResponse } from './sasl-authenticate.js';
 import type { SaslHandshakeRequestData, SaslHandshakeResponseData } from './sasl-handshake.js';
@@ -104,6 +110,8 @@ export const apiSpecs = {
   CreatePartitions: { name: 'CreatePartitions', apiKey: CreatePartitionsRequest.apiKey!, request: CreatePartitionsRequest, response: CreatePartitionsResponse },
   DeleteTopics: { name: 'DeleteTopics', apiKey: DeleteTopicsRequest.apiKey!, request: DeleteTopicsRequest, response: DeleteTopicsResponse },
   ElectLeaders: { name: 'ElectLeaders', apiKey: ElectLeadersRequest.apiKey!, request: ElectLeadersRequest, response: ElectLeadersResponse },
+  GetTelemetrySubscriptions: { name: 'GetTelemetrySubscriptions', apiKey: GetTelemetrySubscriptionsRequest.apiKey!, request: GetTelemetrySubscriptionsRequest, response: GetTelemetrySubscriptionsResponse },
+  PushTelemetry: { name: 'PushTelemetry', apiKey: PushTelemetryRequest.apiKey!, request: PushTelemetryRequest, response: PushTelemetryResponse },
 } as const satisfies Record<string, ApiSpec>;
 
 /** Request and response data types of every API, keyed by name. */
@@ -132,6 +140,8 @@ export interface ApiTypes {
   CreatePartitions: { request: CreatePartitionsRequestData; response: CreatePartitionsResponseData };
   DeleteTopics: { request: DeleteTopicsRequestData; response: DeleteTopicsResponseData };
   ElectLeaders: { request: ElectLeadersRequestData; response: ElectLeadersResponseData };
+  GetTelemetrySubscriptions: { request: GetTelemetrySubscriptionsRequestData; response: GetTelemetrySubscriptionsResponseData };
+  PushTelemetry: { request: PushTelemetryRequestData; response: PushTelemetryResponseData };
 }
 
 /** The name of an API this package speaks. */

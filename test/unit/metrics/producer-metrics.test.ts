@@ -22,6 +22,9 @@ function rateSince(sum: number, first: number, now: number): number {
 function scripted(): { metrics: ProducerMetrics; clock: { time: number } } {
   const clock = { time: T0 };
   const metrics = new ProducerMetrics({ clientId: 'scripted', windows: { windowMs: WINDOW, samples: 2 }, now: () => clock.time });
+  // Two connections opened at T0.
+  metrics.connectionCreated();
+  metrics.connectionCreated();
   // Three records appended (sizes of key, value and headers).
   metrics.recordAppend(10, T0);
   metrics.recordAppend(20, T0);
@@ -94,9 +97,13 @@ describe('ProducerMetrics', () => {
       'buffer-exhausted-total': 2,
       'bufferpool-wait-ratio': 2000 / (now - (T0 + 4000) + WINDOW),
       'connection-count': 2,
+      'connection-creation-rate': rateSince(2, T0, now),
+      'connection-creation-total': 2,
     };
     const { topics, ...producerWide } = snapshot;
     assert.deepEqual(producerWide, expected);
+    // Latency by broker: broker 1 answered both its requests (12 and 10 ms); broker 2 none in time.
+    assert.deepEqual(metrics.nodeRequestLatency(), [{ nodeId: 1, avg: 11, max: 12 }]);
     assert.deepEqual(topics, {
       a: {
         'record-send-rate': rateSince(6, T0, now),
