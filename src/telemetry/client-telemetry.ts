@@ -167,12 +167,14 @@ export class ClientTelemetry {
     this.failures = 0;
     if (response.clientInstanceId !== ZERO_UUID) this.clientInstanceId = response.clientInstanceId;
     this.subscription = await this.toSubscription(response);
-    const { intervalMs, requested } = this.subscription;
+    const { intervalMs, requested, compressionType } = this.subscription;
     this.options.log('debug', 'client telemetry subscription', {
       clientInstanceId: this.clientInstanceId,
       subscriptionId: response.subscriptionId,
       intervalMs,
       requestedMetrics: requested,
+      acceptedCompressionTypes: response.acceptedCompressionTypes,
+      compressionType,
     });
     // Nothing requested: ask again an interval later, in case the broker's subscriptions change.
     if (requested.length === 0) this.schedule(intervalMs, () => this.subscribe());

@@ -10,7 +10,7 @@ const saslApis = new Set<ApiName>(['SaslHandshake', 'SaslAuthenticate']);
 const telemetryApis = new Set<ApiName>(['GetTelemetrySubscriptions', 'PushTelemetry']);
 
 // Spoken by the protocol layer for tests that change a real cluster; the fake brokers have no handler.
-const adminApis = new Set<ApiName>(['AlterPartitionReassignments', 'CreatePartitions', 'DeleteTopics', 'ElectLeaders']);
+const adminApis = new Set<ApiName>(['AlterPartitionReassignments', 'CreatePartitions', 'DeleteTopics', 'ElectLeaders', 'IncrementalAlterConfigs']);
 
 /** The APIs the fake brokers answer (SaslHandshake and SaslAuthenticate only with the `sasl` option). */
 export const servedApis: readonly ApiName[] = (Object.keys(apiSpecs) as ApiName[]).filter((api) => !adminApis.has(api));

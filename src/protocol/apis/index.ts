@@ -13,6 +13,7 @@ export * from './fetch.js';
 export * from './find-coordinator.js';
 export * from './get-telemetry-subscriptions.js';
 export * from './heartbeat.js';
+export * from './incremental-alter-configs.js';
 export * from './init-producer-id.js';
 export * from './join-group.js';
 export * from './leave-group.js';
@@ -54,6 +55,8 @@ import type { GetTelemetrySubscriptionsRequestData, GetTelemetrySubscriptionsRes
 import { GetTelemetrySubscriptionsRequest, GetTelemetrySubscriptionsResponse } from './get-telemetry-subscriptions.js';
 import type { HeartbeatRequestData, HeartbeatResponseData } from './heartbeat.js';
 import { HeartbeatRequest, HeartbeatResponse } from './heartbeat.js';
+import type { IncrementalAlterConfigsRequestData, IncrementalAlterConfigsResponseData } from './incremental-alter-configs.js';
+import { IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse } from './incremental-alter-configs.js';
 import type { InitProducerIdRequestData, InitProducerIdResponseData } from './init-producer-id.js';
 import { InitProducerIdRequest, InitProducerIdResponse } from './init-producer-id.js';
 import type { JoinGroupRequestData, JoinGroupResponseData } from './join-group.js';
@@ -110,6 +113,7 @@ export const apiSpecs = {
   CreatePartitions: { name: 'CreatePartitions', apiKey: CreatePartitionsRequest.apiKey!, request: CreatePartitionsRequest, response: CreatePartitionsResponse },
   DeleteTopics: { name: 'DeleteTopics', apiKey: DeleteTopicsRequest.apiKey!, request: DeleteTopicsRequest, response: DeleteTopicsResponse },
   ElectLeaders: { name: 'ElectLeaders', apiKey: ElectLeadersRequest.apiKey!, request: ElectLeadersRequest, response: ElectLeadersResponse },
+  IncrementalAlterConfigs: { name: 'IncrementalAlterConfigs', apiKey: IncrementalAlterConfigsRequest.apiKey!, request: IncrementalAlterConfigsRequest, response: IncrementalAlterConfigsResponse },
   GetTelemetrySubscriptions: { name: 'GetTelemetrySubscriptions', apiKey: GetTelemetrySubscriptionsRequest.apiKey!, request: GetTelemetrySubscriptionsRequest, response: GetTelemetrySubscriptionsResponse },
   PushTelemetry: { name: 'PushTelemetry', apiKey: PushTelemetryRequest.apiKey!, request: PushTelemetryRequest, response: PushTelemetryResponse },
 } as const satisfies Record<string, ApiSpec>;
@@ -140,6 +144,7 @@ export interface ApiTypes {
   CreatePartitions: { request: CreatePartitionsRequestData; response: CreatePartitionsResponseData };
   DeleteTopics: { request: DeleteTopicsRequestData; response: DeleteTopicsResponseData };
   ElectLeaders: { request: ElectLeadersRequestData; response: ElectLeadersResponseData };
+  IncrementalAlterConfigs: { request: IncrementalAlterConfigsRequestData; response: IncrementalAlterConfigsResponseData };
   GetTelemetrySubscriptions: { request: GetTelemetrySubscriptionsRequestData; response: GetTelemetrySubscriptionsResponseData };
   PushTelemetry: { request: PushTelemetryRequestData; response: PushTelemetryResponseData };
 }
