@@ -38,6 +38,7 @@ export interface TelemetryPush {
 /** The subscription the cluster hands out; see FakeTelemetryOptions. */
 export type TelemetrySubscription = ResolvedTelemetryOptions;
 
+/** The zero Uuid: the client instance id of a client's first request. */
 export const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 
 /** Telemetry state shared by every broker of the cluster. */

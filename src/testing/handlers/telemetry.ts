@@ -3,7 +3,7 @@
 // as a Kafka broker checks them, recorded with their decoded metrics.
 import { type CompressedType, decompressWith, resolveCodec } from '../../records/index.js';
 import { ErrorCode } from '../error-codes.js';
-import type { TelemetryBroker } from '../telemetry-broker.js';
+import { type TelemetryBroker, ZERO_UUID } from '../telemetry-broker.js';
 import type { Handler, RequestContext } from './handler.js';
 
 const COMPRESSION_NAMES: Readonly<Record<number, CompressedType>> = { 1: 'gzip', 2: 'snappy', 3: 'lz4', 4: 'zstd' };
@@ -32,7 +32,7 @@ export const handleGetTelemetrySubscriptions: Handler<'GetTelemetrySubscriptions
       throttleTimeMs: 0,
       errorCode: ErrorCode.NONE,
       // Kafka answers the assigned id only to a request that carried the zero Uuid.
-      clientInstanceId: instanceId === request.clientInstanceId ? '00000000-0000-0000-0000-000000000000' : instanceId,
+      clientInstanceId: instanceId === request.clientInstanceId ? ZERO_UUID : instanceId,
       subscriptionId,
       acceptedCompressionTypes: [...subscription.acceptedCompressionTypes],
       pushIntervalMs: subscription.pushIntervalMs,
