@@ -14,6 +14,8 @@ const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 const GZIP = 1;
 const UNKNOWN_SUBSCRIPTION_ID = 117;
 const INVALID_RECORD = 87;
+const UNSUPPORTED_COMPRESSION_TYPE = 76;
+const TELEMETRY_TOO_LARGE = 118;
 const STANDARD_PRODUCER_METRICS = [
   'org.apache.kafka.producer.connection.creation.rate',
   'org.apache.kafka.producer.connection.creation.total',
@@ -174,6 +176,43 @@ describe('client telemetry (KIP-714) against FakeCluster', () => {
     await until('an accepted push after the rejected one', () => rule.hits === 1 && accepted(cluster).length >= 1);
     assert.ok(lines.some((line) => line.level === 'warn' && line.message.includes('rejected the telemetry push')));
     assert.equal(cluster.telemetrySubscriptionRequests().length, 1, 'the subscription is kept');
+  });
+
+  it('fetches the subscription again when the broker answers UNSUPPORTED_COMPRESSION_TYPE', async () => {
+    const { cluster, producer } = await fixture.start(
+      { brokers: 1, topics: [{ name: 'events', partitions: 1 }], telemetry: { pushIntervalMs: 100, acceptedCompressionTypes: [GZIP] } },
+      { enableMetricsPush: true, lingerMs: 0 },
+    );
+    const rule = cluster.intercept({ api: 'PushTelemetry' }, { error: UNSUPPORTED_COMPRESSION_TYPE });
+    await sendSome(producer, 'events', 2);
+    await until('an accepted push after the refused one', () => rule.hits === 1 && accepted(cluster).length >= 1);
+    const requests = cluster.telemetrySubscriptionRequests();
+    assert.equal(requests.length, 2, 'subscribed again once');
+    assert.equal(requests[1]?.clientInstanceId, requests[0]?.assignedInstanceId);
+  });
+
+  it('backs off after TELEMETRY_TOO_LARGE, and never sends a payload over TelemetryMaxBytes', async () => {
+    const { lines, logger } = captureLogs();
+    const { cluster, producer } = await fixture.start(
+      { brokers: 1, topics: [{ name: 'events', partitions: 1 }], telemetry: { pushIntervalMs: 100 } },
+      { enableMetricsPush: true, logger, lingerMs: 0 },
+    );
+    const rule = cluster.intercept({ api: 'PushTelemetry' }, { error: TELEMETRY_TOO_LARGE });
+    await sendSome(producer, 'events', 2);
+    await until('an accepted push after the refused one', () => rule.hits === 1 && accepted(cluster).length >= 1);
+    assert.ok(lines.some((line) => line.level === 'warn' && line.message.includes('rejected the telemetry push')));
+
+    // A limit no payload fits: nothing is pushed, each skipped push is logged, sends go on.
+    lines.length = 0;
+    const before = cluster.telemetryPushes().length;
+    cluster.setTelemetrySubscription({ pushIntervalMs: 50, telemetryMaxBytes: 8 });
+    await until('two skipped pushes', () => lines.filter((line) => line.message.includes('exceeds the broker limit')).length >= 2);
+    await sendSome(producer, 'events', 10);
+    const after = cluster.telemetryPushes().slice(before);
+    assert.ok(
+      after.every((push) => push.errorCode === UNKNOWN_SUBSCRIPTION_ID),
+      `only the push for the old subscription reached the broker: ${JSON.stringify(after.map((push) => push.errorCode))}`,
+    );
   });
 
   it('asks again at the interval when the subscription requests no metrics, and pushes nothing', async () => {
