@@ -106,7 +106,7 @@ describe(`client telemetry (KIP-714) on Kafka ${KAFKA_4}`, { skip }, () => {
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  it('the broker hands out the subscription and receives the producer metrics it asked for, ending with a terminating push', { timeout: 300_000 }, async () => {
+  it('the broker hands out the subscription and receives the producer metrics it asked for, ending with a terminating push', { timeout: 300_000 }, async (t) => {
     const real = cluster!;
     const admin = real.admin();
     try {
@@ -160,6 +160,7 @@ describe(`client telemetry (KIP-714) on Kafka ${KAFKA_4}`, { skip }, () => {
     assert.ok(accepted.includes(1), `the broker accepts gzip: ${JSON.stringify(accepted)}`);
     assert.ok(typeof subscription?.compressionType === 'number' && subscription.compressionType > 0, 'pushes are compressed');
     assert.ok(accepted.indexOf(subscription.compressionType as number) <= accepted.indexOf(1), 'the first accepted type the producer can use');
+    t.diagnostic(`${pushes.length} pushes, compression type ${String(subscription.compressionType)} of the accepted ${JSON.stringify(accepted)}`);
     const instanceIds = new Set(pushes.map((push) => push.clientInstanceId));
     assert.equal(instanceIds.size, 1, 'one client instance id, assigned by the broker');
     assert.ok(![...instanceIds][0]!.startsWith('AAAAAAAAAAAAAAAAAAAAAA'), 'not the zero Uuid');
