@@ -39,6 +39,11 @@ const apis = [
   ['CreatePartitions', 'create-partitions'],
   ['DeleteTopics', 'delete-topics'],
   ['ElectLeaders', 'elect-leaders'],
+  // Creates client-metrics subscriptions (CLIENT_METRICS resources) for the client telemetry test.
+  ['IncrementalAlterConfigs', 'incremental-alter-configs'],
+  // Client telemetry (KIP-714): the producer pushes its metrics to a broker that asks for them.
+  ['GetTelemetrySubscriptions', 'get-telemetry-subscriptions'],
+  ['PushTelemetry', 'push-telemetry'],
 ];
 
 // Versions released after the schemas were copied whose body is unchanged from the previous

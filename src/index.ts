@@ -63,4 +63,4 @@ export type {
   OpenTelemetrySpanOptions,
   OpenTelemetryTracer,
   OpenTelemetryTracerProvider,
-} from './telemetry/open-telemetry-types.js';
+} from './telemetry/open-telemetry/open-telemetry-types.js';

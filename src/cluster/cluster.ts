@@ -257,6 +257,37 @@ export class Cluster {
     return state.connecting;
   }
 
+  /**
+   * A connection of its own to some broker of the metadata (a bootstrap server while none is known),
+   * with this cluster's settings, neither shared with the producer's requests nor counted among its
+   * connections: the caller owns and closes it. Used for client telemetry, so that its requests
+   * never take an in-flight slot of a Produce connection.
+   */
+  async openSeparateConnection(): Promise<Connection> {
+    if (this.closed) throw new ConnectionError('The client is closed', { retriable: false });
+    const brokers = [...this.metadata.brokers.values()];
+    const target =
+      brokers.length > 0 ? brokers[Math.floor(Math.random() * brokers.length)]! : parseHostPort(this.config.bootstrapServers[0] ?? '');
+    const connection = new Connection({
+      host: target.host,
+      port: target.port,
+      clientId: this.config.clientId,
+      ssl: this.config.ssl,
+      sasl: this.config.sasl,
+      connectTimeoutMs: this.config.connectTimeoutMs,
+      requestTimeoutMs: this.config.requestTimeoutMs,
+      ...(this.config.versionCaps ? { versionCaps: this.config.versionCaps } : {}),
+      log: this.config.log,
+    });
+    try {
+      await connection.connect();
+    } catch (error) {
+      connection.close();
+      throw error;
+    }
+    return connection;
+  }
+
   /** Closes every connection; pending requests reject. */
   close(): void {
     this.closed = true;

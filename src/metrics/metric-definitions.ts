@@ -41,6 +41,8 @@ const producerMetricDefinitions = {
   'buffer-exhausted-total': { kind: 'counter', help: 'Records rejected because bufferMemory stayed full (BufferExhaustedError).' },
   'bufferpool-wait-ratio': { kind: 'gauge', help: 'Fraction of the time (0 to 1) records waited for bufferMemory.' },
   'connection-count': { kind: 'gauge', help: 'Open connections to brokers.' },
+  'connection-creation-rate': { kind: 'gauge', help: 'Connections to brokers opened per second.' },
+  'connection-creation-total': { kind: 'counter', help: 'Connections to brokers opened.' },
 } as const satisfies Record<string, MetricDefinition>;
 
 // Java's producer-topic-metrics group: the same meanings, for the batches of one topic.

@@ -97,6 +97,7 @@ export class ProducerMetrics {
   private bufferWaitRecordedTo: number | undefined;
   private readonly topics = new Map<string, TopicStats>();
   private readonly nodes = new Map<number, NodeStats>();
+  private readonly connectionCreations: Meter;
 
   constructor(options: ProducerMetricsOptions) {
     this.clientId = options.clientId;
@@ -117,6 +118,12 @@ export class ProducerMetrics {
     this.latency = new SampledStat(windows);
     this.throttle = new SampledStat(windows);
     this.bufferWait = new SampledStat(windows);
+    this.connectionCreations = new Meter(windows);
+  }
+
+  /** A connection to a broker (or bootstrap server) opened. */
+  connectionCreated(): void {
+    this.connectionCreations.record(1, this.now());
   }
 
   /** A record of `bytes` (key, value and headers) was appended at `now`, the producer's time of the send() call. */
@@ -320,6 +327,8 @@ export class ProducerMetrics {
       'buffer-exhausted-total': this.bufferExhausted.total,
       'bufferpool-wait-ratio': Math.min(1, (this.bufferWait.values(now).sum / this.bufferWait.spanMs(now))),
       'connection-count': gauges.connectionCount,
+      'connection-creation-rate': this.connectionCreations.rate(now),
+      'connection-creation-total': this.connectionCreations.total,
       topics,
       nodes,
     };

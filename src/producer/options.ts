@@ -6,8 +6,8 @@ import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { ConfigError } from '../errors/kafka-error.js';
 import type { SaslConfig } from '../network/sasl/authenticate.js';
 import type { CodecOverrides } from '../records/index.js';
-import { checkOpenTelemetryOption } from '../telemetry/check-options.js';
-import type { OpenTelemetryOptions } from '../telemetry/open-telemetry-types.js';
+import { checkOpenTelemetryOption } from '../telemetry/open-telemetry/check-options.js';
+import type { OpenTelemetryOptions } from '../telemetry/open-telemetry/open-telemetry-types.js';
 import { checkLevelSupport, levelCheck } from './compression-level-options.js';
 import { checkInterceptors, type ProducerInterceptor } from './interceptors/producer-interceptor.js';
 import type { PartitionerFunction } from './partitioners/partitioner.js';
@@ -155,6 +155,12 @@ export interface ProducerOptions {
   metricsSampleWindowMs?: number;
   /** Sample windows the windowed metrics cover. Default 2. */
   metricsNumSamples?: number;
+  /**
+   * Pushes the producer's metrics to a broker that asks for them (KIP-714 client telemetry), as
+   * Java's `enable.metrics.push`. Default false, unlike Java: metrics leave the application only
+   * when it asks for it.
+   */
+  enableMetricsPush?: boolean;
 }
 
 /** Options after defaults and validation. */
@@ -199,6 +205,7 @@ export interface ResolvedProducerOptions {
   readonly valueSerializer: Serializer | undefined;
   readonly metricsSampleWindowMs: number;
   readonly metricsNumSamples: number;
+  readonly enableMetricsPush: boolean;
 }
 
 type Check = (value: unknown, name: string) => void;
@@ -289,6 +296,7 @@ const declarations: { readonly [K in keyof ProducerOptions]-?: { default: unknow
   valueSerializer: { default: undefined, check: functionOrUndefined },
   metricsSampleWindowMs: { default: 30_000, check: integer(1) },
   metricsNumSamples: { default: 2, check: integer(1, 1000) },
+  enableMetricsPush: { default: false, check: boolean },
 };
 
 /** Applies defaults and validates; throws ConfigError naming the first bad option. */

@@ -17,7 +17,8 @@ import { ProducerMetrics } from '../metrics/producer-metrics.js';
 import { type PrometheusOptions, toPrometheus } from '../metrics/prometheus.js';
 import { isTraced, type SendTraceContext, sendTraceContext, sendTracing, traceSend } from '../metrics/tracing.js';
 import { RECORD_BATCH_OVERHEAD, RecordBatchBuilder } from '../records/index.js';
-import { createProducerTelemetry, type ProducerTelemetry } from '../telemetry/open-telemetry.js';
+import { ClientTelemetry } from '../telemetry/client-metrics/client-telemetry.js';
+import { createProducerTelemetry, type ProducerTelemetry } from '../telemetry/open-telemetry/open-telemetry.js';
 import { BatchDelivery, type Delivery, SingleDelivery } from './accumulator/delivery.js';
 import { PartitionQueue } from './accumulator/partition-queue.js';
 import { RecordAccumulator } from './accumulator/record-accumulator.js';
@@ -76,6 +77,8 @@ export class Producer {
   private readonly partitioner: Partitioner;
   private readonly pending: PendingAppends;
   private readonly producerMetrics: ProducerMetrics;
+  /** KIP-714 metrics push, made only with `enableMetricsPush`. */
+  private readonly metricsPush: ClientTelemetry | undefined;
   private readonly transactions: TransactionManager | undefined;
   private started = false;
   private closing: Promise<void> | undefined;
@@ -133,6 +136,17 @@ export class Producer {
       onMetadataUpdated: () => this.updateState(undefined),
       log: resolved.logger ? (level, message, context) => resolved.logger?.[level]?.(message, context) : undefined,
     });
+    this.metricsPush = resolved.enableMetricsPush
+      ? new ClientTelemetry({
+          cluster: this.cluster,
+          clientId: resolved.clientId,
+          transactionalId: resolved.transactionalId,
+          codecs: resolved.codecs,
+          requestTimeoutMs: resolved.requestTimeoutMs,
+          read: () => ({ snapshot: this.metrics() }),
+          log: (level, message, context) => resolved.logger?.[level]?.(message, context),
+        })
+      : undefined;
     const breakerOptions = resolved.circuitBreaker;
     this.rejectWhenUnavailable = breakerOptions !== false && breakerOptions.whenOpen === 'reject';
     this.breaker =
@@ -555,6 +569,7 @@ export class Producer {
       () => {
         this.processPending();
         this.sender.wake();
+        this.metricsPush?.start();
       },
       (error: unknown) => this.options.logger?.warn?.('bootstrap failed; retrying', { error: String(error) }),
     );
@@ -584,6 +599,7 @@ export class Producer {
   }
 
   private async shutdown(timeoutMs: number): Promise<void> {
+    const closeBy = Date.now() + timeoutMs;
     if (this.started && timeoutMs > 0) {
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<void>((resolve) => {
@@ -592,6 +608,9 @@ export class Producer {
       await Promise.race([this.flush(), deadline]);
       if (timer) clearTimeout(timer);
     }
+    // The last metrics, marked terminating, once the records are sent, within what is left of
+    // timeoutMs (and at most requestTimeoutMs).
+    if (this.metricsPush) await this.metricsPush.close(Math.min(this.options.requestTimeoutMs, closeBy - Date.now()));
     const error = new ClosedError('The producer was closed before the record was acknowledged');
     this.pending.failAll(error);
     this.sender.close(error);
@@ -645,7 +664,10 @@ export class Producer {
   }
 
   private onConnectAttempt(error: KafkaError | undefined): void {
-    if (!error) this.everConnected = true;
+    if (!error) {
+      this.everConnected = true;
+      this.producerMetrics.connectionCreated();
+    }
     this.breaker?.onConnectAttempt(error);
     this.updateState(error);
   }

@@ -7,6 +7,7 @@ import type { RequestDescription, RequestFaults } from './faults/request-faults.
 import { GroupCoordinator } from './group-coordinator.js';
 import type { ResolvedOptions } from './options.js';
 import { SaslAuthority } from './sasl/authority.js';
+import { TelemetryBroker } from './telemetry-broker.js';
 import { Topology } from './topology.js';
 import { TransactionCoordinator } from './transaction-coordinator.js';
 
@@ -22,6 +23,8 @@ export class ClusterRuntime {
   readonly groups: GroupCoordinator;
   /** SASL settings and the record of authentications, when the cluster requires SASL. */
   readonly sasl: SaslAuthority | undefined;
+  /** Client telemetry state, when the cluster serves it. */
+  readonly telemetry: TelemetryBroker | undefined;
   /** Errors raised while handling requests (a request this fake cluster could not handle). */
   readonly serverErrors: Error[] = [];
   /** The `transaction.version` feature the brokers serve and report, and the epoch of that view. */
@@ -35,6 +38,7 @@ export class ClusterRuntime {
     this.topology = new Topology(options);
     this.groups = new GroupCoordinator(options);
     this.sasl = options.sasl ? new SaslAuthority(options.sasl) : undefined;
+    this.telemetry = options.telemetry ? new TelemetryBroker(options.telemetry) : undefined;
     this.transactions = new TransactionCoordinator(this.groups, options, () => this.allocateProducerId());
   }
 

@@ -48,6 +48,8 @@ const names = [
   'SASL_AUTHENTICATION_FAILED',
   'PRODUCER_FENCED',
   'UNKNOWN_TOPIC_ID',
+  'UNKNOWN_SUBSCRIPTION_ID',
+  'TELEMETRY_TOO_LARGE',
 ] as const;
 
 /** Kafka's numeric error codes used by FakeCluster, keyed by their protocol names. */

@@ -8,8 +8,9 @@ import { ClusterRuntime } from './cluster-runtime.js';
 import { Chaos, type ChaosHandle, type ChaosOptions } from './faults/chaos.js';
 import type { FaultAction, InterceptHandle, InterceptMatch, InterceptOptions } from './faults/interceptor.js';
 import { batchesOf, type RecordsOptions, recordsOf, type StoredRecord, type StoredRecordBatch } from './inspection.js';
-import { type FakeClusterOptions, type FakeTopicConfig, resolveOptions } from './options.js';
+import { type FakeClusterOptions, type FakeTelemetryOptions, type FakeTopicConfig, resolveOptions, resolveTelemetryOptions } from './options.js';
 import type { SaslAuthentication } from './sasl/authority.js';
+import type { TelemetryBroker, TelemetryPush, TelemetrySubscriptionRequest } from './telemetry-broker.js';
 import type { PartitionState } from './topology.js';
 import type { TransactionState } from './transaction-coordinator.js';
 
@@ -184,6 +185,36 @@ export class FakeCluster {
   /** The offset a consumer group committed for a partition, if any. */
   committedOffset(groupId: string, topic: string, partition: number): bigint | undefined {
     return this.runtime.groups.committedOffset(groupId, topic, partition)?.offset;
+  }
+
+  /**
+   * Every PushTelemetry request received (KIP-714 client telemetry), oldest first: the client
+   * instance, subscription id, terminating flag, compression, the error code answered and the
+   * decoded metrics (decompressed OTLP MetricsData). Pushes refused by an intercept rule are not
+   * listed. Empty without the `telemetry` option.
+   */
+  telemetryPushes(): TelemetryPush[] {
+    return [...(this.runtime.telemetry?.pushes ?? [])];
+  }
+
+  /** Every GetTelemetrySubscriptions request answered, oldest first. Empty without the `telemetry` option. */
+  telemetrySubscriptionRequests(): TelemetrySubscriptionRequest[] {
+    return [...(this.runtime.telemetry?.subscriptionRequests ?? [])];
+  }
+
+  /**
+   * Replaces the client-metrics subscription, as altering a CLIENT_METRICS resource does on Kafka:
+   * the subscription id changes, so each client's next push is refused with UNKNOWN_SUBSCRIPTION_ID
+   * and the client fetches the new subscription. Needs the `telemetry` option.
+   */
+  setTelemetrySubscription(options: FakeTelemetryOptions): void {
+    this.telemetryBroker().resubscribe(resolveTelemetryOptions(options));
+  }
+
+  private telemetryBroker(): TelemetryBroker {
+    const telemetry = this.runtime.telemetry;
+    if (!telemetry) throw new Error('FakeCluster serves client telemetry only with the telemetry option');
+    return telemetry;
   }
 
   /**

@@ -10,8 +10,12 @@ export type {
   FakeSaslMechanism,
   FakeSaslOptions,
   FakeSslOptions,
+  FakeTelemetryOptions,
   FakeTopicConfig,
   OAuthBearerValidator,
 } from './options.js';
+export type { PushedDataPoint, PushedMetric, PushedMetricsData } from './otlp-decoder.js';
+export { decodeMetricsData } from './otlp-decoder.js';
 export type { SaslAuthentication } from './sasl/authority.js';
+export type { TelemetryPush, TelemetrySubscriptionRequest } from './telemetry-broker.js';
 export type { TransactionState } from './transaction-coordinator.js';

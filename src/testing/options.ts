@@ -84,6 +84,55 @@ export interface FakeClusterOptions {
   readonly ssl?: FakeSslOptions;
   /** Require SASL authentication on every connection. Default: none. */
   readonly sasl?: FakeSaslOptions;
+  /**
+   * Serve client telemetry (KIP-714: GetTelemetrySubscriptions and PushTelemetry) with this
+   * subscription, as a Kafka broker with a ClientTelemetry metrics reporter and a client-metrics
+   * subscription does. Default: not served, and not advertised in ApiVersions.
+   */
+  readonly telemetry?: FakeTelemetryOptions;
+}
+
+/** The client-metrics subscription the fake cluster hands out. */
+export interface FakeTelemetryOptions {
+  /** Metric name prefixes; `[]` subscribes to nothing, `['']` to everything. Default `['']`. */
+  readonly requestedMetrics?: readonly string[];
+  /** Push interval, ms. Default 300000 (Kafka's `interval.ms` default). */
+  readonly pushIntervalMs?: number;
+  /** Compression type ids accepted, in order of preference (1 gzip, 2 snappy, 3 lz4, 4 zstd). Default `[4, 3, 1, 2]`, as Kafka. */
+  readonly acceptedCompressionTypes?: readonly number[];
+  /** Whether counters are asked as deltas. Default true, as Kafka. */
+  readonly deltaTemporality?: boolean;
+  /** Largest payload accepted, bytes. Default 1048576 (Kafka's `telemetry.max.bytes`). */
+  readonly telemetryMaxBytes?: number;
+}
+
+/** A telemetry subscription with every default applied. */
+export interface ResolvedTelemetryOptions {
+  readonly requestedMetrics: readonly string[];
+  readonly pushIntervalMs: number;
+  readonly acceptedCompressionTypes: readonly number[];
+  readonly deltaTemporality: boolean;
+  readonly telemetryMaxBytes: number;
+}
+
+/** Applies the defaults of a telemetry subscription and rejects invalid values. */
+export function resolveTelemetryOptions(options: FakeTelemetryOptions): ResolvedTelemetryOptions {
+  const resolved: ResolvedTelemetryOptions = {
+    requestedMetrics: options.requestedMetrics ?? [''],
+    pushIntervalMs: options.pushIntervalMs ?? 300_000,
+    acceptedCompressionTypes: options.acceptedCompressionTypes ?? [4, 3, 1, 2],
+    deltaTemporality: options.deltaTemporality ?? true,
+    telemetryMaxBytes: options.telemetryMaxBytes ?? 1_048_576,
+  };
+  positiveInteger('telemetry.pushIntervalMs', resolved.pushIntervalMs);
+  positiveInteger('telemetry.telemetryMaxBytes', resolved.telemetryMaxBytes);
+  if (!Array.isArray(resolved.requestedMetrics) || !resolved.requestedMetrics.every((prefix) => typeof prefix === 'string')) {
+    throw new TypeError('telemetry.requestedMetrics must be an array of metric name prefixes');
+  }
+  for (const type of resolved.acceptedCompressionTypes) {
+    if (![1, 2, 3, 4].includes(type)) throw new TypeError(`telemetry.acceptedCompressionTypes: ${String(type)} is not 1 (gzip), 2 (snappy), 3 (lz4) or 4 (zstd)`);
+  }
+  return resolved;
 }
 
 /** Options with every default applied. */
@@ -105,6 +154,7 @@ export interface ResolvedOptions {
   readonly transactionVersion: 1 | 2;
   readonly ssl: FakeSslOptions | undefined;
   readonly sasl: FakeSaslOptions | undefined;
+  readonly telemetry: ResolvedTelemetryOptions | undefined;
 }
 
 const saslMechanisms: readonly FakeSaslMechanism[] = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512', 'OAUTHBEARER'];
@@ -139,6 +189,7 @@ export function resolveOptions(options: FakeClusterOptions): ResolvedOptions {
     transactionVersion: options.transactionVersion ?? 2,
     ssl: options.ssl === undefined ? undefined : checkSsl(options.ssl),
     sasl: options.sasl === undefined ? undefined : checkSasl(options.sasl),
+    telemetry: options.telemetry === undefined ? undefined : resolveTelemetryOptions(options.telemetry),
   };
   positiveInteger('defaultPartitions', resolved.defaultPartitions);
   positiveInteger('defaultReplicationFactor', resolved.defaultReplicationFactor);

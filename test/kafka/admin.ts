@@ -28,6 +28,9 @@ export interface NewTopic {
 }
 
 const NOT_NEEDED = brokerErrorByCode(84).name; // ELECTION_NOT_NEEDED
+// IncrementalAlterConfigs: the CLIENT_METRICS resource type (KIP-714) and the SET operation.
+const CLIENT_METRICS_RESOURCE = 16;
+const SET = 0;
 
 export class KafkaAdmin {
   private readonly cluster: Cluster;
@@ -113,6 +116,31 @@ export class KafkaAdmin {
     await this.waitUntil(`${topic} has ${count} partitions with leaders`, async () => {
       const partitions = await this.partitions(topic);
       return partitions.length === count && partitions.every((entry) => entry.leader >= 0);
+    });
+  }
+
+  /**
+   * Creates or replaces the client-metrics subscription `name` (a CLIENT_METRICS resource, KIP-714)
+   * with IncrementalAlterConfigs: the metric name prefixes the brokers ask clients for, and the
+   * push interval.
+   */
+  async setClientMetricsSubscription(name: string, metrics: readonly string[], intervalMs: number): Promise<void> {
+    await this.retrying(`IncrementalAlterConfigs ${name}`, async (connection) => {
+      const response = await connection.request('IncrementalAlterConfigs', {
+        resources: [
+          {
+            resourceType: CLIENT_METRICS_RESOURCE,
+            resourceName: name,
+            configs: [
+              { name: 'metrics', configOperation: SET, value: metrics.join(',') },
+              { name: 'interval.ms', configOperation: SET, value: String(intervalMs) },
+            ],
+          },
+        ],
+        validateOnly: false,
+      });
+      const result = response.responses[0];
+      if (result && result.errorCode !== 0) throw brokerFailure('IncrementalAlterConfigs', result.errorCode, result.errorMessage);
     });
   }
 

@@ -32,6 +32,11 @@ export interface RealClusterOptions {
   /** Extra server properties for every node. */
   readonly properties?: Readonly<Record<string, string | number | boolean>>;
   /**
+   * Extra class path entries of every node, after Kafka's jars: directories of classes or jars a
+   * property names (e.g. a metrics reporter in `metric.reporters`).
+   */
+  readonly classpath?: readonly string[];
+  /**
    * A second client listener, SASL_SSL, on every node: SCRAM-SHA-512 (the user is created when the
    * storage is formatted, which needs Kafka 3.5+, KIP-900) and PLAIN for the same user, a broker
    * certificate for 127.0.0.1 signed by a CA made with openssl at start. Default false.
@@ -270,7 +275,7 @@ export class RealKafkaCluster {
         `-Dlog4j.configuration=file:${join(node.directory, 'log4j.properties')}`,
         `-Dkafka.logs.dir=${join(node.directory, 'logs')}`,
         '-cp',
-        `${this.library}/*`,
+        [`${this.library}/*`, ...(this.options.classpath ?? [])].join(':'),
         'kafka.Kafka',
         join(node.directory, 'server.properties'),
       ],

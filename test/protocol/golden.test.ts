@@ -123,6 +123,8 @@ const ADD_OFFSETS_TO_TXN = 25;
 const END_TXN = 26;
 const TXN_OFFSET_COMMIT = 28;
 const SASL_AUTHENTICATE = 36;
+const GET_TELEMETRY_SUBSCRIPTIONS = 71;
+const PUSH_TELEMETRY = 72;
 
 const RECORDS = hex('010203');
 const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
@@ -792,6 +794,62 @@ describe('EndTxn', () => {
   it('response v5 (header v1, new producer id and epoch)', () => {
     const frame = hex('0000000e 00  00000000 0000 00000000000003e9 0004 00');
     checkResponse('EndTxn', 5, 14, frame, { throttleTimeMs: 0, errorCode: 0, producerId: 1001n, producerEpoch: 4 });
+  });
+});
+
+// ---- GetTelemetrySubscriptions and PushTelemetry (KIP-714) ---------------------------------------------
+
+describe('GetTelemetrySubscriptions', () => {
+  it('request v0 (header v2): the zero client instance id', () => {
+    const expected = sized(requestHeaderV2(GET_TELEMETRY_SUBSCRIPTIONS, 0, 21, CLIENT), uuid(ZERO_UUID), NO_TAGS);
+    checkRequest('GetTelemetrySubscriptions', 0, 21, CLIENT, { clientInstanceId: ZERO_UUID }, expected);
+  });
+
+  it('response v0 (header v1)', () => {
+    const frame = cat(
+      responseHeaderV1(21),
+      int32(0), // throttleTimeMs
+      int16(0), // errorCode
+      uuid(TOPIC_ID), // clientInstanceId: assigned
+      int32(-559038737), // subscriptionId 0xdeadbeef
+      compactArray(int8(4), int8(1)), // acceptedCompressionTypes: zstd, gzip
+      int32(60000), // pushIntervalMs
+      int32(1048576), // telemetryMaxBytes
+      bool(true), // deltaTemporality
+      compactArray(compactStr('org.apache.kafka.producer.'), compactStr('')), // requestedMetrics
+      NO_TAGS,
+    );
+    checkResponse('GetTelemetrySubscriptions', 0, 21, frame, {
+      throttleTimeMs: 0,
+      errorCode: 0,
+      clientInstanceId: TOPIC_ID,
+      subscriptionId: -559038737,
+      acceptedCompressionTypes: [4, 1],
+      pushIntervalMs: 60000,
+      telemetryMaxBytes: 1048576,
+      deltaTemporality: true,
+      requestedMetrics: ['org.apache.kafka.producer.', ''],
+    });
+  });
+});
+
+describe('PushTelemetry', () => {
+  it('request v0 (header v2): instance, subscription, terminating, compression and the metrics bytes', () => {
+    const metrics = hex('0a00');
+    const expected = sized(
+      requestHeaderV2(PUSH_TELEMETRY, 0, 22, CLIENT),
+      uuid(TOPIC_ID),
+      int32(7), // subscriptionId
+      bool(true), // terminating
+      int8(1), // compressionType: gzip
+      compactBytes(metrics),
+      NO_TAGS,
+    );
+    checkRequest('PushTelemetry', 0, 22, CLIENT, { clientInstanceId: TOPIC_ID, subscriptionId: 7, terminating: true, compressionType: 1, metrics }, expected);
+  });
+
+  it('response v0 (header v1): UNKNOWN_SUBSCRIPTION_ID', () => {
+    checkResponse('PushTelemetry', 0, 22, cat(responseHeaderV1(22), int32(0), int16(117), NO_TAGS), { throttleTimeMs: 0, errorCode: 117 });
   });
 });
 

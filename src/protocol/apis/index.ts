@@ -11,7 +11,9 @@ export * from './elect-leaders.js';
 export * from './end-txn.js';
 export * from './fetch.js';
 export * from './find-coordinator.js';
+export * from './get-telemetry-subscriptions.js';
 export * from './heartbeat.js';
+export * from './incremental-alter-configs.js';
 export * from './init-producer-id.js';
 export * from './join-group.js';
 export * from './leave-group.js';
@@ -20,6 +22,7 @@ export * from './metadata.js';
 export * from './offset-commit.js';
 export * from './offset-fetch.js';
 export * from './produce.js';
+export * from './push-telemetry.js';
 export * from './sasl-authenticate.js';
 export * from './sasl-handshake.js';
 export * from './sync-group.js';
@@ -48,8 +51,12 @@ import type { FetchRequestData, FetchResponseData } from './fetch.js';
 import { FetchRequest, FetchResponse } from './fetch.js';
 import type { FindCoordinatorRequestData, FindCoordinatorResponseData } from './find-coordinator.js';
 import { FindCoordinatorRequest, FindCoordinatorResponse } from './find-coordinator.js';
+import type { GetTelemetrySubscriptionsRequestData, GetTelemetrySubscriptionsResponseData } from './get-telemetry-subscriptions.js';
+import { GetTelemetrySubscriptionsRequest, GetTelemetrySubscriptionsResponse } from './get-telemetry-subscriptions.js';
 import type { HeartbeatRequestData, HeartbeatResponseData } from './heartbeat.js';
 import { HeartbeatRequest, HeartbeatResponse } from './heartbeat.js';
+import type { IncrementalAlterConfigsRequestData, IncrementalAlterConfigsResponseData } from './incremental-alter-configs.js';
+import { IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse } from './incremental-alter-configs.js';
 import type { InitProducerIdRequestData, InitProducerIdResponseData } from './init-producer-id.js';
 import { InitProducerIdRequest, InitProducerIdResponse } from './init-producer-id.js';
 import type { JoinGroupRequestData, JoinGroupResponseData } from './join-group.js';
@@ -66,6 +73,8 @@ import type { OffsetFetchRequestData, OffsetFetchResponseData } from './offset-f
 import { OffsetFetchRequest, OffsetFetchResponse } from './offset-fetch.js';
 import type { ProduceRequestData, ProduceResponseData } from './produce.js';
 import { ProduceRequest, ProduceResponse } from './produce.js';
+import type { PushTelemetryRequestData, PushTelemetryResponseData } from './push-telemetry.js';
+import { PushTelemetryRequest, PushTelemetryResponse } from './push-telemetry.js';
 import type { SaslAuthenticateRequestData, SaslAuthenticateResponseData } from './sasl-authenticate.js';
 import { SaslAuthenticateRequest, SaslAuthenticateResponse } from './sasl-authenticate.js';
 import type { SaslHandshakeRequestData, SaslHandshakeResponseData } from './sasl-handshake.js';
@@ -104,6 +113,9 @@ export const apiSpecs = {
   CreatePartitions: { name: 'CreatePartitions', apiKey: CreatePartitionsRequest.apiKey!, request: CreatePartitionsRequest, response: CreatePartitionsResponse },
   DeleteTopics: { name: 'DeleteTopics', apiKey: DeleteTopicsRequest.apiKey!, request: DeleteTopicsRequest, response: DeleteTopicsResponse },
   ElectLeaders: { name: 'ElectLeaders', apiKey: ElectLeadersRequest.apiKey!, request: ElectLeadersRequest, response: ElectLeadersResponse },
+  IncrementalAlterConfigs: { name: 'IncrementalAlterConfigs', apiKey: IncrementalAlterConfigsRequest.apiKey!, request: IncrementalAlterConfigsRequest, response: IncrementalAlterConfigsResponse },
+  GetTelemetrySubscriptions: { name: 'GetTelemetrySubscriptions', apiKey: GetTelemetrySubscriptionsRequest.apiKey!, request: GetTelemetrySubscriptionsRequest, response: GetTelemetrySubscriptionsResponse },
+  PushTelemetry: { name: 'PushTelemetry', apiKey: PushTelemetryRequest.apiKey!, request: PushTelemetryRequest, response: PushTelemetryResponse },
 } as const satisfies Record<string, ApiSpec>;
 
 /** Request and response data types of every API, keyed by name. */
@@ -132,6 +144,9 @@ export interface ApiTypes {
   CreatePartitions: { request: CreatePartitionsRequestData; response: CreatePartitionsResponseData };
   DeleteTopics: { request: DeleteTopicsRequestData; response: DeleteTopicsResponseData };
   ElectLeaders: { request: ElectLeadersRequestData; response: ElectLeadersResponseData };
+  IncrementalAlterConfigs: { request: IncrementalAlterConfigsRequestData; response: IncrementalAlterConfigsResponseData };
+  GetTelemetrySubscriptions: { request: GetTelemetrySubscriptionsRequestData; response: GetTelemetrySubscriptionsResponseData };
+  PushTelemetry: { request: PushTelemetryRequestData; response: PushTelemetryResponseData };
 }
 
 /** The name of an API this package speaks. */

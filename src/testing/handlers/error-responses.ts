@@ -88,6 +88,18 @@ const builders: ErrorBuilders = {
   LeaveGroup: (_request, errorCode) => ({ throttleTimeMs: 0, errorCode, members: [] }),
   SaslHandshake: (_request, errorCode) => ({ errorCode, mechanisms: [] }),
   SaslAuthenticate: (_request, errorCode) => ({ errorCode, errorMessage: null, authBytes: EMPTY, sessionLifetimeMs: 0n }),
+  GetTelemetrySubscriptions: (_request, errorCode) => ({
+    throttleTimeMs: 0,
+    errorCode,
+    clientInstanceId: '00000000-0000-0000-0000-000000000000',
+    subscriptionId: 0,
+    acceptedCompressionTypes: [],
+    pushIntervalMs: 0,
+    telemetryMaxBytes: 0,
+    deltaTemporality: false,
+    requestedMetrics: [],
+  }),
+  PushTelemetry: (_request, errorCode) => ({ throttleTimeMs: 0, errorCode }),
 };
 
 /** Whether {@link wholeRequestErrorBody} knows the layout of `api`. */

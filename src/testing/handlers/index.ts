@@ -9,6 +9,7 @@ import { handleListOffsets } from './list-offsets.js';
 import { handleMetadata } from './metadata.js';
 import { handleProduce } from './produce.js';
 import { handleSaslAuthenticate, handleSaslHandshake } from './sasl.js';
+import { handleGetTelemetrySubscriptions, handlePushTelemetry } from './telemetry.js';
 import {
   handleAddOffsetsToTxn,
   handleAddPartitionsToTxn,
@@ -39,4 +40,6 @@ export const handlers: HandlerTable = {
   OffsetFetch: handleOffsetFetch,
   SaslHandshake: handleSaslHandshake,
   SaslAuthenticate: handleSaslAuthenticate,
+  GetTelemetrySubscriptions: handleGetTelemetrySubscriptions,
+  PushTelemetry: handlePushTelemetry,
 };

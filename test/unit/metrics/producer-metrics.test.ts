@@ -22,6 +22,9 @@ function rateSince(sum: number, first: number, now: number): number {
 function scripted(): { metrics: ProducerMetrics; clock: { time: number } } {
   const clock = { time: T0 };
   const metrics = new ProducerMetrics({ clientId: 'scripted', windows: { windowMs: WINDOW, samples: 2 }, now: () => clock.time });
+  // Two connections opened at T0.
+  metrics.connectionCreated();
+  metrics.connectionCreated();
   // Three records appended (sizes of key, value and headers).
   metrics.recordAppend(10, T0);
   metrics.recordAppend(20, T0);
@@ -94,6 +97,8 @@ describe('ProducerMetrics', () => {
       'buffer-exhausted-total': 2,
       'bufferpool-wait-ratio': 2000 / (now - (T0 + 4000) + WINDOW),
       'connection-count': 2,
+      'connection-creation-rate': rateSince(2, T0, now),
+      'connection-creation-total': 2,
     };
     const { topics, nodes, ...producerWide } = snapshot;
     assert.deepEqual(producerWide, expected);

@@ -44,6 +44,7 @@ describe('producer options', () => {
     assert.equal(options.transactionalId, undefined);
     assert.equal(options.transactionTimeoutMs, 60_000);
     assert.equal(options.metadataMaxAgeMs, 300_000);
+    assert.equal(options.enableMetricsPush, false, 'client telemetry is opt-in, unlike Java');
   });
 
   it('accepts servers as a comma-separated string or an array', () => {
@@ -67,6 +68,7 @@ describe('producer options', () => {
     rejects({ lingerMs: -1 }, 'lingerMs', /integer from 0/);
     rejects({ batchSize: 1.5 }, 'batchSize', /integer/);
     rejects({ idempotence: 'yes' }, 'idempotence', /true or false/);
+    rejects({ enableMetricsPush: 1 }, 'enableMetricsPush', /true or false/);
     rejects({ partitioner: 'random' }, 'partitioner', /'default', 'murmur2', 'round-robin'/);
     rejects({ sasl: { mechanism: 'gssapi' } }, 'sasl.mechanism', /'plain', 'scram-sha-256'/);
   });

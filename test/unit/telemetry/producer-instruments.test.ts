@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { producerMetrics, topicMetrics } from '../../../src/metrics/metric-definitions.js';
-import { producerInstruments, topicInstruments } from '../../../src/telemetry/producer-instruments.js';
+import { producerInstruments, topicInstruments } from '../../../src/telemetry/open-telemetry/producer-instruments.js';
 
 const isRate = (name: string) => name.endsWith('-rate') && name !== 'compression-rate';
 

@@ -1,6 +1,6 @@
 // The check of the `openTelemetry` option, at construction: its shape, and that each provider or
 // propagator given has the method the producer calls.
-import { ConfigError } from '../errors/kafka-error.js';
+import { ConfigError } from '../../errors/kafka-error.js';
 
 const FIELDS: Readonly<Record<string, 'boolean' | string>> = {
   traces: 'boolean',

@@ -5,8 +5,8 @@
 // messaging.client.sent.messages; the other Kafka metrics go under `kafka.producer.`, totals as
 // counters without the `-total` suffix, averages and maxima as gauges, durations in seconds.
 // The rates are left out: a backend derives them from the counters.
-import type { MetricsSnapshot, ProducerMetricName, TopicMetricName } from '../metrics/metric-definitions.js';
-import { producerMetrics, topicMetrics } from '../metrics/metric-definitions.js';
+import type { MetricsSnapshot, ProducerMetricName, TopicMetricName } from '../../metrics/metric-definitions.js';
+import { producerMetrics, topicMetrics } from '../../metrics/metric-definitions.js';
 import type { OpenTelemetryAttributes, OpenTelemetryBatchObservableResult, OpenTelemetryMeter, OpenTelemetryObservable } from './open-telemetry-types.js';
 
 /** How one producer metric is reported. */
@@ -56,6 +56,7 @@ export const producerInstruments: readonly InstrumentMapping<ProducerMetricName>
   gauge('buffer-available-bytes', 'kafka.producer.buffer.available', 'By'),
   gauge('bufferpool-wait-ratio', 'kafka.producer.buffer.wait_ratio', '1'),
   gauge('connection-count', 'kafka.producer.connections', '{connection}'),
+  counter('connection-creation-total', 'kafka.producer.connections.created', '{connection}'),
 ];
 
 /** Per-topic metrics, attributes messaging.destination.name (the topic) besides the producer's. */

@@ -3,8 +3,8 @@
 // so the package works without it. It is loaded with require() (both builds have one), so that
 // the constructor stays synchronous; the package is CommonJS, and its globals (the registered
 // providers, context manager and propagator) are shared by every copy of a compatible version.
-import { ConfigError } from '../errors/kafka-error.js';
-import { packageRequire } from '../records/package-require.cjs';
+import { ConfigError } from '../../errors/kafka-error.js';
+import { packageRequire } from '../../records/package-require.cjs';
 import type { OpenTelemetryContext, OpenTelemetryMeterProvider, OpenTelemetryPropagator, OpenTelemetrySpan, OpenTelemetryTracerProvider } from './open-telemetry-types.js';
 
 /** The parts of @opentelemetry/api the producer calls. */

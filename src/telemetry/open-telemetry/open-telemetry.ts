@@ -1,8 +1,8 @@
 // The OpenTelemetry bridge of one producer, made from its `openTelemetry` option: the send spans
 // and the send durations (SendObservers the interceptor chain runs) and the observable metric
 // instruments, loaded only when the option is set. See docs/tracing.md.
-import type { MetricsSnapshot } from '../metrics/metric-definitions.js';
-import type { SendObserver } from '../producer/interceptors/send-observer.js';
+import type { MetricsSnapshot } from '../../metrics/metric-definitions.js';
+import type { SendObserver } from '../../producer/interceptors/send-observer.js';
 import { loadOpenTelemetryApi } from './load-api.js';
 import type { OpenTelemetryOptions } from './open-telemetry-types.js';
 import { ProducerInstruments } from './producer-instruments.js';

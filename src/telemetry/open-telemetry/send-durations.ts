@@ -3,9 +3,9 @@
 // error.type when it rejected. It runs as a SendObserver, so it needs no span: it works with
 // `traces: false` too.
 import { performance } from 'node:perf_hooks';
-import { KafkaError } from '../errors/kafka-error.js';
-import type { SendCallListener, SendObserver } from '../producer/interceptors/send-observer.js';
-import type { ProducerRecord } from '../producer/producer-record.js';
+import { KafkaError } from '../../errors/kafka-error.js';
+import type { SendCallListener, SendObserver } from '../../producer/interceptors/send-observer.js';
+import type { ProducerRecord } from '../../producer/producer-record.js';
 import type { OpenTelemetryAttributes, OpenTelemetryHistogram, OpenTelemetryMeter } from './open-telemetry-types.js';
 
 /** The bucket boundaries the conventions advise for messaging durations, in seconds. */

@@ -8,9 +8,9 @@
 // `send <topic>` span (CLIENT) with messaging.batch.message_count and a link to each create span.
 // Every span starts in the context active at the send() call and ends when its record (or, for
 // the call's span, the call) settles, so that it holds the partition and offset the broker gave.
-import { KafkaError } from '../errors/kafka-error.js';
-import type { SendCallListener, SendObserver } from '../producer/interceptors/send-observer.js';
-import type { ProducerRecord, RecordHeaders, RecordMetadata } from '../producer/producer-record.js';
+import { KafkaError } from '../../errors/kafka-error.js';
+import type { SendCallListener, SendObserver } from '../../producer/interceptors/send-observer.js';
+import type { ProducerRecord, RecordHeaders, RecordMetadata } from '../../producer/producer-record.js';
 import type { OpenTelemetryApi } from './load-api.js';
 import type { OpenTelemetryAttributes, OpenTelemetryContext, OpenTelemetryPropagator, OpenTelemetrySpan, OpenTelemetryTracer } from './open-telemetry-types.js';
 
