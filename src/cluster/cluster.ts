@@ -2,7 +2,7 @@
 // broker (reopened with jittered exponential backoff), and the metadata cache refreshed on demand
 // (coalesced: concurrent callers share one request) and by age.
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
-import { ConnectionError, KafkaError } from '../errors/kafka-error.js';
+import { AuthenticationError, ConnectionError, KafkaError } from '../errors/kafka-error.js';
 import { Connection, type LogSink } from '../network/connection.js';
 import { backoffDelay } from '../network/exponential-backoff.js';
 import type { SaslConfig } from '../network/sasl/authenticate.js';
@@ -230,7 +230,11 @@ export class Cluster {
         ...(this.config.versionCaps ? { versionCaps: this.config.versionCaps } : {}),
         log: this.config.log,
         onClose: (error) => {
-          if (node.connection === connection) node.connection = undefined;
+          const established = node.connection === connection;
+          if (established) node.connection = undefined;
+          // A refused re-authentication (KIP-368) counts as a failed attempt, as a refused first
+          // authentication does: it backs the next connection off and reaches the breaker.
+          if (established && error instanceof AuthenticationError) this.connectFailed(node, error);
           if (error && typeof key === 'number') this.config.onConnectionClosed?.(key, error);
         },
       });
@@ -238,11 +242,7 @@ export class Cluster {
         await connection.connect();
       } catch (error) {
         connection.close();
-        node.failures++;
-        node.retryAt =
-          Date.now() +
-          backoffDelay({ initialMs: this.config.reconnectBackoffMs, maxMs: this.config.reconnectBackoffMaxMs }, node.failures - 1);
-        if (!this.closed) this.config.onConnectAttempt?.(error instanceof KafkaError ? error : new ConnectionError(String(error), { cause: error }));
+        this.connectFailed(node, error);
         throw error;
       }
       node.failures = 0;
@@ -255,6 +255,13 @@ export class Cluster {
       node.connecting = undefined;
     });
     return state.connecting;
+  }
+
+  // A failed attempt: the node's next one waits its backoff, and the producer hears of it.
+  private connectFailed(node: NodeState, error: unknown): void {
+    node.failures++;
+    node.retryAt = Date.now() + backoffDelay({ initialMs: this.config.reconnectBackoffMs, maxMs: this.config.reconnectBackoffMaxMs }, node.failures - 1);
+    if (!this.closed) this.config.onConnectAttempt?.(error instanceof KafkaError ? error : new ConnectionError(String(error), { cause: error }));
   }
 
   /** Closes every connection; pending requests reject. */

@@ -44,6 +44,12 @@ export async function routeRequest(
   } catch {
     return { kind: 'close' }; // Kafka closes the connection on a request it cannot parse.
   }
+  // As Kafka's SocketServer: a request arriving after the session expired closes the connection,
+  // whatever it is (a re-authentication must begin before the expiry).
+  if (session?.expiredAt(Date.now())) {
+    session.expire();
+    return { kind: 'close' };
+  }
   if (session && !session.authenticated) {
     const refusal = refuseBeforeAuthentication(session, decoded);
     if (refusal) return refusal;
