@@ -3,7 +3,7 @@
 // read), socket backpressure, ApiVersions plus SASL on connect, and SASL re-authentication before the
 // broker's session expires (KIP-368). Any close, socket error, timeout or malformed frame fails every
 // pending request.
-import { connect as connectTcp, type Socket } from 'node:net';
+import { connect as connectTcp, type LookupFunction, type Socket } from 'node:net';
 import { connect as connectTls, type ConnectionOptions as TlsOptions } from 'node:tls';
 import {
   AuthenticationError,
@@ -37,6 +37,9 @@ export interface ConnectionConfig {
   /** TLS options, or true for TLS with Node's defaults. */
   readonly ssl?: TlsOptions | boolean | undefined;
   readonly sasl?: SaslConfig | undefined;
+  /** Resolves the host name, as `net.connect`'s `lookup` (default `dns.lookup`). */
+  readonly lookup?: LookupFunction | undefined;
+  /** Bounds the whole opening: name resolution, TCP connect and TLS handshake. */
   readonly connectTimeoutMs: number;
   readonly requestTimeoutMs: number;
   /** Largest response frame accepted; larger ones close the connection. */
@@ -47,6 +50,8 @@ export interface ConnectionConfig {
   readonly onClose?: (error: KafkaError | undefined) => void;
   /** Receives the connection's log lines (debug: bytes ignored after a complete response). */
   readonly log?: LogSink | undefined;
+  /** Called once, at the first answer to a request sent after the handshake. */
+  readonly onFirstAnswer?: () => void;
 }
 
 /** Where a component's log lines go: the producer's logger, by level. */
@@ -113,11 +118,16 @@ export class Connection {
   private readonly unanswered = new Set<number>();
   /** Bytes of every request written so far, size prefixes included (the producer's byte metrics read it). */
   bytesWritten = 0;
+  /** Whether a request sent after the handshake has been answered. */
+  private answeredAfterHandshake = false;
+  private closedUnansweredFirst = false;
   /** Successful SASL re-authentications of this connection (KIP-368). */
   reauthentications = 0;
   /** Date.now() from which the connection re-authenticates before its next request; undefined when the session does not expire. */
   private reauthenticateAt: number | undefined;
   private reauthTimer: NodeJS.Timeout | undefined;
+  /** Date.now() when the last SaslAuthenticate request was sent: the broker's session starts after it. */
+  private saslSentAt = 0;
   /** Set while a re-authentication runs: new requests wait in `deferred`. */
   private reauthenticating: Promise<void> | undefined;
   private deferred: DeferredRequest[] = [];
@@ -154,6 +164,14 @@ export class Connection {
   /** Requests sent and not yet answered, plus those held back by a re-authentication. */
   get inFlight(): number {
     return this.pending.length - this.pendingHead + this.deferred.length;
+  }
+
+  /**
+   * Whether the broker closed the connection at the first request after the handshake, unanswered:
+   * what a SASL listener does to a client that has not logged in.
+   */
+  get closedAtFirstRequest(): boolean {
+    return this.closedUnansweredFirst;
   }
 
   /** Whether a SASL re-authentication is in progress (requests wait until it ends). */
@@ -198,19 +216,32 @@ export class Connection {
   }
 
   private openSocket(): Promise<void> {
-    const { host, port, ssl, connectTimeoutMs } = this.config;
+    const { host, port, ssl, connectTimeoutMs, lookup } = this.config;
     return new Promise((resolve, reject) => {
+      const resolver = lookup ? { lookup } : {};
       const socket = ssl
-        ? connectTls({ host, port, servername: isIp(host) ? undefined : host, ...(ssl === true ? {} : ssl) })
-        : connectTcp({ host, port });
+        ? connectTls({ host, port, servername: isIp(host) ? undefined : host, ...resolver, ...(ssl === true ? {} : ssl) })
+        : connectTcp({ host, port, ...resolver });
       this.socket = socket;
       socket.setNoDelay(true);
+      // A host name is resolved first ('lookup' follows); an address needs no resolution.
+      let resolved = isIp(host);
+      socket.once('lookup', () => {
+        resolved = true;
+      });
       // As for requests (onTimer), the verdict waits for the check phase: after a stall of the event
       // loop, a connection established meanwhile is seen in the poll phase that follows the timers.
       let verdict: NodeJS.Immediate | undefined;
       const timer = setTimeout(() => {
         verdict = setImmediate(() =>
-          fail(new ConnectionError(`Connection to ${this.address} timed out after ${connectTimeoutMs} ms (connectTimeoutMs)`, { reason: 'timeout' })),
+          fail(
+            resolved
+              ? new ConnectionError(`Connection to ${this.address} timed out after ${connectTimeoutMs} ms (connectTimeoutMs)`, { reason: 'timeout' })
+              : new ConnectionError(
+                  `Resolving the host name '${host}' of ${this.address} took longer than ${connectTimeoutMs} ms (connectTimeoutMs): the DNS server answers slowly or not at all; check this machine's DNS settings`,
+                  { reason: 'dns' },
+                ),
+          ),
         );
       }, connectTimeoutMs);
       const settle = () => {
@@ -230,19 +261,31 @@ export class Connection {
       });
       const onConnectError = (error: Error) => fail(connectFailure(this.address, host, ssl !== undefined && ssl !== false, error));
       socket.once('error', onConnectError);
-      const closed = () =>
-        this.close(
-          new ConnectionError(
-            `Connection to ${this.address} closed by the broker${this.ready ? '' : ' during the handshake (does the broker expect TLS or SASL on this port?)'}`,
-            { reason: 'closed' },
-          ),
-        );
+      const closed = () => this.close(this.closedByBroker());
       socket.on('close', closed);
       // Brokers never half-close: the end of the stream is the end of the connection.
       socket.on('end', closed);
       socket.on('data', (chunk: Buffer) => this.onData(chunk));
       socket.on('drain', () => this.onDrain());
     });
+  }
+
+  // The error of a close the client did not ask for. Closed before any answer after the handshake,
+  // with a request waiting, the connection was refused rather than lost (see closedAtFirstRequest).
+  private closedByBroker(): ConnectionError {
+    if (!this.ready) {
+      return new ConnectionError(`Connection to ${this.address} closed by the broker during the handshake (does the broker expect TLS or SASL on this port?)`, {
+        reason: 'closed',
+      });
+    }
+    const first = this.pending[this.pendingHead];
+    if (!this.answeredAfterHandshake && first && !this.reauthenticating) {
+      this.closedUnansweredFirst = true;
+      return new ConnectionError(`Connection to ${this.address} closed by the broker at the first request after the handshake (${first.api}), unanswered`, {
+        reason: 'closed',
+      });
+    }
+    return new ConnectionError(`Connection to ${this.address} closed by the broker`, { reason: 'closed' });
   }
 
   // Sends ApiVersions at the newest version; a broker that does not speak it answers
@@ -424,6 +467,10 @@ export class Connection {
       request.reject(failure);
       throw failure;
     }
+    if (this.ready && !this.answeredAfterHandshake) {
+      this.answeredAfterHandshake = true;
+      this.config.onFirstAnswer?.();
+    }
     request.resolve(body);
   }
 
@@ -481,7 +528,9 @@ export class Connection {
       this.reauthenticateAt = undefined;
       return;
     }
-    const delay = reauthenticationDelay(sessionLifetimeMs);
+    // Counted from the sending of the last SaslAuthenticate, not from its answer: the broker's
+    // clock started in between, so the renewal stays ahead of it by the round trip too.
+    const delay = Math.max(0, this.saslSentAt + reauthenticationDelay(sessionLifetimeMs) - Date.now());
     this.reauthenticateAt = Date.now() + delay;
     // An idle connection renews its session too, so that its next request finds it valid; the
     // timer does not hold the process open.
@@ -496,7 +545,10 @@ export class Connection {
   private saslChannel(): SaslConnection {
     return {
       address: this.address,
-      request: (api, body) => this.requestAt(api, this.versionFor(api), body, { bypassHold: true }),
+      request: (api, body) => {
+        if (api === 'SaslAuthenticate') this.saslSentAt = Date.now();
+        return this.requestAt(api, this.versionFor(api), body, { bypassHold: true });
+      },
       versionFor: (api) => this.versionFor(api),
     };
   }

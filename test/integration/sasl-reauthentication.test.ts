@@ -11,10 +11,13 @@ import { useClusterFixture } from '../helpers/cluster-fixture.js';
 import { sleep, within } from '../helpers/producer-check.js';
 
 const USERS = { alice: 'alice-secret' };
-/** Short sessions: a run of about two seconds spans several of them. */
-const SESSION_LIFETIME_MS = 400;
+/**
+ * Short sessions: a run of about 2.4 s spans three of them. Not shorter, so that the renewal's
+ * margin (5% to 15% of the lifetime) stays above the event loop's delays on a busy machine.
+ */
+const SESSION_LIFETIME_MS = 800;
 const RECORDS = 60;
-const PACE_MS = 30;
+const PACE_MS = 40;
 
 const fixture = useClusterFixture({ expectNoServerErrors: true });
 
@@ -38,7 +41,7 @@ function numberedTokens(): { provider: () => Promise<{ value: string }>; calls: 
 }
 
 /**
- * Sends RECORDS records over the three partitions, one every PACE_MS (about two seconds in all,
+ * Sends RECORDS records over the three partitions, one every PACE_MS (about 2.4 s in all,
  * bounded by the count), then checks that each partition stored its records once and in order.
  */
 async function produceAcrossSessions(cluster: FakeCluster, producer: Producer, label: string): Promise<void> {
@@ -66,10 +69,11 @@ describe('SASL re-authentication (KIP-368)', () => {
     assert.ok(attempts.every((attempt) => attempt.succeeded && attempt.mechanism === 'OAUTHBEARER'), JSON.stringify(attempts));
     const renewals = attempts.filter((attempt) => attempt.reauthentication);
     assert.ok(renewals.length >= 2, `expected several re-authentications, got ${renewals.length}`);
-    // Every authentication, first or renewal, called the provider once: no token was presented twice.
+    // Every authentication, first or renewal, called the provider: no token was presented twice (a
+    // renewal may still be under way, its token issued but not yet presented).
     const presented = attempts.map((attempt) => attempt.token);
     assert.equal(new Set(presented).size, presented.length, `a token was reused: ${presented.join(', ')}`);
-    assert.equal(presented.length, tokens.calls());
+    assert.ok(presented.length <= tokens.calls());
     const firsts = new Set(attempts.filter((attempt) => !attempt.reauthentication).map((attempt) => attempt.token));
     assert.ok(renewals.every((attempt) => attempt.token !== undefined && !firsts.has(attempt.token)));
     assert.equal(cluster.saslExpiredSessions(), 0, 'no connection was closed for an expired session');

@@ -72,6 +72,9 @@ export class SaslSession {
       return { errorCode: ErrorCode.UNSUPPORTED_SASL_MECHANISM, mechanisms: this.reauthenticating && this.established ? [this.established.mechanism] : mechanisms };
     }
     this.server = this.authority.createServer(mechanism);
+    // As Kafka, whose new authenticator has no expiry until it completes: a renewal that began in
+    // time is not cut off by the old session's end.
+    this.expiresAt = undefined;
     this.currentStage = version >= 1 ? 'authenticate' : 'raw-tokens';
     return { errorCode: ErrorCode.NONE, mechanisms };
   }
