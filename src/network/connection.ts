@@ -574,7 +574,7 @@ export class Connection {
       await this.whenIdle();
       if (this.closed) return;
       this.holdProcess(true);
-      const session = await authenticate(this.saslChannel(), sasl);
+      const session = await this.withinRequestTimeout(authenticate(this.saslChannel(), sasl));
       if (this.closed) return;
       this.reauthentications++;
       this.scheduleReauthentication(session.sessionLifetimeMs);
@@ -598,6 +598,20 @@ export class Connection {
     this.reauthenticating = undefined;
     for (const request of held) request.send();
     if (this.inFlight === 0) this.holdProcess(false);
+  }
+
+  // The held requests wait for the renewal, so it is bounded as a request is: a token provider
+  // that never answers closes the connection instead of holding them for good.
+  private withinRequestTimeout<T>(work: Promise<T>): Promise<T> {
+    const { requestTimeoutMs } = this.config;
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(
+        () => reject(new RequestTimeoutError(`Re-authentication with ${this.address} did not complete within ${requestTimeoutMs} ms (requestTimeoutMs)`)),
+        requestTimeoutMs,
+      );
+    });
+    return Promise.race([work, expired]).finally(() => clearTimeout(timer));
   }
 
   private whenIdle(): Promise<void> {

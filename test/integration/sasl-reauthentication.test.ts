@@ -144,7 +144,50 @@ describe('SASL re-authentication (KIP-368)', () => {
     const health = producer.health();
     assert.match(health.lastError ?? '', /AUTHENTICATION_FAILED: .*oauthBearerProvider failed: token service down/);
   });
+
+  it('a provider that never answers at a renewal: the renewal times out at requestTimeoutMs and the held records fail, no hang', async () => {
+    let hanging = false;
+    let issued = 0;
+    const { producer } = await setup(
+      { mechanisms: ['OAUTHBEARER'], sessionLifetimeMs: SESSION_LIFETIME_MS },
+      {
+        deliveryTimeoutMs: 1500,
+        requestTimeoutMs: 500,
+        sasl: {
+          mechanism: 'oauthbearer',
+          oauthBearerProvider: () => {
+            if (hanging) return new Promise(() => {});
+            issued++;
+            return Promise.resolve({ value: `token-${issued}` });
+          },
+        },
+      },
+    );
+    await producer.send({ topic: 't', partition: 0, value: 'before' });
+    hanging = true;
+    await sleep(SESSION_LIFETIME_MS);
+    const outcome = await within(
+      producer.send({ topic: 't', partition: 0, value: 'after' }).then(
+        () => undefined,
+        (error: unknown) => error,
+      ),
+      15_000,
+      'the send',
+    );
+    assert.ok(outcome instanceof KafkaError, `expected the send to fail, got ${String(outcome)}`);
+    assert.match(causeMessages(outcome), /Re-authentication with 127\.0\.0\.1:\d+ did not complete within 500 ms \(requestTimeoutMs\)/);
+  });
 });
+
+function causeMessages(error: unknown): string {
+  const messages: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; current !== undefined && depth < 8; depth++) {
+    messages.push(current instanceof Error ? current.message : String(current));
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return messages.join(' / ');
+}
 
 function authenticationCause(error: unknown): AuthenticationError | undefined {
   let current: unknown = error;
