@@ -352,9 +352,13 @@ export class Connection {
       if (this.reauthenticateAt !== undefined && this.ready && Date.now() >= this.reauthenticateAt) this.beginReauthentication();
       if (this.reauthenticating) {
         // Held back, in order, until the session is renewed: the broker would close a connection
-        // whose session expired at its next request.
+        // whose session expired at its next request. The wait counts against the request's
+        // timeout, so that a held request is not answered later than any other would be.
+        const deadline = Date.now() + (options.timeoutMs ?? this.config.requestTimeoutMs);
         return new Promise((resolve, reject) => {
-          this.deferred.push({ send: () => this.requestAt(api, version, body, { ...options, bypassHold: true }).then(resolve, reject), reject });
+          const send = () =>
+            this.requestAt(api, version, body, { ...options, bypassHold: true, timeoutMs: Math.max(1, deadline - Date.now()) }).then(resolve, reject);
+          this.deferred.push({ send, reject });
         });
       }
     }
