@@ -1,6 +1,14 @@
 // What to try when a step of `check` fails: the likely cause of an error, told from its code
 // (Node's system and TLS error codes, Kafka's error codes) and from what the other probes found.
 import { KafkaError } from '../errors/kafka-error.js';
+import { type SecuritySettingNames, tlsRequiredHint } from '../network/listener-hints.js';
+
+/** The command line's flags, as the listener hints shared with the producer name them. */
+export const CLI_SETTINGS: SecuritySettingNames = {
+  enableTls: 'add --tls',
+  tlsCa: '--tls-ca <file>',
+  enableSasl: 'authenticate with --sasl-mechanism <name> --sasl-username <user> --sasl-password <password> (or KAFKA_SASL_PASSWORD)',
+};
 
 const SASL_AUTHENTICATION_FAILED = 58;
 const UNSUPPORTED_SASL_MECHANISM = 33;
@@ -71,7 +79,7 @@ export function tlsHint(error: unknown, host: string): string {
 
 /** Why ApiVersions failed, given whether TLS is in use and whether the port speaks TLS. */
 export function apiVersionsHint(error: unknown, usingTls: boolean, portSpeaksTls: boolean | undefined): string {
-  if (!usingTls && portSpeaksTls) return 'the broker requires TLS: add --tls (and --tls-ca <file> when its certificate comes from a private CA)';
+  if (!usingTls && portSpeaksTls) return tlsRequiredHint(CLI_SETTINGS, true);
   const text = messages(error);
   if (usingTls && /CERTIFICATE_REQUIRED|certificate required/i.test(text)) {
     return 'the broker requires a client certificate: pass --tls-cert <file> and --tls-key <file>';

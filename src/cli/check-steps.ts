@@ -7,7 +7,7 @@ import { brokerErrorByCode } from '../errors/broker-error-codes.js';
 import type { Connection } from '../network/connection.js';
 import { authenticate, type SaslConfig } from '../network/sasl/authenticate.js';
 import { type ApiName, apiSpecs, type MetadataResponseData, type MetadataResponseTopic } from '../protocol/index.js';
-import { apiVersionsHint, brokerConnectionHint, dnsHint, saslHint, tcpHint, tlsHint } from './check-hints.js';
+import { apiVersionsHint, brokerConnectionHint, CLI_SETTINGS, dnsHint, saslHint, tcpHint, tlsHint } from './check-hints.js';
 import { connectTcp, handshakeTls, openKafkaConnection, type ProbeTarget, probeSasl, resolveHost, speaksTls, withTimeout } from './check-probes.js';
 
 export type StepStatus = 'ok' | 'failed' | 'skipped';
@@ -145,7 +145,7 @@ async function checkServer(server: { host: string; port: number }, settings: Che
         target: address,
         status: 'failed',
         detail: `the listener requires SASL authentication (it enables: ${probe.mechanisms.join(', ') || 'none listed'})`,
-        hint: 'authenticate with --sasl-mechanism <name> --sasl-username <user> --sasl-password <password> (or KAFKA_SASL_PASSWORD)',
+        hint: CLI_SETTINGS.enableSasl,
       });
       return undefined;
     }

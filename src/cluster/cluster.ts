@@ -1,10 +1,12 @@
 // The client's view of a cluster: bootstrap through the given servers in turn, one connection per
 // broker (reopened with jittered exponential backoff), and the metadata cache refreshed on demand
 // (coalesced: concurrent callers share one request) and by age.
+import type { LookupFunction } from 'node:net';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
-import { ConnectionError, KafkaError } from '../errors/kafka-error.js';
-import { Connection, type LogSink } from '../network/connection.js';
+import { AuthenticationError, ConnectionError, KafkaError } from '../errors/kafka-error.js';
+import { Connection, type ConnectionConfig, type LogSink } from '../network/connection.js';
 import { backoffDelay } from '../network/exponential-backoff.js';
+import { closedAfterApiVersionsHint, PRODUCER_SETTINGS } from '../network/listener-hints.js';
 import type { SaslConfig } from '../network/sasl/authenticate.js';
 import type { ApiName, MetadataRequestData } from '../protocol/index.js';
 import { type BrokerInfo, MetadataCache } from './metadata-cache.js';
@@ -14,6 +16,8 @@ export interface ClusterConfig {
   readonly clientId: string;
   readonly ssl?: TlsOptions | boolean | undefined;
   readonly sasl?: SaslConfig | undefined;
+  /** Resolves broker host names (default `dns.lookup`). */
+  readonly lookup?: LookupFunction | undefined;
   readonly connectTimeoutMs: number;
   readonly requestTimeoutMs: number;
   readonly metadataMaxAgeMs: number;
@@ -49,6 +53,11 @@ interface NodeState {
   failures: number;
   /** Date.now() before which no reconnect is attempted. */
   retryAt: number;
+  /**
+   * Its last connection was closed at its first request: the next one counts as a success only
+   * once it answers a request, not when its handshake completes.
+   */
+  suspect: boolean;
 }
 
 /** Parses `host:port` (IPv6 in brackets). */
@@ -67,6 +76,8 @@ export class Cluster {
   private refreshing: Promise<void> | undefined;
   private closed = false;
   private bootstrapIndex = 0;
+  /** Connections in a row (any broker) closed at their first request after the handshake. */
+  private refusedInARow = 0;
 
   constructor(config: ClusterConfig) {
     this.config = config;
@@ -209,7 +220,7 @@ export class Cluster {
     if (this.closed) return Promise.reject(new ConnectionError('The client is closed', { retriable: false }));
     let state = this.nodes.get(key);
     if (!state) {
-      state = { connection: undefined, connecting: undefined, failures: 0, retryAt: 0 };
+      state = { connection: undefined, connecting: undefined, failures: 0, retryAt: 0, suspect: false };
       this.nodes.set(key, state);
     }
     if (state.connection?.isReady) return Promise.resolve(state.connection);
@@ -220,17 +231,22 @@ export class Cluster {
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       if (this.closed) throw new ConnectionError('The client is closed', { retriable: false });
       const connection = new Connection({
-        host,
-        port,
-        clientId: this.config.clientId,
-        ssl: this.config.ssl,
-        sasl: this.config.sasl,
-        connectTimeoutMs: this.config.connectTimeoutMs,
-        requestTimeoutMs: this.config.requestTimeoutMs,
-        ...(this.config.versionCaps ? { versionCaps: this.config.versionCaps } : {}),
-        log: this.config.log,
+        ...this.connectionConfig(host, port),
+        onFirstAnswer: () => {
+          this.refusedInARow = 0;
+          if (!node.suspect) return;
+          node.suspect = false;
+          node.failures = 0;
+          node.retryAt = 0;
+          if (!this.closed) this.config.onConnectAttempt?.(undefined);
+        },
         onClose: (error) => {
-          if (node.connection === connection) node.connection = undefined;
+          const established = node.connection === connection;
+          if (established) node.connection = undefined;
+          // A refused re-authentication (KIP-368) counts as a failed attempt, as a refused first
+          // authentication does: it backs the next connection off and reaches the breaker.
+          if (established && error instanceof AuthenticationError) this.connectFailed(node, error);
+          else if (established && error && connection.closedAtFirstRequest) this.refusedAtFirstRequest(node, error);
           if (error && typeof key === 'number') this.config.onConnectionClosed?.(key, error);
         },
       });
@@ -238,17 +254,17 @@ export class Cluster {
         await connection.connect();
       } catch (error) {
         connection.close();
-        node.failures++;
-        node.retryAt =
-          Date.now() +
-          backoffDelay({ initialMs: this.config.reconnectBackoffMs, maxMs: this.config.reconnectBackoffMaxMs }, node.failures - 1);
-        if (!this.closed) this.config.onConnectAttempt?.(error instanceof KafkaError ? error : new ConnectionError(String(error), { cause: error }));
+        this.connectFailed(node, error);
         throw error;
       }
-      node.failures = 0;
-      node.retryAt = 0;
       node.connection = connection;
-      this.config.onConnectAttempt?.(undefined);
+      // After a connection refused at its first request, the handshake alone proves nothing: the
+      // success is told at the first answer (onFirstAnswer).
+      if (!node.suspect) {
+        node.failures = 0;
+        node.retryAt = 0;
+        this.config.onConnectAttempt?.(undefined);
+      }
       return connection;
     };
     state.connecting = open().finally(() => {
@@ -268,17 +284,7 @@ export class Cluster {
     const brokers = [...this.metadata.brokers.values()];
     const target =
       brokers.length > 0 ? brokers[Math.floor(Math.random() * brokers.length)]! : parseHostPort(this.config.bootstrapServers[0] ?? '');
-    const connection = new Connection({
-      host: target.host,
-      port: target.port,
-      clientId: this.config.clientId,
-      ssl: this.config.ssl,
-      sasl: this.config.sasl,
-      connectTimeoutMs: this.config.connectTimeoutMs,
-      requestTimeoutMs: this.config.requestTimeoutMs,
-      ...(this.config.versionCaps ? { versionCaps: this.config.versionCaps } : {}),
-      log: this.config.log,
-    });
+    const connection = new Connection(this.connectionConfig(target.host, target.port));
     try {
       await connection.connect();
     } catch (error) {
@@ -286,6 +292,45 @@ export class Cluster {
       throw error;
     }
     return connection;
+  }
+
+  // A failed attempt: the node's next one waits its backoff, and the producer hears of it.
+  private connectFailed(node: NodeState, error: unknown): void {
+    node.failures++;
+    node.retryAt = Date.now() + backoffDelay({ initialMs: this.config.reconnectBackoffMs, maxMs: this.config.reconnectBackoffMaxMs }, node.failures - 1);
+    if (!this.closed) this.config.onConnectAttempt?.(error instanceof KafkaError ? error : new ConnectionError(String(error), { cause: error }));
+  }
+
+  // A connection closed at its first request after the handshake, unanswered, was refused, not lost:
+  // it counts as a failed attempt (backoff, breaker). Happening again and again, with no answer from
+  // any connection between, it is what a SASL listener does to a client that does not log in, which
+  // the error then says.
+  private refusedAtFirstRequest(node: NodeState, error: KafkaError): void {
+    node.suspect = true;
+    this.refusedInARow++;
+    const hint = closedAfterApiVersionsHint(PRODUCER_SETTINGS, this.config.sasl !== undefined, this.config.ssl !== undefined && this.config.ssl !== false);
+    this.connectFailed(
+      node,
+      this.refusedInARow < 2
+        ? error
+        : new ConnectionError(`${error.message}, as the last ${this.refusedInARow} connections were: ${hint}`, { cause: error, reason: 'closed' }),
+    );
+  }
+
+  // The settings every connection of this cluster is made with.
+  private connectionConfig(host: string, port: number): ConnectionConfig {
+    return {
+      host,
+      port,
+      clientId: this.config.clientId,
+      ssl: this.config.ssl,
+      sasl: this.config.sasl,
+      ...(this.config.lookup ? { lookup: this.config.lookup } : {}),
+      connectTimeoutMs: this.config.connectTimeoutMs,
+      requestTimeoutMs: this.config.requestTimeoutMs,
+      ...(this.config.versionCaps ? { versionCaps: this.config.versionCaps } : {}),
+      log: this.config.log,
+    };
   }
 
   /** Closes every connection; pending requests reject. */

@@ -1,8 +1,9 @@
 // One TCP or TLS connection to one broker: framing, correlation ids, pipelined requests answered in
 // order, one timer for the oldest request's deadline (judged after the socket's pending input was
-// read), socket backpressure, and ApiVersions plus SASL on connect. Any close, socket error, timeout
-// or malformed frame fails every pending request.
-import { connect as connectTcp, type Socket } from 'node:net';
+// read), socket backpressure, ApiVersions plus SASL on connect, and SASL re-authentication before the
+// broker's session expires (KIP-368). Any close, socket error, timeout or malformed frame fails every
+// pending request.
+import { connect as connectTcp, type LookupFunction, type Socket } from 'node:net';
 import { connect as connectTls, type ConnectionOptions as TlsOptions } from 'node:tls';
 import {
   AuthenticationError,
@@ -25,7 +26,8 @@ import {
   supportedVersions,
 } from '../protocol/index.js';
 import { FrameDecoder } from './frame-decoder.js';
-import { authenticate, type SaslConfig } from './sasl/authenticate.js';
+import { authenticate, type SaslConfig, type SaslConnection } from './sasl/authenticate.js';
+import { reauthenticationDelay } from './sasl/reauthentication.js';
 
 /** How to reach and talk to one broker. */
 export interface ConnectionConfig {
@@ -35,6 +37,9 @@ export interface ConnectionConfig {
   /** TLS options, or true for TLS with Node's defaults. */
   readonly ssl?: TlsOptions | boolean | undefined;
   readonly sasl?: SaslConfig | undefined;
+  /** Resolves the host name, as `net.connect`'s `lookup` (default `dns.lookup`). */
+  readonly lookup?: LookupFunction | undefined;
+  /** Bounds the whole opening: name resolution, TCP connect and TLS handshake. */
   readonly connectTimeoutMs: number;
   readonly requestTimeoutMs: number;
   /** Largest response frame accepted; larger ones close the connection. */
@@ -45,6 +50,8 @@ export interface ConnectionConfig {
   readonly onClose?: (error: KafkaError | undefined) => void;
   /** Receives the connection's log lines (debug: bytes ignored after a complete response). */
   readonly log?: LogSink | undefined;
+  /** Called once, at the first answer to a request sent after the handshake. */
+  readonly onFirstAnswer?: () => void;
 }
 
 /** Where a component's log lines go: the producer's logger, by level. */
@@ -56,6 +63,12 @@ export interface RequestOptions {
   readonly expectResponse?: boolean;
   /** Overrides the connection's request timeout. */
   readonly timeoutMs?: number;
+}
+
+/** A request held back while the connection re-authenticates; written once it has. */
+interface DeferredRequest {
+  readonly send: () => void;
+  readonly reject: (error: KafkaError) => void;
 }
 
 interface PendingRequest {
@@ -105,6 +118,22 @@ export class Connection {
   private readonly unanswered = new Set<number>();
   /** Bytes of every request written so far, size prefixes included (the producer's byte metrics read it). */
   bytesWritten = 0;
+  /** Whether a request sent after the handshake has been answered. */
+  private answeredAfterHandshake = false;
+  private closedUnansweredFirst = false;
+  /** Successful SASL re-authentications of this connection (KIP-368). */
+  reauthentications = 0;
+  /** Date.now() from which the connection re-authenticates before its next request; undefined when the session does not expire. */
+  private reauthenticateAt: number | undefined;
+  private reauthTimer: NodeJS.Timeout | undefined;
+  /** Date.now() when the last SaslAuthenticate request was sent: the broker's session starts after it. */
+  private saslSentAt = 0;
+  /** Set while a re-authentication runs: new requests wait in `deferred`. */
+  private reauthenticating: Promise<void> | undefined;
+  private deferred: DeferredRequest[] = [];
+  /** Resolved when no request awaits an answer any more (a re-authentication waits for it). */
+  private idleWaiters: (() => void)[] = [];
+
   /** Made once, not per response: decoding a response stays free of allocations for it. */
   private readonly onTrailingBytes: ((api: ApiName, version: number, count: number) => void) | undefined;
 
@@ -132,9 +161,22 @@ export class Connection {
     return this.closed;
   }
 
-  /** Requests sent and not yet answered. */
+  /** Requests sent and not yet answered, plus those held back by a re-authentication. */
   get inFlight(): number {
-    return this.pending.length - this.pendingHead;
+    return this.pending.length - this.pendingHead + this.deferred.length;
+  }
+
+  /**
+   * Whether the broker closed the connection at the first request after the handshake, unanswered:
+   * what a SASL listener does to a client that has not logged in.
+   */
+  get closedAtFirstRequest(): boolean {
+    return this.closedUnansweredFirst;
+  }
+
+  /** Whether a SASL re-authentication is in progress (requests wait until it ends). */
+  get isReauthenticating(): boolean {
+    return this.reauthenticating !== undefined;
   }
 
   /** True while the socket's write buffer is over its high-water mark. */
@@ -153,7 +195,10 @@ export class Connection {
     try {
       await this.openSocket();
       await this.negotiateApiVersions();
-      if (this.config.sasl) await authenticate(this, this.config.sasl);
+      if (this.config.sasl) {
+        const session = await authenticate(this.saslChannel(), this.config.sasl);
+        this.scheduleReauthentication(session.sessionLifetimeMs);
+      }
     } catch (error) {
       const failure = asKafkaError(error, `Connecting to ${this.address} failed`);
       this.close(failure);
@@ -171,19 +216,32 @@ export class Connection {
   }
 
   private openSocket(): Promise<void> {
-    const { host, port, ssl, connectTimeoutMs } = this.config;
+    const { host, port, ssl, connectTimeoutMs, lookup } = this.config;
     return new Promise((resolve, reject) => {
+      const resolver = lookup ? { lookup } : {};
       const socket = ssl
-        ? connectTls({ host, port, servername: isIp(host) ? undefined : host, ...(ssl === true ? {} : ssl) })
-        : connectTcp({ host, port });
+        ? connectTls({ host, port, servername: isIp(host) ? undefined : host, ...resolver, ...(ssl === true ? {} : ssl) })
+        : connectTcp({ host, port, ...resolver });
       this.socket = socket;
       socket.setNoDelay(true);
+      // A host name is resolved first ('lookup' follows); an address needs no resolution.
+      let resolved = isIp(host);
+      socket.once('lookup', () => {
+        resolved = true;
+      });
       // As for requests (onTimer), the verdict waits for the check phase: after a stall of the event
       // loop, a connection established meanwhile is seen in the poll phase that follows the timers.
       let verdict: NodeJS.Immediate | undefined;
       const timer = setTimeout(() => {
         verdict = setImmediate(() =>
-          fail(new ConnectionError(`Connection to ${this.address} timed out after ${connectTimeoutMs} ms (connectTimeoutMs)`, { reason: 'timeout' })),
+          fail(
+            resolved
+              ? new ConnectionError(`Connection to ${this.address} timed out after ${connectTimeoutMs} ms (connectTimeoutMs)`, { reason: 'timeout' })
+              : new ConnectionError(
+                  `Resolving the host name '${host}' of ${this.address} took longer than ${connectTimeoutMs} ms (connectTimeoutMs): the DNS server answers slowly or not at all; check this machine's DNS settings`,
+                  { reason: 'dns' },
+                ),
+          ),
         );
       }, connectTimeoutMs);
       const settle = () => {
@@ -203,19 +261,31 @@ export class Connection {
       });
       const onConnectError = (error: Error) => fail(connectFailure(this.address, host, ssl !== undefined && ssl !== false, error));
       socket.once('error', onConnectError);
-      const closed = () =>
-        this.close(
-          new ConnectionError(
-            `Connection to ${this.address} closed by the broker${this.ready ? '' : ' during the handshake (does the broker expect TLS or SASL on this port?)'}`,
-            { reason: 'closed' },
-          ),
-        );
+      const closed = () => this.close(this.closedByBroker());
       socket.on('close', closed);
       // Brokers never half-close: the end of the stream is the end of the connection.
       socket.on('end', closed);
       socket.on('data', (chunk: Buffer) => this.onData(chunk));
       socket.on('drain', () => this.onDrain());
     });
+  }
+
+  // The error of a close the client did not ask for. Closed before any answer after the handshake,
+  // with a request waiting, the connection was refused rather than lost (see closedAtFirstRequest).
+  private closedByBroker(): ConnectionError {
+    if (!this.ready) {
+      return new ConnectionError(`Connection to ${this.address} closed by the broker during the handshake (does the broker expect TLS or SASL on this port?)`, {
+        reason: 'closed',
+      });
+    }
+    const first = this.pending[this.pendingHead];
+    if (!this.answeredAfterHandshake && first && !this.reauthenticating) {
+      this.closedUnansweredFirst = true;
+      return new ConnectionError(`Connection to ${this.address} closed by the broker at the first request after the handshake (${first.api}), unanswered`, {
+        reason: 'closed',
+      });
+    }
+    return new ConnectionError(`Connection to ${this.address} closed by the broker`, { reason: 'closed' });
   }
 
   // Sends ApiVersions at the newest version; a broker that does not speak it answers
@@ -272,11 +342,25 @@ export class Connection {
     api: A,
     version: number,
     body: ApiTypes[A]['request'],
-    options: RequestOptions & { tolerateUnsupported?: boolean } = {},
+    options: RequestOptions & { tolerateUnsupported?: boolean; bypassHold?: boolean } = {},
   ): Promise<ApiTypes[A]['response']> {
     const socket = this.socket;
     if (this.closed || !socket || socket.readableEnded || !socket.writable) {
       return Promise.reject(new RequestNotSentError(`Connection to ${this.address} is closed; the ${api} request was not sent`));
+    }
+    if (!options.bypassHold) {
+      if (this.reauthenticateAt !== undefined && this.ready && Date.now() >= this.reauthenticateAt) this.beginReauthentication();
+      if (this.reauthenticating) {
+        // Held back, in order, until the session is renewed: the broker would close a connection
+        // whose session expired at its next request. The wait counts against the request's
+        // timeout, so that a held request is not answered later than any other would be.
+        const deadline = Date.now() + (options.timeoutMs ?? this.config.requestTimeoutMs);
+        return new Promise((resolve, reject) => {
+          const send = () =>
+            this.requestAt(api, version, body, { ...options, bypassHold: true, timeoutMs: Math.max(1, deadline - Date.now()) }).then(resolve, reject);
+          this.deferred.push({ send, reject });
+        });
+      }
     }
     const correlationId = this.nextCorrelationId;
     this.nextCorrelationId = (this.nextCorrelationId + 1) & 0x7fffffff;
@@ -374,7 +458,10 @@ export class Connection {
       this.pending = this.pending.slice(this.pendingHead);
       this.pendingHead = 0;
     }
-    if (this.ready && this.pendingHead === this.pending.length) this.holdProcess(false);
+    if (this.pendingHead === this.pending.length) {
+      if (this.ready && !this.reauthenticating) this.holdProcess(false);
+      this.wakeIdleWaiters();
+    }
     let body: unknown;
     try {
       body = request.tolerateUnsupported ? decodeApiVersionsAnswer(request.version, frame, this.onTrailingBytes)
@@ -383,6 +470,10 @@ export class Connection {
       const failure = asKafkaError(error, `Malformed ${request.api} v${request.version} response from ${this.address}`);
       request.reject(failure);
       throw failure;
+    }
+    if (this.ready && !this.answeredAfterHandshake) {
+      this.answeredAfterHandshake = true;
+      this.config.onFirstAnswer?.();
     }
     request.resolve(body);
   }
@@ -432,6 +523,113 @@ export class Connection {
     if (earliest < Number.POSITIVE_INFINITY) this.armTimer(earliest);
   }
 
+  // KIP-368: a positive session lifetime means the broker closes the connection at the first request
+  // after it; the connection renews its session at a random point between 85% and 95% of it.
+  private scheduleReauthentication(sessionLifetimeMs: number): void {
+    if (this.reauthTimer) clearTimeout(this.reauthTimer);
+    this.reauthTimer = undefined;
+    if (!(sessionLifetimeMs > 0)) {
+      this.reauthenticateAt = undefined;
+      return;
+    }
+    // Counted from the sending of the last SaslAuthenticate, not from its answer: the broker's
+    // clock started in between, so the renewal stays ahead of it by the round trip too.
+    const delay = Math.max(0, this.saslSentAt + reauthenticationDelay(sessionLifetimeMs) - Date.now());
+    this.reauthenticateAt = Date.now() + delay;
+    // An idle connection renews its session too, so that its next request finds it valid; the
+    // timer does not hold the process open.
+    this.reauthTimer = setTimeout(() => {
+      this.reauthTimer = undefined;
+      if (this.ready && !this.closed) this.beginReauthentication();
+    }, delay);
+    this.reauthTimer.unref();
+  }
+
+  // The SASL exchange's view of this connection: its requests bypass the hold of a re-authentication.
+  private saslChannel(): SaslConnection {
+    return {
+      address: this.address,
+      request: (api, body) => {
+        if (api === 'SaslAuthenticate') this.saslSentAt = Date.now();
+        return this.requestAt(api, this.versionFor(api), body, { bypassHold: true });
+      },
+      versionFor: (api) => this.versionFor(api),
+    };
+  }
+
+  private beginReauthentication(): void {
+    if (this.reauthenticating || this.closed || !this.config.sasl) return;
+    this.reauthenticateAt = undefined;
+    const run = this.reauthenticate();
+    this.reauthenticating = run;
+    void run.finally(() => {
+      if (this.reauthenticating === run) this.reauthenticating = undefined;
+    });
+  }
+
+  // As the Java client: no new request goes out once the renewal is due; the answers to those in
+  // flight are awaited (the broker handles a re-authentication only on a quiet connection), then
+  // SaslHandshake and SaslAuthenticate run again on the same socket (no ApiVersions), and the held
+  // requests are written in their order. A failure closes the connection with the
+  // AuthenticationError a first authentication would have given.
+  private async reauthenticate(): Promise<void> {
+    const sasl = this.config.sasl!;
+    try {
+      await this.whenIdle();
+      if (this.closed) return;
+      this.holdProcess(true);
+      const session = await this.withinRequestTimeout(authenticate(this.saslChannel(), sasl));
+      if (this.closed) return;
+      this.reauthentications++;
+      this.scheduleReauthentication(session.sessionLifetimeMs);
+      this.config.log?.('debug', `re-authenticated with ${this.address} (${session.mechanism})`, { mechanism: session.mechanism, sessionLifetimeMs: session.sessionLifetimeMs });
+    } catch (error) {
+      const failure = asKafkaError(error, `Re-authenticating with ${this.address} failed`);
+      const reported =
+        failure instanceof AuthenticationError
+          ? new AuthenticationError(`Re-authentication failed: ${failure.message}`, {
+              cause: failure,
+              stage: failure.stage,
+              ...(failure.brokerErrorCode === undefined ? {} : { brokerErrorCode: failure.brokerErrorCode }),
+              ...(failure.brokerErrorName === undefined ? {} : { brokerErrorName: failure.brokerErrorName }),
+            })
+          : failure;
+      this.close(reported);
+      return;
+    }
+    const held = this.deferred;
+    this.deferred = [];
+    this.reauthenticating = undefined;
+    for (const request of held) request.send();
+    if (this.inFlight === 0) this.holdProcess(false);
+  }
+
+  // The held requests wait for the renewal, so it is bounded as a request is: a token provider
+  // that never answers closes the connection instead of holding them for good.
+  private withinRequestTimeout<T>(work: Promise<T>): Promise<T> {
+    const { requestTimeoutMs } = this.config;
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(
+        () => reject(new RequestTimeoutError(`Re-authentication with ${this.address} did not complete within ${requestTimeoutMs} ms (requestTimeoutMs)`)),
+        requestTimeoutMs,
+      );
+    });
+    return Promise.race([work, expired]).finally(() => clearTimeout(timer));
+  }
+
+  private whenIdle(): Promise<void> {
+    if (this.pendingHead === this.pending.length || this.closed) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private wakeIdleWaiters(): void {
+    if (this.idleWaiters.length === 0) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
   /** Closes the connection; pending requests reject with `error` (or a ConnectionError). */
   close(error?: KafkaError): void {
     if (this.closed) return;
@@ -441,11 +639,20 @@ export class Connection {
     this.timer = undefined;
     if (this.timeoutCheck) clearImmediate(this.timeoutCheck);
     this.timeoutCheck = undefined;
+    if (this.reauthTimer) clearTimeout(this.reauthTimer);
+    this.reauthTimer = undefined;
     const reason = error ?? new ConnectionError(`Connection to ${this.address} was closed`);
     const pending = this.pending.slice(this.pendingHead);
     this.pending = [];
     this.pendingHead = 0;
     for (const request of pending) request.reject(reason);
+    // Requests held back by a re-authentication never reached the broker.
+    const deferred = this.deferred;
+    this.deferred = [];
+    for (const request of deferred) {
+      request.reject(new RequestNotSentError(`${reason.message}; the request was not sent`, { cause: reason }));
+    }
+    this.wakeIdleWaiters();
     this.onDrain();
     this.socket?.destroy();
     this.config.onClose?.(error);

@@ -2,6 +2,7 @@
 // producer's config names in camelCase with Kafka 4.x defaults. Unknown keys and conflicting
 // combinations fail at construction with a ConfigError naming the option and the allowed values;
 // nothing is silently rewritten.
+import type { LookupFunction } from 'node:net';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { ConfigError } from '../errors/kafka-error.js';
 import type { SaslConfig } from '../network/sasl/authenticate.js';
@@ -128,8 +129,17 @@ export interface ProducerOptions {
   reconnectBackoffMs?: number;
   /** Longest wait before reconnecting to a broker. Default 1000. */
   reconnectBackoffMaxMs?: number;
-  /** Time allowed to open a connection (TCP and TLS); ApiVersions and SASL requests are bounded by requestTimeoutMs. Default 10000. */
+  /**
+   * Time allowed to open a connection (host name resolution, TCP and TLS); ApiVersions and SASL
+   * requests are bounded by requestTimeoutMs. Default 10000.
+   */
   connectTimeoutMs?: number;
+  /**
+   * Resolves broker host names, with the signature of `dns.lookup` (the `lookup` option of
+   * `net.connect`): a resolver with a cache, a service-discovery lookup, or a fixed mapping.
+   * Its time counts against `connectTimeoutMs`. Default `dns.lookup`.
+   */
+  lookup?: LookupFunction | undefined;
   /** Whether sending to an unknown topic asks the broker to create it. Default `true`. */
   allowAutoTopicCreation?: boolean;
   /** Fail fast while the cluster is unreachable (see {@link CircuitBreakerOptions}); `false` turns it off (sends wait up to `maxBlockMs`). Default: on, with its defaults. */
@@ -195,6 +205,7 @@ export interface ResolvedProducerOptions {
   readonly reconnectBackoffMs: number;
   readonly reconnectBackoffMaxMs: number;
   readonly connectTimeoutMs: number;
+  readonly lookup: LookupFunction | undefined;
   readonly allowAutoTopicCreation: boolean;
   readonly circuitBreaker: Required<CircuitBreakerOptions> | false;
   readonly logger: Logger | undefined;
@@ -286,6 +297,7 @@ const declarations: { readonly [K in keyof ProducerOptions]-?: { default: unknow
   reconnectBackoffMs: { default: 50, check: integer(0) },
   reconnectBackoffMaxMs: { default: 1000, check: integer(0) },
   connectTimeoutMs: { default: 10_000, check: integer(1) },
+  lookup: { default: undefined, check: functionOrUndefined },
   allowAutoTopicCreation: { default: true, check: boolean },
   circuitBreaker: { default: {}, check: checkCircuitBreaker },
   logger: { default: undefined, check: objectOrUndefined },

@@ -125,6 +125,7 @@ export class Producer {
       clientId: resolved.clientId,
       ssl: resolved.ssl,
       sasl: resolved.sasl,
+      lookup: resolved.lookup,
       connectTimeoutMs: resolved.connectTimeoutMs,
       requestTimeoutMs: resolved.requestTimeoutMs,
       metadataMaxAgeMs: resolved.metadataMaxAgeMs,

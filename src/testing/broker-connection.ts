@@ -12,13 +12,18 @@ const MAX_REQUEST_SIZE = 100 * 1024 * 1024;
 /** How long a connection ended after a final answer waits for the client to close its side. */
 const FINAL_ANSWER_LINGER_MS = 1000;
 
-/** Processes one request frame; called for one frame at a time. */
-export type FrameProcessor = (frame: Buffer, signal: AbortSignal) => Promise<RequestOutcome>;
+/** Processes one request frame, received at `receivedAt` (Date.now()); called for one frame at a time. */
+export type FrameProcessor = (frame: Buffer, signal: AbortSignal, receivedAt: number) => Promise<RequestOutcome>;
+
+interface ReceivedFrame {
+  readonly frame: Buffer;
+  readonly receivedAt: number;
+}
 
 /** The broker side of one TCP connection. */
 export class BrokerConnection {
   private readonly decoder = new FrameDecoder(MAX_REQUEST_SIZE);
-  private readonly frames: Buffer[] = [];
+  private readonly frames: ReceivedFrame[] = [];
   private readonly abort = new AbortController();
   private processing = false;
   private blackHoled = false;
@@ -77,7 +82,8 @@ export class BrokerConnection {
   private receive(chunk: Buffer): void {
     if (this.closed || this.blackHoled) return;
     try {
-      this.decoder.push(chunk, (frame) => this.frames.push(frame));
+      const receivedAt = Date.now();
+      this.decoder.push(chunk, (frame) => this.frames.push({ frame, receivedAt }));
     } catch {
       this.close();
       return;
@@ -90,18 +96,18 @@ export class BrokerConnection {
     this.processing = true;
     try {
       while (this.frames.length > 0 && !this.closed && !this.blackHoled) {
-        const frame = this.frames.shift()!;
-        await this.handle(frame);
+        const received = this.frames.shift()!;
+        await this.handle(received.frame, received.receivedAt);
       }
     } finally {
       this.processing = false;
     }
   }
 
-  private async handle(frame: Buffer): Promise<void> {
+  private async handle(frame: Buffer, receivedAt: number): Promise<void> {
     let outcome: RequestOutcome;
     try {
-      outcome = await this.processFrame(frame, this.abort.signal);
+      outcome = await this.processFrame(frame, this.abort.signal, receivedAt);
     } catch (error) {
       this.onError(error instanceof Error ? error : new Error(String(error)));
       this.close();

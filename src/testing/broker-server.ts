@@ -89,7 +89,7 @@ export class BrokerServer {
     const session = sasl ? new SaslSession(sasl, this.node.id) : undefined;
     const connection = new BrokerConnection(
       socket,
-      (frame, signal) => routeRequest(this.runtime, this.node.id, frame, signal, session),
+      (frame, signal, receivedAt) => routeRequest(this.runtime, this.node.id, frame, signal, session, receivedAt),
       (error) => this.runtime.serverErrors.push(error),
       () => this.connections.delete(connection),
     );

@@ -225,6 +225,14 @@ export class FakeCluster {
     return [...(this.runtime.sasl?.authentications ?? [])];
   }
 
+  /**
+   * Connections closed because a request arrived after their SASL session expired
+   * (`sasl.sessionLifetimeMs`, KIP-368): each is a client that did not re-authenticate in time.
+   */
+  saslExpiredSessions(): number {
+    return this.runtime.sasl?.expiredSessions ?? 0;
+  }
+
   /** The broker coordinating a transactional id or a group id now (-1 when every broker is down). */
   coordinatorOf(key: string): number {
     return this.runtime.coordinatorFor(key);

@@ -28,6 +28,14 @@ export interface FakeSaslOptions {
   readonly users?: Readonly<Record<string, string>>;
   /** Accepts or refuses OAUTHBEARER tokens; default: every well-formed token is accepted. */
   readonly oauthBearerValidator?: OAuthBearerValidator;
+  /**
+   * The session lifetime granted by a successful authentication (Kafka's `connections.max.reauth.ms`,
+   * KIP-368), for every mechanism or per mechanism: it is returned in SaslAuthenticate, the client
+   * may re-authenticate on the same connection (SaslHandshake then SaslAuthenticate), and a
+   * connection whose session has expired is closed when its next request arrives. Default 0: sessions
+   * never expire, and a SaslHandshake after authentication is refused with ILLEGAL_SASL_STATE.
+   */
+  readonly sessionLifetimeMs?: number | Readonly<Partial<Record<FakeSaslMechanism, number>>>;
 }
 
 /** A topic that exists from the start. */
@@ -233,5 +241,22 @@ function checkSasl(sasl: FakeSaslOptions): FakeSaslOptions {
   if (sasl.oauthBearerValidator !== undefined && typeof sasl.oauthBearerValidator !== 'function') {
     throw new TypeError('sasl.oauthBearerValidator must be a function');
   }
+  checkSessionLifetime(sasl.sessionLifetimeMs);
   return sasl;
+}
+
+function checkSessionLifetime(lifetime: FakeSaslOptions['sessionLifetimeMs']): void {
+  if (lifetime === undefined) return;
+  const valid = (value: unknown) => typeof value === 'number' && Number.isInteger(value) && value >= 0;
+  if (typeof lifetime === 'number') {
+    if (!valid(lifetime)) throw new TypeError(`sasl.sessionLifetimeMs must be an integer >= 0 (milliseconds); got ${lifetime}`);
+    return;
+  }
+  if (typeof lifetime !== 'object' || lifetime === null) throw new TypeError('sasl.sessionLifetimeMs must be a number or an object by mechanism');
+  for (const [mechanism, value] of Object.entries(lifetime)) {
+    if (!saslMechanisms.includes(mechanism as FakeSaslMechanism)) {
+      throw new TypeError(`sasl.sessionLifetimeMs: unknown mechanism '${mechanism}'; expected ${saslMechanisms.join(', ')}`);
+    }
+    if (!valid(value)) throw new TypeError(`sasl.sessionLifetimeMs.${mechanism} must be an integer >= 0 (milliseconds); got ${String(value)}`);
+  }
 }

@@ -27,8 +27,8 @@ export type RequestOutcome =
   | { readonly kind: 'lose-responses' };
 
 /**
- * Handles one request frame (without its size prefix) received by broker `brokerId`; `session` is
- * the connection's SASL state when the cluster requires SASL.
+ * Handles one request frame (without its size prefix) received by broker `brokerId` at
+ * `receivedAt`; `session` is the connection's SASL state when the cluster requires SASL.
  */
 export async function routeRequest(
   runtime: ClusterRuntime,
@@ -36,6 +36,7 @@ export async function routeRequest(
   frame: Buffer,
   signal: AbortSignal,
   session?: SaslSession,
+  receivedAt = Date.now(),
 ): Promise<RequestOutcome> {
   if (session?.stage === 'raw-tokens') return handleRawToken(session, frame);
   let decoded: DecodedRequest;
@@ -43,6 +44,13 @@ export async function routeRequest(
     decoded = decodeRequest(frame);
   } catch {
     return { kind: 'close' }; // Kafka closes the connection on a request it cannot parse.
+  }
+  // As Kafka's SocketServer: a request that arrived after the session expired closes the connection,
+  // whatever it is (a re-authentication must begin before the expiry). Its arrival counts, not the
+  // moment it is handled behind the connection's earlier requests.
+  if (session?.expiredAt(receivedAt)) {
+    session.expire();
+    return { kind: 'close' };
   }
   if (session && !session.authenticated) {
     const refusal = refuseBeforeAuthentication(session, decoded);

@@ -4,7 +4,8 @@
 // written once the cluster is back; the producer's state (health(), 'state' events) follows; a
 // missing topic fails fast too; and connection failures are told apart (DNS, refused, TLS).
 import * as assert from 'node:assert/strict';
-import { createServer } from 'node:net';
+import { lookup as dnsLookup, type LookupOptions } from 'node:dns';
+import { createServer, type LookupFunction } from 'node:net';
 import { afterEach, describe, it } from 'node:test';
 import { ClusterUnavailableError, ConfigError, ConnectionError, KafkaError, Producer, type ProducerOptions, type ProducerStateChange } from '../../src/index.js';
 import { FakeCluster } from '../../src/testing/index.js';
@@ -35,6 +36,36 @@ async function closedPort(): Promise<number> {
   const { port } = server.address() as { port: number };
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
+}
+
+/**
+ * A resolver for one host name (to 127.0.0.1) that answers after `delayMs`, as a slow DNS server
+ * would; other names are unknown. Its pending answers are dropped by `stop()`.
+ */
+function slowResolver(name: string, delayMs: number): { lookup: LookupFunction; delayMs: number; calls: number; stop: () => void } {
+  const timers = new Set<NodeJS.Timeout>();
+  const resolver = {
+    delayMs,
+    calls: 0,
+    lookup: ((hostname: string, options: LookupOptions, callback: Parameters<LookupFunction>[2]) => {
+      resolver.calls++;
+      if (hostname !== name) {
+        callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' }), '', 4);
+        return;
+      }
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        dnsLookup('127.0.0.1', options, callback as never);
+      }, resolver.delayMs);
+      timer.unref();
+      timers.add(timer);
+    }) as LookupFunction,
+    stop: () => {
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
+    },
+  };
+  return resolver;
 }
 
 async function rejection(promise: Promise<unknown>, ms: number): Promise<KafkaError> {
@@ -83,6 +114,42 @@ describe('circuit breaker: an unreachable cluster', () => {
     assert.ok(error.cause instanceof ConnectionError);
     assert.equal(error.cause.reason, 'dns');
     assert.match(error.cause.message, /resolve the host name 'no-such-host.invalid'/);
+  });
+
+  it('slow DNS: each attempt is bounded by connectTimeoutMs and fails with reason dns; the breaker opens, and closes once DNS answers in time', async () => {
+    cluster = new FakeCluster({ brokers: 1, topics: [{ name: 't', partitions: 1, replicationFactor: 1 }] });
+    await cluster.start();
+    const port = Number(cluster.brokerAddresses()[0]!.split(':')[1]);
+    const resolver = slowResolver('kafka.slow.test', 30_000);
+    try {
+      const { producer: created, states } = producer({
+        bootstrapServers: `kafka.slow.test:${port}`,
+        lookup: resolver.lookup,
+        connectTimeoutMs: 200,
+        maxBlockMs: 60_000,
+        circuitBreaker: { openAfterFailures: 3 },
+      });
+      const error = await rejection(created.send({ topic: 't', value: 'refused' }), 20_000);
+      assert.ok(error instanceof ClusterUnavailableError, String(error));
+      assert.ok(error.cause instanceof ConnectionError, String(error.cause));
+      assert.equal(error.cause.reason, 'dns');
+      assert.match(error.cause.message, new RegExp(`Resolving the host name 'kafka\\.slow\\.test' of kafka\\.slow\\.test:${port} took longer than 200 ms \\(connectTimeoutMs\\)`));
+      assert.ok(resolver.calls >= 3, `resolutions asked: ${resolver.calls}`);
+      assert.equal(created.health().state, 'unavailable');
+      // DNS answers again, slowly but within connectTimeoutMs: the breaker's probe connects.
+      resolver.delayMs = 50;
+      for (let attempt = 0; attempt < 200 && created.health().state !== 'ready'; attempt++) await sleep(50);
+      assert.equal(created.health().state, 'ready');
+      await within(created.send({ topic: 't', value: 'after' }), 10_000, 'the send after DNS recovered');
+      assert.deepEqual(
+        cluster.records('t', 0).map((record) => record.value?.toString()),
+        ['after'],
+      );
+      const sequence = states.map((change) => change.state);
+      assert.ok(sequence[0] === 'unavailable' && sequence.at(-1) === 'ready', sequence.join(' -> '));
+    } finally {
+      resolver.stop();
+    }
   });
 
   it("with whenOpen: 'wait', the state is unavailable but send() waits up to maxBlockMs as without a breaker", async () => {

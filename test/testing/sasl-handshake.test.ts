@@ -90,7 +90,7 @@ describe('SASL before authentication', () => {
     assert.equal(response.topics[0]!.errorCode, 34);
     await client.closed;
     assert.deepEqual(cluster.saslAuthentications(), [
-      { brokerId: 1, mechanism: 'PLAIN', succeeded: false, reason: 'Unexpected Kafka request of type Metadata during SASL authentication.' },
+      { brokerId: 1, mechanism: 'PLAIN', succeeded: false, reauthentication: false, reason: 'Unexpected Kafka request of type Metadata during SASL authentication.' },
     ]);
   });
 
@@ -119,7 +119,7 @@ describe('SASL after authentication', () => {
     assert.equal(again.errorCode, 34);
     assert.equal(again.errorMessage, 'SaslAuthenticate request received after successful authentication');
     assert.equal((await client.request('Metadata', 12, METADATA_BODY)).brokers.length, 1, 'the connection is still open');
-    assert.deepEqual(cluster.saslAuthentications(), [{ brokerId: 1, mechanism: 'PLAIN', succeeded: true, principal: 'alice' }]);
+    assert.deepEqual(cluster.saslAuthentications(), [{ brokerId: 1, mechanism: 'PLAIN', succeeded: true, reauthentication: false, principal: 'alice' }]);
   });
 
   it('keeps SASL per connection: a new connection authenticates again', async () => {
@@ -127,6 +127,63 @@ describe('SASL after authentication', () => {
     await saslLogin(await connect(), ALICE);
     const second = await connect();
     await assert.rejects(second.request('Metadata', 12, METADATA_BODY), /connection closed/);
+  });
+});
+
+describe('SASL session lifetime (KIP-368)', () => {
+  const LIFETIME_MS = 150;
+
+  it('grants the lifetime in SaslAuthenticate and renews the session on the same connection', async () => {
+    const { connect, cluster } = await start({ sasl: { ...SASL, sessionLifetimeMs: { PLAIN: 60_000 } } });
+    const client = await connect();
+    assert.deepEqual(await saslLogin(client, ALICE), { mechanism: 'PLAIN', sessionLifetimeMs: 60_000 });
+    assert.equal((await client.request('Metadata', 12, METADATA_BODY)).brokers.length, 1);
+    assert.deepEqual(await saslLogin(client, ALICE), { mechanism: 'PLAIN', sessionLifetimeMs: 60_000 });
+    assert.equal((await client.request('Metadata', 12, METADATA_BODY)).brokers.length, 1, 'the renewed connection serves requests');
+    assert.deepEqual(
+      cluster.saslAuthentications().map((attempt) => [attempt.succeeded, attempt.reauthentication]),
+      [
+        [true, false],
+        [true, true],
+      ],
+    );
+    assert.equal(cluster.saslExpiredSessions(), 0);
+  });
+
+  it('closes a connection whose session expired at its next request, even a SaslHandshake', async () => {
+    const { connect, cluster } = await start({ sasl: { ...SASL, sessionLifetimeMs: LIFETIME_MS } });
+    for (const late of ['Metadata', 'SaslHandshake'] as const) {
+      const client = await connect();
+      await saslLogin(client, ALICE);
+      await new Promise((resolve) => setTimeout(resolve, LIFETIME_MS + 50));
+      const request = late === 'Metadata' ? client.request('Metadata', 12, METADATA_BODY) : client.request('SaslHandshake', 1, { mechanism: 'PLAIN' });
+      await assert.rejects(request, /connection closed/);
+    }
+    assert.equal(cluster.saslExpiredSessions(), 2);
+  });
+
+  it('refuses a renewal with another mechanism or another user, then closes', async () => {
+    const { connect, cluster } = await start({ sasl: { ...SASL, users: { alice: 'alice-secret', bob: 'bob-secret' }, sessionLifetimeMs: 60_000 } });
+    const first = await connect();
+    await saslLogin(first, ALICE);
+    assert.deepEqual(await first.request('SaslHandshake', 1, { mechanism: 'SCRAM-SHA-512' }), { errorCode: 33, mechanisms: ['PLAIN'] });
+    await first.closed;
+
+    const second = await connect();
+    await saslLogin(second, ALICE);
+    await assert.rejects(saslLogin(second, { mechanism: 'plain', username: 'bob', password: 'bob-secret' }), (error: unknown) => {
+      assert.ok(error instanceof AuthenticationError);
+      assert.match(error.message, /Cannot change principals during re-authentication from alice to bob/);
+      return true;
+    });
+    await second.closed;
+    const renewals = cluster.saslAuthentications().filter((attempt) => attempt.reauthentication);
+    assert.deepEqual(renewals.map((attempt) => attempt.succeeded), [false]);
+  });
+
+  it('rejects an invalid sessionLifetimeMs at construction', () => {
+    assert.throws(() => new FakeCluster({ sasl: { ...SASL, sessionLifetimeMs: -1 } }), /sasl\.sessionLifetimeMs must be an integer >= 0/);
+    assert.throws(() => new FakeCluster({ sasl: { ...SASL, sessionLifetimeMs: { GSSAPI: 10 } as never } }), /unknown mechanism 'GSSAPI'/);
   });
 });
 

@@ -45,7 +45,7 @@ describe('PLAIN', () => {
     const client = await connect(['PLAIN']);
     await saslLogin(client, { mechanism: 'plain', username: 'bob,=x', password: 'bob-secret' });
     assert.equal((await client.request('Metadata', 12, METADATA_BODY)).brokers.length, 1);
-    assert.deepEqual(fixture!.cluster.saslAuthentications(), [{ brokerId: 1, mechanism: 'PLAIN', succeeded: true, principal: 'bob,=x' }]);
+    assert.deepEqual(fixture!.cluster.saslAuthentications(), [{ brokerId: 1, mechanism: 'PLAIN', succeeded: true, reauthentication: false, principal: 'bob,=x' }]);
   });
 
   it("refuses a wrong password or an unknown user with Kafka's message", async () => {
@@ -114,7 +114,7 @@ describe('SCRAM', () => {
         salts.push(match[1]!);
       }
       assert.notEqual(salts[0], salts[1]);
-      assert.deepEqual(fixture!.cluster.saslAuthentications()[0], { brokerId: 1, mechanism, succeeded: true, principal: 'bob,=x' });
+      assert.deepEqual(fixture!.cluster.saslAuthentications()[0], { brokerId: 1, mechanism, succeeded: true, reauthentication: false, principal: 'bob,=x' });
     });
 
     it(`${mechanism}: a wrong password or an unknown user fails with the generic message naming the mechanism`, async () => {
@@ -154,7 +154,7 @@ describe('OAUTHBEARER', () => {
     await saslLogin(client, { mechanism: 'oauthbearer', oauthBearerProvider: provider });
     assert.equal((await client.request('Metadata', 12, METADATA_BODY)).brokers.length, 1);
     assert.deepEqual(seen, [{ token: 'header.payload.signature', extensions: { logicalCluster: 'lkc-1', traceId: 'a b' } }]);
-    assert.deepEqual(fixture!.cluster.saslAuthentications(), [{ brokerId: 1, mechanism: 'OAUTHBEARER', succeeded: true }]);
+    assert.deepEqual(fixture!.cluster.saslAuthentications(), [{ brokerId: 1, mechanism: 'OAUTHBEARER', succeeded: true, reauthentication: false, token: 'header.payload.signature' }]);
   });
 
   it('answers a refused token with the error JSON, then SASL_AUTHENTICATION_FAILED once the client sends %x01', async () => {

@@ -23,7 +23,11 @@ export type SaslConfig =
     }
   | {
       readonly mechanism: 'oauthbearer';
-      /** Called for each new connection; returns the bearer token and optional SASL extensions. */
+      /**
+       * Called for each new connection and for each re-authentication of one (KIP-368, when the
+       * broker limits the session lifetime); returns the bearer token and optional SASL extensions.
+       * Return a fresh token: a re-authentication is how a token is replaced before it expires.
+       */
       readonly oauthBearerProvider: () => Promise<OAuthBearerToken>;
     };
 

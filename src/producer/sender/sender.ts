@@ -638,9 +638,22 @@ export class Sender {
         this.connecting.delete(leader);
         this.metadataWanted = true;
         this.deps.log('warn', `cannot connect to broker ${leader}`, { error: String(error) });
+        const permanent = permanentCause(error);
+        if (permanent) this.noteLeaderRefused(leader, permanent);
         this.wakeAt(this.clock.now() + Math.max(this.deps.options.reconnectBackoffMs, this.deps.cluster.reconnectDelay(leader)));
       },
     );
+  }
+
+  // A leader that refuses the connection for good (authentication refused, at the first attempt or
+  // at a re-authentication): its batches keep their delivery timeout, and expire with this error as
+  // their last one, so that the records' failure names the cause.
+  private noteLeaderRefused(leader: number, error: KafkaError): void {
+    const { accumulator, cluster } = this.deps;
+    for (const queue of accumulator.active) {
+      if ((cluster.metadata.partition(queue.topic, queue.partition)?.leader ?? -1) !== leader) continue;
+      for (const batch of queue.queued) batch.lastError = error;
+    }
   }
 
   private refreshMetadata(): void {

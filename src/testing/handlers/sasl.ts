@@ -1,6 +1,7 @@
 // SaslHandshake and SaslAuthenticate: before authentication they drive the connection's SASL session
-// (a failure is answered, then the connection closes, as Kafka does); after it they are answered
-// with ILLEGAL_SASL_STATE, as Kafka's request handler does when re-authentication is not enabled.
+// (a failure is answered, then the connection closes, as Kafka does); after it a SaslHandshake starts
+// a re-authentication when sessions expire (KIP-368), and otherwise both are answered with
+// ILLEGAL_SASL_STATE, as Kafka's request handler does when re-authentication is not enabled.
 import { ErrorCode } from '../error-codes.js';
 import type { Handler } from './handler.js';
 
@@ -9,7 +10,7 @@ const EMPTY = Buffer.alloc(0);
 /** Answers SaslHandshake: picks the mechanism, or UNSUPPORTED_SASL_MECHANISM with the enabled ones. */
 export const handleSaslHandshake: Handler<'SaslHandshake'> = (context, request) => {
   const { session } = context;
-  if (!session || session.authenticated) return { response: { errorCode: ErrorCode.ILLEGAL_SASL_STATE, mechanisms: [] } };
+  if (!session || (session.authenticated && !session.acceptsReauthentication)) return { response: { errorCode: ErrorCode.ILLEGAL_SASL_STATE, mechanisms: [] } };
   const response = session.handshake(request.mechanism, context.version);
   return response.errorCode === ErrorCode.NONE ? { response } : { response, closeAfterResponse: true };
 };
@@ -34,6 +35,7 @@ export const handleSaslAuthenticate: Handler<'SaslAuthenticate'> = async (contex
       closeAfterResponse: true,
     };
   }
-  // Session lifetime 0: the fake brokers never expire sessions (no KIP-368 re-authentication).
-  return { response: { errorCode: ErrorCode.NONE, errorMessage: null, authBytes: step.answer, sessionLifetimeMs: 0n } };
+  // The lifetime is told once the exchange completes; SaslAuthenticate v0 has no field for it.
+  const sessionLifetimeMs = session.authenticated ? BigInt(session.sessionLifetimeMs) : 0n;
+  return { response: { errorCode: ErrorCode.NONE, errorMessage: null, authBytes: step.answer, sessionLifetimeMs } };
 };

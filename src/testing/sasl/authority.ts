@@ -15,6 +15,10 @@ export interface SaslAuthentication {
   readonly succeeded: boolean;
   /** The authenticated user (PLAIN and SCRAM), once succeeded. */
   readonly principal?: string;
+  /** The bearer token presented (OAUTHBEARER), whether accepted or not. */
+  readonly token?: string;
+  /** True for a re-authentication of a connection already authenticated (KIP-368). */
+  readonly reauthentication: boolean;
   /** Why it failed, in the broker's words (more detail than the client is told). */
   readonly reason?: string;
 }
@@ -25,6 +29,7 @@ export class SaslAuthority {
   private readonly passwords: ReadonlyMap<string, string>;
   private readonly scram = new Map<ScramMechanismName, Map<string, ScramCredential>>();
   private readonly attempts: SaslAuthentication[] = [];
+  private expired = 0;
 
   constructor(private readonly options: FakeSaslOptions) {
     this.mechanisms = [...options.mechanisms];
@@ -53,6 +58,23 @@ export class SaslAuthority {
       case 'OAUTHBEARER':
         return new OAuthBearerServer(this.options.oauthBearerValidator);
     }
+  }
+
+  /** The session lifetime a successful `mechanism` authentication grants; 0 when sessions do not expire. */
+  sessionLifetimeMs(mechanism: FakeSaslMechanism): number {
+    const lifetime = this.options.sessionLifetimeMs;
+    if (lifetime === undefined) return 0;
+    return typeof lifetime === 'number' ? lifetime : (lifetime[mechanism] ?? 0);
+  }
+
+  /** Notes a connection closed because a request arrived after its session expired. */
+  sessionExpired(): void {
+    this.expired++;
+  }
+
+  /** Connections closed because a request arrived after their session expired. */
+  get expiredSessions(): number {
+    return this.expired;
   }
 
   /** Records the outcome of an exchange. */

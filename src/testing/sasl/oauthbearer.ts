@@ -19,6 +19,8 @@ export class OAuthBearerServer implements SaslServerMechanism {
   readonly mechanism = 'OAUTHBEARER';
   complete = false;
   readonly principal = undefined;
+  /** The last bearer token received. */
+  presented: string | undefined;
   private errorSent: string | undefined;
 
   constructor(private readonly validator: OAuthBearerValidator | undefined) {}
@@ -40,6 +42,7 @@ export class OAuthBearerServer implements SaslServerMechanism {
     const parts = AUTH_VALUE.exec(auth);
     if (!parts) throw new SaslFailure("Invalid OAUTHBEARER client first message: invalid 'auth' format");
     if (parts[1]!.toLowerCase() !== 'bearer') throw new SaslFailure(`Invalid scheme in OAUTHBEARER client first message: ${parts[1]}`);
+    this.presented = parts[2]!;
     let accepted: boolean;
     try {
       accepted = this.validator === undefined ? true : (await this.validator(parts[2]!, Object.fromEntries(pairs))) === true;

@@ -24,6 +24,8 @@ export interface SaslServerMechanism {
   readonly complete: boolean;
   /** The authenticated identity once complete (undefined for OAUTHBEARER, whose tokens are opaque here). */
   readonly principal: string | undefined;
+  /** The credential presented, when it may be reported (OAUTHBEARER's token). */
+  readonly presented?: string | undefined;
   /** Consumes one client message and returns the server's answer; rejects with a SaslFailure. */
   evaluate(message: Buffer): Promise<Buffer>;
 }

@@ -1,6 +1,8 @@
 // One connection's SASL state, as Kafka's SaslServerAuthenticator keeps it: ApiVersions (once) and
 // SaslHandshake before the handshake, SaslAuthenticate (v1) or raw size-prefixed tokens (v0) after
 // it, and the normal APIs only once the mechanism has completed. Every failure ends the connection.
+// With a session lifetime (KIP-368) the session expires, and a SaslHandshake on the authenticated
+// connection starts a re-authentication with the same mechanism and principal.
 import { ErrorCode } from '../error-codes.js';
 import type { FakeSaslMechanism } from '../options.js';
 import type { SaslAuthority } from './authority.js';
@@ -17,6 +19,11 @@ export class SaslSession {
   private currentStage: SaslStage = 'handshake';
   private apiVersionsAnswered = false;
   private server: SaslServerMechanism | undefined;
+  /** Date.now() after which the session has expired; undefined when it does not expire. */
+  private expiresAt: number | undefined;
+  /** The mechanism and principal of the first authentication, which a re-authentication must keep. */
+  private established: { readonly mechanism: FakeSaslMechanism; readonly principal: string | undefined } | undefined;
+  private reauthenticating = false;
 
   constructor(
     private readonly authority: SaslAuthority,
@@ -36,6 +43,16 @@ export class SaslSession {
     return this.currentStage === 'handshake' && !this.apiVersionsAnswered;
   }
 
+  /** Whether the session has expired at `now`: Kafka closes the connection at its next request. */
+  expiredAt(now: number): boolean {
+    return this.expiresAt !== undefined && now > this.expiresAt;
+  }
+
+  /** Whether a SaslHandshake now starts a re-authentication: authenticated, with an expiring session. */
+  get acceptsReauthentication(): boolean {
+    return this.currentStage === 'complete' && this.expiresAt !== undefined;
+  }
+
   /** Notes a successful ApiVersions answer. */
   apiVersionsDone(): void {
     this.apiVersionsAnswered = true;
@@ -48,11 +65,16 @@ export class SaslSession {
    */
   handshake(mechanism: string, version: number): { errorCode: number; mechanisms: string[] } {
     const mechanisms = [...this.authority.mechanisms];
-    if (!this.authority.enables(mechanism)) {
+    this.reauthenticating = this.currentStage === 'complete';
+    // As Kafka: a re-authentication must use the mechanism of the first authentication.
+    if (!this.authority.enables(mechanism) || (this.reauthenticating && mechanism !== this.established?.mechanism)) {
       this.currentStage = 'failed';
-      return { errorCode: ErrorCode.UNSUPPORTED_SASL_MECHANISM, mechanisms };
+      return { errorCode: ErrorCode.UNSUPPORTED_SASL_MECHANISM, mechanisms: this.reauthenticating && this.established ? [this.established.mechanism] : mechanisms };
     }
     this.server = this.authority.createServer(mechanism);
+    // As Kafka, whose new authenticator has no expiry until it completes: a renewal that began in
+    // time is not cut off by the old session's end.
+    this.expiresAt = undefined;
     this.currentStage = version >= 1 ? 'authenticate' : 'raw-tokens';
     return { errorCode: ErrorCode.NONE, mechanisms };
   }
@@ -66,7 +88,13 @@ export class SaslSession {
     try {
       const answer = await server.evaluate(message);
       if (server.complete) {
+        if (this.reauthenticating && server.principal !== this.established?.principal) {
+          throw new SaslFailure(`Cannot change principals during re-authentication from ${this.established?.principal} to ${server.principal}`, true);
+        }
         this.currentStage = 'complete';
+        this.established ??= { mechanism: server.mechanism, principal: server.principal };
+        const lifetime = this.authority.sessionLifetimeMs(server.mechanism);
+        this.expiresAt = lifetime > 0 ? Date.now() + lifetime : undefined;
         this.record(server.mechanism, true, server.principal);
       }
       return { ok: true, answer };
@@ -82,6 +110,17 @@ export class SaslSession {
     }
   }
 
+  /** The lifetime granted to the session just completed, for SaslAuthenticate v1+ (0: it does not expire). */
+  get sessionLifetimeMs(): number {
+    return this.server ? this.authority.sessionLifetimeMs(this.server.mechanism) : 0;
+  }
+
+  /** Ends an expired session: the connection is about to close. */
+  expire(): void {
+    this.currentStage = 'failed';
+    this.authority.sessionExpired();
+  }
+
   /** Fails the authentication in progress (a request the SASL stage does not allow). */
   fail(reason: string): void {
     if (this.currentStage === 'failed' || this.currentStage === 'complete') return;
@@ -90,11 +129,14 @@ export class SaslSession {
   }
 
   private record(mechanism: FakeSaslMechanism, succeeded: boolean, principal: string | undefined, reason?: string): void {
+    const presented = this.server?.presented;
     this.authority.record({
       brokerId: this.brokerId,
       mechanism,
       succeeded,
+      reauthentication: this.reauthenticating,
       ...(principal !== undefined ? { principal } : {}),
+      ...(presented !== undefined ? { token: presented } : {}),
       ...(reason !== undefined ? { reason } : {}),
     });
   }

@@ -1,7 +1,8 @@
 // Type-checks documentation code blocks with the project's TypeScript, all in one program: each
 // block becomes a module of its own (a virtual file next to the project root, so imports of
 // 'kafkajs' or 'node:*' resolve as in the project), where 'kafka-producer' and
-// 'kafka-producer/testing' resolve to src/ through `paths`. The options are the project's
+// 'kafka-producer/testing' resolve to src/ through `paths`, as do the optional packages a recipe
+// uses without the project depending on them (their declared shape, in packages/). The options are the project's
 // (tsconfig.base.json, strict), except that unused names are allowed: an example may show a value
 // without using it. Only the blocks are checked, so src/ is read but not checked again.
 import { join } from 'node:path';
@@ -98,6 +99,7 @@ function compilerOptions(root: string): ts.CompilerOptions {
     paths: {
       'kafka-producer': [join(root, 'src/index.ts')],
       'kafka-producer/testing': [join(root, 'src/testing/index.ts')],
+      'aws-msk-iam-sasl-signer-js': [join(root, 'test/unit/docs/packages/aws-msk-iam-sasl-signer-js.d.ts')],
     },
   };
 }

@@ -71,6 +71,7 @@ describe('producer options', () => {
     rejects({ enableMetricsPush: 1 }, 'enableMetricsPush', /true or false/);
     rejects({ partitioner: 'random' }, 'partitioner', /'default', 'murmur2', 'round-robin'/);
     rejects({ sasl: { mechanism: 'gssapi' } }, 'sasl.mechanism', /'plain', 'scram-sha-256'/);
+    rejects({ lookup: '8.8.8.8' }, 'lookup', /expected a function, got/);
   });
 
   it('rejects conflicts instead of silently changing a setting', () => {
