@@ -3,6 +3,7 @@
 // topic missing from one response keeps its last known state until it is reported as deleted. A
 // topic deleted and created again under the same name has a new topic id (KIP-516): its partitions
 // start again at leader epoch 0, and the epochs of the old topic do not hold them back.
+import { ErrorCode } from '../errors/broker-error-codes.js';
 import type { MetadataResponseData } from '../protocol/index.js';
 
 export interface BrokerInfo {
@@ -69,15 +70,15 @@ export class MetadataCache {
     for (const topic of response.topics) {
       const name = topic.name;
       if (name === null || name === undefined) continue;
-      if (topic.errorCode === 3) {
+      if (topic.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) {
         if (!this.unknownSince.has(name)) this.unknownSince.set(name, now);
       } else {
         this.unknownSince.delete(name);
       }
-      if (topic.errorCode !== 0) {
+      if (topic.errorCode !== ErrorCode.NONE) {
         this.topicErrors.set(name, topic.errorCode);
         // Keep what we knew through transient errors (leader elections); drop it when the topic is gone.
-        if (topic.errorCode === 3 && !this.topics.has(name)) continue;
+        if (topic.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION && !this.topics.has(name)) continue;
         if (topic.partitions.length === 0) continue;
       }
       const topicId = topic.topicId === undefined || topic.topicId === NO_TOPIC_ID ? undefined : topic.topicId;

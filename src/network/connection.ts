@@ -13,6 +13,7 @@ import {
   RequestNotSentError,
   RequestTimeoutError,
 } from '../errors/kafka-error.js';
+import { FrameDecoder } from '../protocol/frame-decoder.js';
 import {
   type ApiName,
   type ApiTypes,
@@ -25,7 +26,6 @@ import {
   peekCorrelationId,
   supportedVersions,
 } from '../protocol/index.js';
-import { FrameDecoder } from './frame-decoder.js';
 import { authenticate, type SaslConfig, type SaslConnection } from './sasl/authenticate.js';
 import { reauthenticationDelay } from './sasl/reauthentication.js';
 
@@ -108,7 +108,6 @@ export class Connection {
   private closed = false;
   private connecting: Promise<void> | undefined;
   private blocked = false;
-  private drainWaiters: (() => void)[] = [];
   private ready = false;
   /**
    * Whether the socket holds the process open. A ready connection with no request awaiting an
@@ -393,12 +392,6 @@ export class Connection {
     });
   }
 
-  /** Resolves once the socket's write buffer has drained (immediately when it is not blocked). */
-  waitForDrain(): Promise<void> {
-    if (!this.blocked || this.closed) return Promise.resolve();
-    return new Promise((resolve) => this.drainWaiters.push(resolve));
-  }
-
   // One request, written as one vectored write: its chunks are corked, then flushed together.
   private write(frame: readonly Uint8Array[], callback?: (error?: Error | null) => void): void {
     const socket = this.socket!;
@@ -419,9 +412,6 @@ export class Connection {
 
   private onDrain(): void {
     this.blocked = false;
-    const waiters = this.drainWaiters;
-    this.drainWaiters = [];
-    for (const resolve of waiters) resolve();
   }
 
   private onData(chunk: Buffer): void {

@@ -3,7 +3,7 @@
 // It owns no delivery logic of its own; see sender/ and idempotence/ for that.
 import { EventEmitter } from 'node:events';
 import { Cluster } from '../cluster/cluster.js';
-import { brokerErrorByCode } from '../errors/broker-error-codes.js';
+import { brokerErrorByCode, ErrorCode } from '../errors/broker-error-codes.js';
 import {
   BufferExhaustedError,
   ClosedError,
@@ -50,7 +50,7 @@ import { Sender } from './sender/sender.js';
 import { type ConsumerGroupMetadata, TransactionManager, type TransactionOffset } from './transactions/transaction-manager.js';
 
 // Metadata errors after which waiting is pointless: the topic can never be written.
-const FATAL_TOPIC_ERRORS = new Set([17 /* INVALID_TOPIC_EXCEPTION */, 29 /* TOPIC_AUTHORIZATION_FAILED */]);
+const FATAL_TOPIC_ERRORS = new Set<number>([ErrorCode.INVALID_TOPIC_EXCEPTION, ErrorCode.TOPIC_AUTHORIZATION_FAILED]);
 const UNKNOWN_TOPIC_OR_PARTITION = 3;
 // A topic the brokers keep reporting as not existing for this long is taken as missing: records for
 // it fail then rather than at maxBlockMs. A topic just created elsewhere reaches every broker's

@@ -4,7 +4,7 @@
 // a final answer (a failed authentication) it closes once the answer is sent.
 import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { FrameDecoder } from '../network/frame-decoder.js';
+import { FrameDecoder } from '../protocol/frame-decoder.js';
 import type { RequestOutcome } from './request-router.js';
 
 /** Kafka's socket.request.max.bytes default: larger frames close the connection. */

@@ -4,7 +4,7 @@
 // checked independently of it.
 import { connect, type Socket } from 'node:net';
 import { type ConnectionOptions, connect as connectTls } from 'node:tls';
-import { FrameDecoder } from '../../src/network/frame-decoder.js';
+import { FrameDecoder } from '../../src/protocol/frame-decoder.js';
 import { type ApiName, type ApiTypes, decodeResponse, encodeRequest } from '../../src/protocol/index.js';
 import { type CompressionType, createGzipCodec, RecordBatchBuilder, stampRecordBatch } from '../../src/records/index.js';
 

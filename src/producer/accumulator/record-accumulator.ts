@@ -65,11 +65,6 @@ export class RecordAccumulator {
     return this.topics.get(topic)?.[partition]?.queued.length ?? 0;
   }
 
-  /** Every partition queue created so far. */
-  *queues(): IterableIterator<PartitionQueue> {
-    for (const partitions of this.topics.values()) for (const queue of partitions) if (queue) yield queue;
-  }
-
   /** Bytes reserved by batches not yet settled. */
   get bufferedBytes(): number {
     return this.memoryUsed;

@@ -4,7 +4,7 @@
 // Woken by appends, responses and one timer for the next deadline. Choosing a batch, stamping its
 // sequence and writing its request happen in one synchronous step (invariant 8).
 import type { Cluster } from '../../cluster/cluster.js';
-import { brokerErrorByCode } from '../../errors/broker-error-codes.js';
+import { brokerErrorByCode, ErrorCode } from '../../errors/broker-error-codes.js';
 import { BrokerError, KafkaError, ProducerFencedError, permanentCause, RequestNotSentError, TransactionAbortedError, UnsupportedVersionError, withPossiblyPersisted } from '../../errors/kafka-error.js';
 import type { ProducerMetrics } from '../../metrics/producer-metrics.js';
 import type { Connection } from '../../network/connection.js';
@@ -346,7 +346,7 @@ export class Sender {
       // retried, so that nothing of the partition is written after the records that failed.
       if (mayHaveBeenWritten(result.errorCode) || sequences?.acknowledgedPast(queue, batch)) batch.possiblyPersisted = true;
       // The sequence gap proves it unwritten, unless a later batch of its epoch was acknowledged.
-      else if (result.errorCode === 45) batch.possiblyPersisted = false;
+      else if (result.errorCode === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER) batch.possiblyPersisted = false;
       this.failBehind(queue, batch);
       return;
     }
@@ -419,7 +419,7 @@ export class Sender {
       this.failBatch(queue, batch, error);
       return;
     }
-    const verdict = sequences.onSequenceRejected(queue, batch, errorCode === 45);
+    const verdict = sequences.onSequenceRejected(queue, batch, errorCode === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
     if (verdict === 'retry') {
       this.retry(queue, batch, error);
       return;
@@ -432,7 +432,7 @@ export class Sender {
           'An earlier send of these records got no answer, so they may have been written';
     this.failUnresolved(queue, batch, new BrokerError(error.code, `${error.message}. ${why}; they are not resent, to avoid a duplicate`, {
       brokerErrorCode: errorCode,
-      brokerErrorName: error.brokerErrorName ?? (errorCode === 45 ? 'OUT_OF_ORDER_SEQUENCE_NUMBER' : 'UNKNOWN_PRODUCER_ID'),
+      brokerErrorName: error.brokerErrorName ?? brokerErrorByCode(errorCode).name,
       possiblyPersisted: true,
     }));
   }
@@ -691,7 +691,7 @@ export class Sender {
       .then(
         (response) => {
           this.producerIdPending = false;
-          if (response.errorCode === 0) {
+          if (response.errorCode === ErrorCode.NONE) {
             this.producerIdFailures = 0;
             identity!.set(response.producerId, response.producerEpoch);
             this.deps.log('debug', 'producer id assigned', { producerId: String(response.producerId), epoch: response.producerEpoch });

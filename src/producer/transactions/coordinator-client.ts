@@ -2,7 +2,7 @@
 // FindCoordinator, sends, and retries what Kafka says is worth retrying (coordinator moved, loading,
 // a concurrent transaction, connection trouble) with backoff until a deadline (maxBlockMs).
 import type { Cluster } from '../../cluster/cluster.js';
-import { brokerErrorByCode } from '../../errors/broker-error-codes.js';
+import { brokerErrorByCode, ErrorCode } from '../../errors/broker-error-codes.js';
 import { BrokerError, KafkaError, ProducerFencedError } from '../../errors/kafka-error.js';
 import type { Connection } from '../../network/connection.js';
 import { backoffDelay } from '../../network/exponential-backoff.js';
@@ -11,11 +11,11 @@ export const COORDINATOR_GROUP = 0;
 export const COORDINATOR_TRANSACTION = 1;
 
 // Codes after which the coordinator must be looked up again.
-const COORDINATOR_MOVED = new Set([15 /* COORDINATOR_NOT_AVAILABLE */, 16 /* NOT_COORDINATOR */]);
+const COORDINATOR_MOVED = new Set<number>([ErrorCode.COORDINATOR_NOT_AVAILABLE, ErrorCode.NOT_COORDINATOR]);
 // Codes after which the same request is retried after a backoff.
-const RETRY_LATER = new Set([14 /* COORDINATOR_LOAD_IN_PROGRESS */, 51 /* CONCURRENT_TRANSACTIONS */]);
+const RETRY_LATER = new Set<number>([ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, ErrorCode.CONCURRENT_TRANSACTIONS]);
 // Codes that mean this producer is fenced by a newer one with the same transactional id.
-const FENCED = new Set([47 /* INVALID_PRODUCER_EPOCH */, 90 /* PRODUCER_FENCED */]);
+const FENCED = new Set<number>([ErrorCode.INVALID_PRODUCER_EPOCH, ErrorCode.PRODUCER_FENCED]);
 
 export interface CoordinatorClientConfig {
   readonly cluster: Cluster;
@@ -84,7 +84,7 @@ export class CoordinatorClient {
       let failure: KafkaError | undefined;
       try {
         const result = await attempt();
-        if (result.code === 0) return result.answer;
+        if (result.code === ErrorCode.NONE) return result.answer;
         code = result.code;
       } catch (error) {
         if (!(error instanceof KafkaError) || !error.retriable) throw error;

@@ -17,7 +17,7 @@
 // was (COMMITTING or ABORTING): the same call sends it again; a commit the coordinator refused
 // makes the transaction abortable.
 import type { Cluster } from '../../cluster/cluster.js';
-import { brokerErrorByCode } from '../../errors/broker-error-codes.js';
+import { brokerErrorByCode, ErrorCode } from '../../errors/broker-error-codes.js';
 import { BrokerError, KafkaError, ProducerFencedError, TransactionAbortedError } from '../../errors/kafka-error.js';
 import type { PartitionQueue } from '../accumulator/partition-queue.js';
 import type { ProducerIdentity } from '../idempotence/producer-identity.js';
@@ -69,7 +69,7 @@ const TXN_OFFSET_COMMIT_V1_MAX_VERSION = 4;
 export type TransactionProtocol = 1 | 2;
 // EndTxn refusals after which the producer cannot go on (as in Java): the transactional id or the
 // cluster is not authorized for this principal.
-const FATAL_END_CODES = new Set([31 /* CLUSTER_AUTHORIZATION_FAILED */, 53 /* TRANSACTIONAL_ID_AUTHORIZATION_FAILED */]);
+const FATAL_END_CODES = new Set<number>([ErrorCode.CLUSTER_AUTHORIZATION_FAILED, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED]);
 const INVALID_TXN_STATE = 48;
 const INVALID_PRODUCER_EPOCH = 47;
 
@@ -249,7 +249,7 @@ export class TransactionManager {
               topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })),
             });
           },
-          (answer) => answer.topics.flatMap((topic) => topic.partitions).find((partition) => partition.errorCode !== 0)?.errorCode ?? 0,
+          (answer) => answer.topics.flatMap((topic) => topic.partitions).find((partition) => partition.errorCode !== ErrorCode.NONE)?.errorCode ?? ErrorCode.NONE,
         ),
       );
       if (v2) this.offsetsAdded = true;
@@ -480,7 +480,7 @@ export class TransactionManager {
           (answer) => {
             const codes = (answer.resultsByTopicV3AndBelow ?? []).flatMap((topic) => topic.resultsByPartition.map((result) => result.partitionErrorCode));
             // OPERATION_NOT_ATTEMPTED only means another partition of the request failed.
-            return codes.find((code) => code !== 0 && code !== 55) ?? codes.find((code) => code !== 0) ?? answer.errorCode ?? 0;
+            return codes.find((code) => code !== ErrorCode.NONE && code !== ErrorCode.OPERATION_NOT_ATTEMPTED) ?? codes.find((code) => code !== ErrorCode.NONE) ?? answer.errorCode ?? ErrorCode.NONE;
           },
         );
         for (const queue of batch) {

@@ -8,7 +8,7 @@ import { type AddressInfo, createServer, type Server, type Socket } from 'node:n
 import { after, describe, it } from 'node:test';
 import { ConnectionError, MalformedResponseError, RequestNotSentError, RequestTimeoutError } from '../../../src/errors/kafka-error.js';
 import { Connection } from '../../../src/network/connection.js';
-import { FrameDecoder } from '../../../src/network/frame-decoder.js';
+import { FrameDecoder } from '../../../src/protocol/frame-decoder.js';
 import { type DecodedRequest, decodeRequest, encodeResponse, supportedVersions } from '../../../src/protocol/index.js';
 import { blockEventLoop } from '../../helpers/event-loop.js';
 
