@@ -15,6 +15,7 @@ import type { ProducerBatch } from '../accumulator/producer-batch.js';
 import type { RecordAccumulator } from '../accumulator/record-accumulator.js';
 import { type Clock, type ClockTimer, systemClock } from '../clock.js';
 import type { BatchCompressor } from '../compression.js';
+import { IDEMPOTENT_ONLY, loadProducerId } from '../idempotence/producer-id-loader.js';
 import type { ProducerIdentity } from '../idempotence/producer-identity.js';
 import type { SequenceTracker } from '../idempotence/sequence-tracker.js';
 import type { ResolvedProducerOptions } from '../options.js';
@@ -680,20 +681,12 @@ export class Sender {
     const { cluster, identity } = this.deps;
     cluster
       .anyConnection()
-      .then((connection) =>
-        connection.request('InitProducerId', {
-          transactionalId: null,
-          transactionTimeoutMs: 2 ** 31 - 1,
-          producerId: -1n,
-          producerEpoch: -1,
-        }),
-      )
+      .then((connection) => loadProducerId(connection, identity!, IDEMPOTENT_ONLY))
       .then(
         (response) => {
           this.producerIdPending = false;
           if (response.errorCode === ErrorCode.NONE) {
             this.producerIdFailures = 0;
-            identity!.set(response.producerId, response.producerEpoch);
             this.deps.log('debug', 'producer id assigned', { producerId: String(response.producerId), epoch: response.producerEpoch });
           } else {
             const info = brokerErrorByCode(response.errorCode);

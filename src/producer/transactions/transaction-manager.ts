@@ -20,6 +20,7 @@ import type { Cluster } from '../../cluster/cluster.js';
 import { brokerErrorByCode, ErrorCode } from '../../errors/broker-error-codes.js';
 import { BrokerError, KafkaError, ProducerFencedError, TransactionAbortedError } from '../../errors/kafka-error.js';
 import type { PartitionQueue } from '../accumulator/partition-queue.js';
+import { loadProducerId } from '../idempotence/producer-id-loader.js';
 import type { ProducerIdentity } from '../idempotence/producer-identity.js';
 import { COORDINATOR_GROUP, COORDINATOR_TRANSACTION, CoordinatorClient } from './coordinator-client.js';
 import { type TransactionState, TransactionStateMachine } from './transaction-state.js';
@@ -426,23 +427,16 @@ export class TransactionManager {
 
   private async initProducerId(bump: boolean): Promise<void> {
     const { transactionalId, transactionTimeoutMs, identity } = this.config;
-    const answer = await this.guard(
+    await this.guard(
       this.coordinators.request(
         COORDINATOR_TRANSACTION,
         transactionalId,
         'InitProducerId',
         Date.now() + this.config.maxBlockMs,
-        (connection) =>
-          connection.request('InitProducerId', {
-            transactionalId,
-            transactionTimeoutMs,
-            producerId: bump ? identity.producerId : -1n,
-            producerEpoch: bump ? identity.epoch : -1,
-          }),
+        (connection) => loadProducerId(connection, identity, { transactionalId, transactionTimeoutMs, bump }),
         (response) => response.errorCode,
       ),
     );
-    identity.set(answer.producerId, answer.producerEpoch);
   }
 
   private startAdding(): void {
