@@ -20,18 +20,24 @@ export async function realKafkaSkip(externalCluster = false): Promise<string | f
   return missing ? `${missing}: the real-Kafka suite needs java, mvn and kcat` : false;
 }
 
+/** Starts a cluster; one that fails to start is stopped (its nodes killed, its storage removed) before the error is thrown. */
+export async function startCluster(options: RealClusterOptions): Promise<RealKafkaCluster> {
+  const cluster = new RealKafkaCluster(options);
+  try {
+    await cluster.start();
+  } catch (error) {
+    await cluster.stop();
+    throw error;
+  }
+  return cluster;
+}
+
 /** Runs `tests` against a cluster started for them (every node running again after each test). */
 export function describeWithCluster(title: string, options: RealClusterOptions, skip: string | false, tests: (cluster: () => RealKafkaCluster) => void): void {
   describe(title, { skip }, () => {
     let real: RealKafkaCluster | undefined;
     before(async () => {
-      real = new RealKafkaCluster(options);
-      try {
-        await real.start();
-      } catch (error) {
-        await real.stop();
-        throw error;
-      }
+      real = await startCluster(options);
     });
     afterEach(async () => {
       await real?.restartStopped();

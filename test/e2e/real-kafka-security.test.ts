@@ -18,9 +18,10 @@ import { startCountingProxy } from '../helpers/counting-proxy.js';
 import { kcat } from '../helpers/kcat-process.js';
 import { librdkafkaVersion } from '../helpers/kcat-read.js';
 import { formatNegotiatedApis } from '../kafka/cluster-probe.js';
-import { RealKafkaCluster, realKafkaAvailable } from '../kafka/real-cluster.js';
+import { type RealKafkaCluster, realKafkaAvailable } from '../kafka/real-cluster.js';
 import { createCertificateAuthority, opensslUnavailable } from '../kafka/tls-material.js';
 import { readWithKcat } from './read-back.js';
+import { startCluster } from './real-cluster-suite.js';
 
 const KAFKA_4 = process.env.KAFKA_4_VERSION ?? '4.4.0';
 const REPORTED_APIS: readonly ApiName[] = ['ApiVersions', 'Metadata', 'Produce', 'InitProducerId', 'AddPartitionsToTxn', 'EndTxn', 'SaslHandshake', 'SaslAuthenticate'];
@@ -65,14 +66,8 @@ describe(`Apache Kafka ${KAFKA_4}, 3 nodes, SASL_SSL listener (TLS + SCRAM-SHA-5
   let startedInMs = 0;
 
   before(async () => {
-    cluster = new RealKafkaCluster({ version: KAFKA_4, nodes: 3, saslSsl: true });
     const started = Date.now();
-    try {
-      await cluster.start();
-    } catch (error) {
-      await cluster.stop();
-      throw error;
-    }
+    cluster = await startCluster({ version: KAFKA_4, nodes: 3, saslSsl: true });
     startedInMs = Date.now() - started;
   });
 

@@ -16,9 +16,10 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Producer } from '../../src/index.js';
 import { decodeMetricsData, type PushedMetricsData } from '../../src/testing/index.js';
+import { STANDARD_PRODUCER_METRICS } from '../helpers/kip714.js';
 import { withConnection } from '../kafka/cluster-probe.js';
-import { RealKafkaCluster, resolveKafka } from '../kafka/real-cluster.js';
-import { KAFKA_4, realKafkaSkip, uniqueTopic } from './real-cluster-suite.js';
+import { type RealKafkaCluster, resolveKafka } from '../kafka/real-cluster.js';
+import { KAFKA_4, realKafkaSkip, startCluster, uniqueTopic } from './real-cluster-suite.js';
 
 const run = promisify(execFile);
 const SOURCE = fileURLToPath(new URL('../../../test/e2e/java/TelemetryRecorder.java', import.meta.url));
@@ -26,16 +27,6 @@ const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 const PREFIX = 'org.apache.kafka.producer.';
 // Kafka accepts intervals from 100 ms; one second keeps the test short without flooding the broker.
 const INTERVAL_MS = 1000;
-const STANDARD_PRODUCER_METRICS = [
-  'org.apache.kafka.producer.connection.creation.rate',
-  'org.apache.kafka.producer.connection.creation.total',
-  'org.apache.kafka.producer.node.request.latency.avg',
-  'org.apache.kafka.producer.node.request.latency.max',
-  'org.apache.kafka.producer.produce.throttle.time.avg',
-  'org.apache.kafka.producer.produce.throttle.time.max',
-  'org.apache.kafka.producer.record.queue.time.avg',
-  'org.apache.kafka.producer.record.queue.time.max',
-];
 
 async function javacMissing(): Promise<string | false> {
   try {
@@ -87,18 +78,12 @@ describe(`client telemetry (KIP-714) on Kafka ${KAFKA_4}`, { skip }, () => {
     work = mkdtempSync(join(tmpdir(), 'telemetry-recorder-'));
     file = join(work, 'pushes.txt');
     await run('javac', ['-nowarn', '-cp', `${library}/*`, '-d', work, SOURCE], { timeout: 120_000 });
-    cluster = new RealKafkaCluster({
+    cluster = await startCluster({
       version: KAFKA_4,
       nodes: 1,
       classpath: [work],
       properties: { 'metric.reporters': 'TelemetryRecorder', 'telemetry.recorder.file': file },
     });
-    try {
-      await cluster.start();
-    } catch (error) {
-      await cluster.stop();
-      throw error;
-    }
   });
 
   after(async () => {

@@ -16,9 +16,9 @@ import { Producer } from '../../src/index.js';
 import type { CompressionType } from '../../src/producer/options.js';
 import type { ApiName } from '../../src/protocol/index.js';
 import { formatNegotiatedApis, negotiatedApis, withConnection } from '../kafka/cluster-probe.js';
-import { RealKafkaCluster } from '../kafka/real-cluster.js';
+import type { RealKafkaCluster } from '../kafka/real-cluster.js';
 import { assertDemoRecords, readWithKcat } from './read-back.js';
-import { KAFKA_4, realKafkaSkip, uniqueTopic } from './real-cluster-suite.js';
+import { KAFKA_4, realKafkaSkip, startCluster, uniqueTopic } from './real-cluster-suite.js';
 
 const external = process.env.KAFKA_BROKERS;
 // The oldest 3.x line: 3.0 runs in KRaft mode with this harness, transactions included (docs/testing.md).
@@ -56,13 +56,7 @@ function suite(title: string, options: { version: string; nodes: number }, tests
     let real: RealKafkaCluster | undefined;
     before(async () => {
       if (external) return;
-      real = new RealKafkaCluster({ version: options.version, nodes: options.nodes });
-      try {
-        await real.start();
-      } catch (error) {
-        await real.stop();
-        throw error;
-      }
+      real = await startCluster({ version: options.version, nodes: options.nodes });
     });
     after(async () => {
       await real?.stop();

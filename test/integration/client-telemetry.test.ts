@@ -4,28 +4,17 @@
 // the option is off or the broker does not serve telemetry, and never holds up a send.
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { ErrorCode } from '../../src/errors/broker-error-codes.js';
 import type { Producer } from '../../src/index.js';
 import type { FakeCluster, TelemetryPush } from '../../src/testing/index.js';
 import { useClusterFixture } from '../helpers/cluster-fixture.js';
+import { STANDARD_PRODUCER_METRICS } from '../helpers/kip714.js';
 
 const fixture = useClusterFixture({ expectNoServerErrors: true });
 
 const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 const GZIP = 1;
-const UNKNOWN_SUBSCRIPTION_ID = 117;
-const INVALID_RECORD = 87;
-const UNSUPPORTED_COMPRESSION_TYPE = 76;
-const TELEMETRY_TOO_LARGE = 118;
-const STANDARD_PRODUCER_METRICS = [
-  'org.apache.kafka.producer.connection.creation.rate',
-  'org.apache.kafka.producer.connection.creation.total',
-  'org.apache.kafka.producer.node.request.latency.avg',
-  'org.apache.kafka.producer.node.request.latency.max',
-  'org.apache.kafka.producer.produce.throttle.time.avg',
-  'org.apache.kafka.producer.produce.throttle.time.max',
-  'org.apache.kafka.producer.record.queue.time.avg',
-  'org.apache.kafka.producer.record.queue.time.max',
-];
+const { UNKNOWN_SUBSCRIPTION_ID, INVALID_RECORD, UNSUPPORTED_COMPRESSION_TYPE, TELEMETRY_TOO_LARGE } = ErrorCode;
 
 // Polls `done` every 20 ms for at most `limitMs`; fails naming `what` if it never holds.
 async function until(what: string, done: () => boolean, limitMs = 10_000): Promise<void> {
