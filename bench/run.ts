@@ -5,6 +5,7 @@
 // medians are printed: throughput with ratios to each peer, latency next to the broker's own
 // response time, memory under a stalled broker. Usage: npm run bench -- [--runs 3] [--quick]
 //   [--workloads W1,W2,W3,L,S] [--brokers mock,fake,kafka] [--records N] [--seconds N] [--warm N]
+//   [--clients ours,Java,kcat,...]
 // --warm N: each throughput run first sends N records unmeasured (the same topic), so that what is
 // measured is a warmed-up client, as in a long-running service; 0 (the default) measures it cold.
 import { type ChildProcessWithoutNullStreams, execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -57,8 +58,11 @@ const { values } = parseArgs({
     seconds: { type: 'string' },
     quick: { type: 'boolean', default: false },
     warm: { type: 'string', default: '0' },
+    clients: { type: 'string' },
   },
 });
+// --clients ours,Java: only the clients whose names start with one of these (all by default).
+const clientPrefixes = values.clients?.split(',').map((prefix) => prefix.trim().toLowerCase());
 const warmupRecords = Number(values.warm);
 if (!Number.isInteger(warmupRecords) || warmupRecords < 0) throw new Error(`--warm must be a whole number of records, got '${values.warm}'`);
 const runs = values.quick ? 1 : Number(values.runs);
@@ -269,10 +273,20 @@ function median(numbers: number[]): number {
 }
 
 const brokers: { name: string; clients: ClientLists }[] = [];
+const chosen = (clients: readonly string[]) =>
+  clientPrefixes ? clients.filter((client) => clientPrefixes.some((prefix) => client.toLowerCase().startsWith(prefix))) : clients;
+const withChosenClients =
+  (start: () => Promise<Broker | undefined>) =>
+  async (): Promise<Broker | undefined> => {
+    const broker = await start();
+    if (!broker) return undefined;
+    const { throughput, latency, stall } = broker.clients;
+    return { ...broker, clients: { throughput: chosen(throughput), latency: chosen(latency), stall: chosen(stall) } };
+  };
 const factories: BrokerFactory[] = values.brokers.split(',').map((name) => {
-  if (name === 'mock') return { fresh: false, start: mockBroker };
-  if (name === 'fake') return { fresh: true, start: fakeBroker };
-  if (name === 'kafka') return { fresh: false, start: kafkaBroker };
+  if (name === 'mock') return { fresh: false, start: withChosenClients(mockBroker) };
+  if (name === 'fake') return { fresh: true, start: withChosenClients(fakeBroker) };
+  if (name === 'kafka') return { fresh: false, start: withChosenClients(kafkaBroker) };
   throw new Error(`unknown broker '${name}' (mock, fake, kafka)`);
 });
 let topicNumber = 0;
