@@ -19,7 +19,7 @@ import { isTraced, type SendTraceContext, sendTraceContext, sendTracing, traceSe
 import { RECORD_BATCH_OVERHEAD, RecordBatchBuilder } from '../records/index.js';
 import { ClientTelemetry } from '../telemetry/client-metrics/client-telemetry.js';
 import { createProducerTelemetry, type ProducerTelemetry } from '../telemetry/open-telemetry/open-telemetry.js';
-import { BatchDelivery, type Delivery, SingleDelivery } from './accumulator/delivery.js';
+import { type Delivery, MultiRecordDelivery, SingleDelivery } from './accumulator/delivery.js';
 import { PartitionQueue } from './accumulator/partition-queue.js';
 import { RecordAccumulator } from './accumulator/record-accumulator.js';
 import { CircuitBreaker } from './availability/circuit-breaker.js';
@@ -29,7 +29,7 @@ import { configuredLevel } from './compression-level-options.js';
 import { ProducerIdentity } from './idempotence/producer-identity.js';
 import { SequenceTracker } from './idempotence/sequence-tracker.js';
 import { InterceptorChain } from './interceptors/interceptor-chain.js';
-import { ObservedBatchDelivery, type RecordObserver } from './interceptors/observed-delivery.js';
+import { ObservedMultiRecordDelivery, type RecordObserver } from './interceptors/observed-delivery.js';
 import { type ProducerOptions, type ResolvedProducerOptions, resolveProducerOptions } from './options.js';
 import { LeaderDrainStats } from './partitioners/leader-drain-stats.js';
 import { type AdaptiveLoad, createPartitioner, type Partitioner } from './partitioners/partitioner.js';
@@ -185,13 +185,10 @@ export class Producer {
             identity,
             onPartitionsAdded: () => this.sender.wake(),
             log: (level, message, context) => resolved.logger?.[level]?.(message, context),
-            failUnsent: (error) => this.sender.failUnsent(error),
+            failUnsent: (error) => this.sender.completion.failUnsent(error),
             // Fenced (or refused for good) by the coordinator: the sender's fatal path, as for a
             // fenced Produce, so that every record, queued or sent later, fails with this error.
-            onFatalError: (error) => {
-              this.sender.fatalError ??= error;
-              this.sender.failEverything(this.sender.fatalError);
-            },
+            onFatalError: (error) => this.sender.fail(error),
           })
         : undefined;
     // Adaptive partitioning reads the accumulator's queues and the sender's drain times (KIP-794).
@@ -300,7 +297,7 @@ export class Producer {
   private dispatch(input: ProducerRecord | TopicMessages, observer?: RecordObserver): Promise<RecordMetadata | RecordMetadata[]> {
     if (this.closed || this.closing) return Promise.reject(new ClosedError('send() after close()'));
     if (this.rejectWhenUnavailable && this.breaker!.isOpen) return Promise.reject(this.unavailableError());
-    const fatal = this.sender.fatalError ?? this.transactions?.fatalError;
+    const fatal = this.sender.fatal ?? this.transactions?.fatalError;
     if (fatal) return Promise.reject(fatal);
     if (this.transactions && !this.transactions.inTransaction) {
       const state = this.transactions.state;
@@ -333,7 +330,7 @@ export class Producer {
         if (!Array.isArray(input.messages)) throw new InvalidRecordError(`messages for topic '${topic}' must be an array of { key?, value, headers?, partition?, timestamp? }`);
         checkTopicMessages(input, topic);
         const records = input.messages.map((message) => this.serialize(topic, message, now));
-        const delivery = observer === undefined ? new BatchDelivery(records.length) : new ObservedBatchDelivery(records.length, observer);
+        const delivery = observer === undefined ? new MultiRecordDelivery(records.length) : new ObservedMultiRecordDelivery(records.length, observer);
         this.submit(topic, records, delivery, now);
         promise = delivery.promise;
       } else {
@@ -428,7 +425,7 @@ export class Producer {
         this.start();
         const queue = this.route(topic, record);
         if (queue instanceof PartitionQueue) {
-          const promise = this.accumulator.tryAppendToGroup(queue, record, now);
+          const promise = this.accumulator.appendSingle(queue, record, now);
           if (promise) {
             this.afterAppend(queue, record, now);
             return promise;
@@ -450,7 +447,7 @@ export class Producer {
   private tryAppend(topic: string, record: SerializedRecord, delivery: Delivery, position: number, now: number): AppendAttempt {
     const queue = this.route(topic, record);
     if (!(queue instanceof PartitionQueue)) return queue;
-    if (!this.accumulator.tryAppend(queue, record, delivery, position, now)) return 'wait-memory';
+    if (!this.accumulator.append(queue, record, delivery, position, now)) return 'wait-memory';
     this.afterAppend(queue, record, now);
     return 'appended';
   }
@@ -578,7 +575,7 @@ export class Producer {
 
   /** Resolves once every record sent before this call has settled (sending lingering batches now). */
   async flush(): Promise<void> {
-    this.sender.flushing++;
+    this.accumulator.beginFlush();
     this.sender.wake();
     try {
       // Records still waiting for metadata or memory go into batches first (or fail); then every
@@ -586,7 +583,7 @@ export class Producer {
       await this.pending.awaitWaitingLeft();
       await this.accumulator.awaitSettled();
     } finally {
-      this.sender.flushing--;
+      this.accumulator.endFlush();
     }
   }
 
@@ -645,8 +642,7 @@ export class Producer {
   /** A plain snapshot for readiness probes: state, brokers, buffer, pending records, last error, producer id. */
   health(): ProducerHealth {
     this.updateState(undefined);
-    let recordsPending = 0;
-    for (const batch of this.accumulator.incomplete) recordsPending += batch.recordCount;
+    const recordsPending = this.accumulator.recordsPending;
     const identity = this.identity;
     const lastError = this.breaker?.lastError;
     return {

@@ -37,7 +37,7 @@ export class SingleDelivery implements Delivery {
  * batches can fail in part; its error then says how many records were acknowledged and is marked
  * possiblyPersisted, so that a caller never takes a call with written records for an unwritten one.
  */
-export class BatchDelivery implements Delivery {
+export class MultiRecordDelivery implements Delivery {
   readonly promise: Promise<RecordMetadata[]>;
   private readonly results: RecordMetadata[];
   private remaining: number;
@@ -46,8 +46,6 @@ export class BatchDelivery implements Delivery {
   private possiblyPersisted = false;
   private resolve!: (metadata: RecordMetadata[]) => void;
   private reject!: (error: KafkaError) => void;
-  /** Failures per position, for callers that want to know which records failed. */
-  readonly errors: (KafkaError | undefined)[] = [];
 
   constructor(count: number) {
     this.results = new Array<RecordMetadata>(count);
@@ -65,8 +63,7 @@ export class BatchDelivery implements Delivery {
     if (--this.remaining === 0) this.settle();
   }
 
-  recordFailed(position: number, error: KafkaError): void {
-    this.errors[position] = error;
+  recordFailed(_position: number, error: KafkaError): void {
     this.firstError ??= error;
     if (error.possiblyPersisted) this.possiblyPersisted = true;
     if (--this.remaining === 0) this.settle();
@@ -87,13 +84,14 @@ export class BatchDelivery implements Delivery {
 }
 
 /** Where the members of a group settled all at once find their metadata: the batch they were in. */
-export interface GroupOutcomeSource {
+export interface BatchOutcomeSource {
   /** The metadata of the batch's record at `index`. */
   metadataAt(index: number): RecordMetadata;
 }
 
 /**
- * The deliveries of the single-record send() calls appended straight into one batch. A promise
+ * The deliveries of the single-record send() calls appended straight into one batch, which share
+ * it as the batch's members. A promise
  * made with `new Promise` holds two resolving functions and their context until it settles: most
  * of what an unacknowledged record costs the garbage collector. Members of a group instead get a
  * promise derived, with `then`, from one promise the group resolves once every member has settled.
@@ -105,18 +103,18 @@ export interface GroupOutcomeSource {
  * Members settled one by one (the parts of a split batch, a batch shared with other deliveries)
  * store their outcomes by position.
  */
-export class DeliveryGroup implements Delivery {
-  private readonly allSettled: Promise<DeliveryGroup>;
-  private resolveAll!: (group: DeliveryGroup) => void;
+export class BatchDelivery implements Delivery {
+  private readonly allSettled: Promise<BatchDelivery>;
+  private resolveAll!: (group: BatchDelivery) => void;
   private readonly outcomes: (RecordMetadata | KafkaError)[] = [];
   /** Set by settleAll: every member's outcome, the n-th member being the source's n-th record. */
-  private whole: GroupOutcomeSource | KafkaError | undefined;
+  private whole: BatchOutcomeSource | KafkaError | undefined;
   private members = 0;
   private unsettled = 0;
   private taken = 0;
 
   constructor() {
-    this.allSettled = new Promise<DeliveryGroup>((resolve) => {
+    this.allSettled = new Promise<BatchDelivery>((resolve) => {
       this.resolveAll = resolve;
     });
   }
@@ -145,7 +143,7 @@ export class DeliveryGroup implements Delivery {
    * Settles every member at once, none of which has settled yet: with the source's metadata at
    * each member's position, or with `error`.
    */
-  settleAll(outcome: GroupOutcomeSource | KafkaError): void {
+  settleAll(outcome: BatchOutcomeSource | KafkaError): void {
     if (this.unsettled !== this.members) throw new Error('settleAll() after members settled one by one');
     this.whole = outcome;
     this.unsettled = 0;
@@ -172,6 +170,6 @@ export class DeliveryGroup implements Delivery {
 }
 
 // One function shared by every member's reaction, so that joining allocates no closure.
-function takeNextOutcome(group: DeliveryGroup): RecordMetadata {
+function takeNextOutcome(group: BatchDelivery): RecordMetadata {
   return group.takeNext();
 }

@@ -1,9 +1,9 @@
 // Per-partition state shared by the accumulator and the sender: the queue of batches not yet
 // sent (ordered by batch order, retries back at the front in order), the batches in flight (ordered
 // by sequence), and the flags that gate sending while the partition recovers.
-import type { ProducerBatch, TopicPartition } from './producer-batch.js';
+import type { ProducerBatch } from './producer-batch.js';
 
-export class PartitionQueue implements TopicPartition {
+export class PartitionQueue {
   readonly topic: string;
   readonly partition: number;
   /** Batches waiting to be sent, oldest first; only the last one may still take records. */

@@ -1,17 +1,21 @@
-// One batch of records for one partition through its life: open (records appended), sealed
-// (bytes final, compressed), in flight, done. Its producer id, epoch and base sequence are stamped
-// once at drain; a retry resends the same bytes. Each record's delivery is settled exactly once.
+// One batch of records for one partition through its life (BatchState): open (records appended),
+// closed (a newer batch takes the partition's records), sealing and sealed (bytes final,
+// compressed), in flight, done. Its producer id, epoch and base sequence are stamped once at drain;
+// a retry resends the same bytes. Each record's delivery is settled exactly once.
 import { DeliveryTimeoutError, type KafkaError } from '../../errors/kafka-error.js';
 import { RecordBatchBuilder, stampRecordBatch } from '../../records/index.js';
 import type { RecordMetadata, SerializedRecord } from '../producer-record.js';
 import type { BatchBufferPool } from './batch-buffer-pool.js';
-import { type Delivery, DeliveryGroup, type GroupOutcomeSource } from './delivery.js';
+import { BatchDelivery, type BatchOutcomeSource, type Delivery } from './delivery.js';
+import type { PartitionQueue } from './partition-queue.js';
 
-/** Identity of a partition; one object per partition, so it can key maps cheaply. */
-export interface TopicPartition {
-  readonly topic: string;
-  readonly partition: number;
-}
+/**
+ * Where a batch is in its life. `open`: takes records; `closed`: takes no more (a newer batch
+ * does), bytes not final; `sealing`: being compressed off the event loop; `sealed`: bytes final,
+ * waiting to be sent (first time or again); `in-flight`: in a request not yet answered; `done`:
+ * its records settled (a request may still carry it).
+ */
+export type BatchState = 'open' | 'closed' | 'sealing' | 'sealed' | 'in-flight' | 'done';
 
 let nextBatchId = 1;
 
@@ -22,7 +26,7 @@ const INITIAL_BUFFER_SIZE = 16 * 1024;
 // BigInt per record (batches rarely hold more records than this; larger indexes are computed).
 const OFFSET_DELTAS: readonly bigint[] = Array.from({ length: 4096 }, (_, index) => BigInt(index));
 
-export class ProducerBatch implements GroupOutcomeSource {
+export class ProducerBatch implements BatchOutcomeSource {
   /** Creation order; sequence order within a partition follows it. */
   readonly id = nextBatchId++;
   /**
@@ -37,7 +41,8 @@ export class ProducerBatch implements GroupOutcomeSource {
   isAfter(other: ProducerBatch): boolean {
     return this.order > other.order || (this.order === other.order && this.rank > other.rank);
   }
-  readonly topicPartition: TopicPartition;
+  /** The partition's queue and producer state. */
+  readonly queue: PartitionQueue;
   readonly createdAt: number;
   readonly deliveryDeadline: number;
   /** Bytes reserved from bufferMemory for this batch: its header and its records' encoded sizes. */
@@ -51,11 +56,10 @@ export class ProducerBatch implements GroupOutcomeSource {
   bytes: Buffer | undefined;
   /** Size of the batch before compression, once sealed (for the compression-rate metric). */
   uncompressedBytes = 0;
-  /** True while compression of the sealed batch is under way. */
-  sealing = false;
+  private lifecycle: BatchState = 'open';
   recordCount = 0;
   /** The deliveries of single-record send() calls appended to this batch, made on first use. */
-  private group: DeliveryGroup | undefined;
+  private group: BatchDelivery | undefined;
   /**
    * True while every record is the member of `group` at the record's own index: the batch then
    * keeps no delivery and position per record, and settles the group with one call.
@@ -94,17 +98,14 @@ export class ProducerBatch implements GroupOutcomeSource {
   /** True after its sequence was reassigned under a new epoch (KIP-360). */
   sequenceReset = false;
   private stampPending = false;
-  done = false;
-  /** Set when a newer batch was started for the partition: no more appends. */
-  private closed = false;
 
   /**
    * `sizeHint`: how large the partition's previous batch grew. Under load batches fill up, so the
    * buffer starts at that size rather than doubling its way up (a copy per doubling); when it was
    * at least half of `capacity`, the batch takes a full-size buffer from `pool`.
    */
-  constructor(topicPartition: TopicPartition, now: number, deliveryTimeoutMs: number, capacity: number, sizeHint = 0, pool?: BatchBufferPool) {
-    this.topicPartition = topicPartition;
+  constructor(queue: PartitionQueue, now: number, deliveryTimeoutMs: number, capacity: number, sizeHint = 0, pool?: BatchBufferPool) {
+    this.queue = queue;
     this.createdAt = now;
     this.deliveryDeadline = now + deliveryTimeoutMs;
     this.capacity = capacity;
@@ -118,6 +119,41 @@ export class ProducerBatch implements GroupOutcomeSource {
     }
   }
 
+  /** The batch's topic and partition (the metrics' view of it). */
+  get topicPartition(): PartitionQueue {
+    return this.queue;
+  }
+
+  get state(): BatchState {
+    return this.lifecycle;
+  }
+
+  /** Whether the batch still takes records. */
+  get isOpen(): boolean {
+    return this.lifecycle === 'open';
+  }
+
+  /** True while compression of the batch is under way off the event loop. */
+  get isSealing(): boolean {
+    return this.lifecycle === 'sealing';
+  }
+
+  /** Whether its records have settled. */
+  get done(): boolean {
+    return this.lifecycle === 'done';
+  }
+
+  /** The batch went out in a request: one more attempt. */
+  markInFlight(): void {
+    this.lifecycle = 'in-flight';
+    this.attempts++;
+  }
+
+  /** The batch waits in its queue again, to be resent as it is. */
+  markQueued(): void {
+    if (this.lifecycle === 'in-flight') this.lifecycle = 'sealed';
+  }
+
   /** Uncompressed size of the batch so far. */
   get sizeInBytes(): number {
     return this.bytes ? this.bytes.length : this.builder!.sizeInBytes;
@@ -125,19 +161,19 @@ export class ProducerBatch implements GroupOutcomeSource {
 
   /** Whether `record` fits within the batch's capacity (an empty batch takes any record). */
   hasRoomFor(record: SerializedRecord): boolean {
-    if (!this.builder || this.closed || this.done) return false;
+    if (this.lifecycle !== 'open') return false;
     if (this.recordCount === 0) return true;
-    return this.builder.sizeAfterAppend(record.timestamp, record.keySize, record.valueSize, record.headers) <= this.capacity;
+    return this.builder!.sizeAfterAppend(record.timestamp, record.keySize, record.valueSize, record.headers) <= this.capacity;
   }
 
   /** Whether no further record can be appended. */
   get isFull(): boolean {
-    return this.closed || !this.builder || this.builder.sizeInBytes >= this.capacity;
+    return this.lifecycle !== 'open' || this.builder!.sizeInBytes >= this.capacity;
   }
 
   /** Stops appends: a newer batch takes the partition's next records. */
   closeForAppends(): void {
-    this.closed = true;
+    if (this.lifecycle === 'open') this.lifecycle = 'closed';
   }
 
   get isSealed(): boolean {
@@ -176,9 +212,9 @@ export class ProducerBatch implements GroupOutcomeSource {
     this.groupOnly = false;
   }
 
-  /** Appends the record of a single-record send() call to the batch's delivery group; returns its promise. */
-  appendToGroup(record: SerializedRecord, reservedBytes: number): Promise<RecordMetadata> {
-    this.group ??= new DeliveryGroup();
+  /** Appends the record of a single-record send() call to the batch's shared delivery; returns its promise. */
+  appendSingle(record: SerializedRecord, reservedBytes: number): Promise<RecordMetadata> {
+    this.group ??= new BatchDelivery();
     this.append(record, this.group, this.group.size, reservedBytes);
     return this.group.join();
   }
@@ -189,6 +225,7 @@ export class ProducerBatch implements GroupOutcomeSource {
     this.uncompressedBytes = this.builder.sizeInBytes;
     this.bytes = this.builder.build();
     this.builder = undefined;
+    this.lifecycle = 'sealed';
     this.returnBufferUnlessSent();
   }
 
@@ -204,6 +241,7 @@ export class ProducerBatch implements GroupOutcomeSource {
     this.uncompressedBytes = builder.sizeInBytes;
     this.bytes = bytes;
     this.builder = undefined;
+    this.lifecycle = 'sealed';
     this.returnBufferUnlessSent();
     return true;
   }
@@ -213,17 +251,17 @@ export class ProducerBatch implements GroupOutcomeSource {
     const builder = this.builder;
     if (!builder) return;
     this.builder = undefined;
-    this.sealing = true;
+    this.lifecycle = 'sealing';
     try {
       this.uncompressedBytes = builder.sizeInBytes;
       this.bytes = await compress(builder);
+      if (this.lifecycle === 'sealing') this.lifecycle = 'sealed';
       this.returnBufferUnlessSent();
     } catch (error) {
       // The batch keeps its records, and so its size, for the sender that fails it.
       this.builder = builder;
+      if (this.lifecycle === 'sealing') this.lifecycle = 'closed';
       throw error;
-    } finally {
-      this.sealing = false;
     }
   }
 
@@ -278,8 +316,8 @@ export class ProducerBatch implements GroupOutcomeSource {
 
   /** Resolves every record with its offset. `logAppendTime` replaces create times when not -1. */
   complete(baseOffset: bigint, logAppendTime: number): void {
-    if (this.done) return;
-    this.done = true;
+    if (this.lifecycle === 'done') return;
+    this.lifecycle = 'done';
     this.baseOffset = baseOffset;
     this.logAppendTime = logAppendTime;
     if (this.groupOnly) {
@@ -297,8 +335,8 @@ export class ProducerBatch implements GroupOutcomeSource {
   metadataAt(index: number): RecordMetadata {
     const baseOffset = this.baseOffset;
     return {
-      topic: this.topicPartition.topic,
-      partition: this.topicPartition.partition,
+      topic: this.queue.topic,
+      partition: this.queue.partition,
       offset: baseOffset < 0n ? -1n : baseOffset + (OFFSET_DELTAS[index] ?? BigInt(index)),
       timestamp: this.logAppendTime >= 0 ? this.logAppendTime : this.timestamps[index]!,
     };
@@ -306,8 +344,8 @@ export class ProducerBatch implements GroupOutcomeSource {
 
   /** Rejects every record with `error`. */
   fail(error: KafkaError): void {
-    if (this.done) return;
-    this.done = true;
+    if (this.lifecycle === 'done') return;
+    this.lifecycle = 'done';
     if (this.groupOnly) {
       this.group?.settleAll(error);
       return;
@@ -318,21 +356,17 @@ export class ProducerBatch implements GroupOutcomeSource {
   }
 
   /**
-   * Rejects every record with a delivery timeout. A batch that was retried names the error of its
-   * last attempt (e.g. the broker's NOT_ENOUGH_REPLICAS), as the message and as the `cause`.
+   * The error of a batch that expired. A batch that was retried names the error of its last
+   * attempt (e.g. the broker's NOT_ENOUGH_REPLICAS), as the message and as the `cause`.
    */
-  expire(now: number, reason: string): void {
-    const where = `${this.topicPartition.topic}-${this.topicPartition.partition}`;
+  expiryError(now: number, reason: string): DeliveryTimeoutError {
+    const where = `${this.queue.topic}-${this.queue.partition}`;
     const last = this.lastError ? ` (last error: ${this.lastError.message})` : '';
-    this.fail(
-      new DeliveryTimeoutError(
-        `${this.recordCount} record(s) for ${where} expired after ${now - this.createdAt} ms (deliveryTimeoutMs): ${reason}${last}. ` +
-          (this.possiblyPersisted
-            ? 'A request carrying them got no answer, so they may have been written.'
-            : 'They were not written.'),
-        this.possiblyPersisted,
-        this.lastError ? { cause: this.lastError } : {},
-      ),
+    return new DeliveryTimeoutError(
+      `${this.recordCount} record(s) for ${where} expired after ${now - this.createdAt} ms (deliveryTimeoutMs): ${reason}${last}. ` +
+        (this.possiblyPersisted ? 'A request carrying them got no answer, so they may have been written.' : 'They were not written.'),
+      this.possiblyPersisted,
+      this.lastError ? { cause: this.lastError } : {},
     );
   }
 

@@ -1,11 +1,19 @@
-// Collects records into per-partition batches. Appends are synchronous and in call order; each
-// record reserves its encoded size (an upper bound) from bufferMemory, and a new batch its header
-// too, released when the batch settles: memory held by unsent records stays within bufferMemory,
-// and a large batchSize costs nothing while traffic is light. A record larger than batchSize gets
-// its own batch.
+// Collects records into per-partition batches and decides which batches go out. Appends are
+// synchronous and in call order; each record reserves its encoded size (an upper bound) from
+// bufferMemory, and a new batch its header too, released when the batch settles: memory held by
+// unsent records stays within bufferMemory, and a large batchSize costs nothing while traffic is
+// light. A record larger than batchSize gets its own batch.
+//
+// The sender asks three things of it, as of Java's RecordAccumulator: which leaders have batches
+// ready (ready), the batches of one request to a leader (drain: sequence numbers are assigned here,
+// in the same synchronous step as the request is written, invariant 8), and which batches are past
+// their delivery deadline (expired). The partitions' queues are the accumulator's own: the sender
+// reports what happened to a batch (answered, to be retried, split) through its methods.
 import { RECORD_BATCH_OVERHEAD, RecordBatchBuilder } from '../../records/index.js';
+import type { SequenceTracker } from '../idempotence/sequence-tracker.js';
 import type { RecordMetadata, SerializedRecord } from '../producer-record.js';
 import { BatchBufferPool } from './batch-buffer-pool.js';
+import type { BatchSealer } from './batch-sealer.js';
 import type { Delivery } from './delivery.js';
 import { PartitionQueue } from './partition-queue.js';
 import { ProducerBatch } from './producer-batch.js';
@@ -14,17 +22,41 @@ export interface AccumulatorConfig {
   readonly batchSize: number;
   readonly bufferMemory: number;
   readonly deliveryTimeoutMs: number;
+  /** How long a batch that is not full waits for more records (0 when absent). */
+  readonly lingerMs?: number;
+}
+
+/** What drain() consults besides the queues: idempotence and the transaction. */
+export interface DrainRules {
+  /** Stamps the head batch with its sequence (idempotent producers). */
+  readonly sequences?: SequenceTracker | undefined;
+  /** Whether a partition's batches may go now (transactional producers: once added to the transaction). */
+  readonly partitionReady?: ((queue: PartitionQueue) => boolean) | undefined;
+  /** Whether the batches of `queue` may be written into one request now. */
+  readonly sealer: BatchSealer | undefined;
+}
+
+/** Partitions whose head batch may be sent now, per leader, from ready(). */
+export interface ReadyPartitions {
+  readonly byLeader: Map<number, PartitionQueue[]>;
+  /** True when a partition with batches has no known leader: metadata is wanted. */
+  readonly leaderUnknown: boolean;
 }
 
 export class RecordAccumulator {
   private readonly topics = new Map<string, PartitionQueue[]>();
-  /** Partitions with queued or in-flight batches, for the sender to visit. */
-  readonly active = new Set<PartitionQueue>();
+  /** Partitions with queued or in-flight batches. */
+  private readonly active = new Set<PartitionQueue>();
   /** Batches created and not yet settled. */
-  readonly incomplete = new Set<ProducerBatch>();
+  private readonly incomplete = new Set<ProducerBatch>();
   private memoryUsed = 0;
   /** flush() calls waiting for the batches incomplete when they were made to settle. */
   private readonly settleWaiters = new Set<{ readonly remaining: Set<ProducerBatch>; readonly resolve: () => void }>();
+  /** > 0 while flush() or close() wants every batch sent now, lingering or not. */
+  private flushes = 0;
+  private readonly lingerMs: number;
+  /** Idempotence, transaction and sealing rules applied at drain; set by the sender. */
+  rules: DrainRules = { sealer: undefined };
   /** Called when memory is released (waiting appends may proceed). */
   onMemoryReleased: () => void = () => {};
   /**
@@ -37,6 +69,13 @@ export class RecordAccumulator {
    * completed batch is ready to send, whatever its linger.
    */
   onBatchCompleted: () => void = () => {};
+  /** Called with the time something will become ready or expire (linger, backoff, deadline). */
+  wakeAt: (due: number) => void = () => {};
+  /**
+   * Called at drain for a head batch sent under an older stamp with an unknown outcome, which its
+   * partition's new epoch would renumber (invariant 5): it must be failed, not sent.
+   */
+  onNotRenumbered: (queue: PartitionQueue, batch: ProducerBatch) => void = () => {};
 
   /**
    * Full-size batch buffers for reuse: up to half of bufferMemory, at most 64 of them. One response
@@ -49,6 +88,7 @@ export class RecordAccumulator {
   constructor(private readonly config: AccumulatorConfig) {
     const limit = Math.min(64, Math.floor(config.bufferMemory / 2 / Math.max(1, config.batchSize)));
     this.buffers = new BatchBufferPool(config.batchSize, limit);
+    this.lingerMs = config.lingerMs ?? 0;
   }
 
   /** The queue of one partition (created on first use). */
@@ -70,11 +110,25 @@ export class RecordAccumulator {
     return this.memoryUsed;
   }
 
+  /** Records in batches not yet settled. */
+  get recordsPending(): number {
+    let count = 0;
+    for (const batch of this.incomplete) count += batch.recordCount;
+    return count;
+  }
+
+  /** Whether any partition has batches queued or in flight. */
+  get hasActivePartitions(): boolean {
+    return this.active.size > 0;
+  }
+
+  // ---- appending -------------------------------------------------------------------------------
+
   /**
    * Appends `record` to the open batch of `queue`, or to a new batch when it does not fit.
    * Returns false, appending nothing, when bufferMemory has no room for it.
    */
-  tryAppend(queue: PartitionQueue, record: SerializedRecord, delivery: Delivery, position: number, now: number): boolean {
+  append(queue: PartitionQueue, record: SerializedRecord, delivery: Delivery, position: number, now: number): boolean {
     const recordBytes = RecordBatchBuilder.recordSizeUpperBound(record.keySize, record.valueSize, record.headers);
     const batch = this.batchFor(queue, record, recordBytes, now);
     if (!batch) return false;
@@ -84,14 +138,14 @@ export class RecordAccumulator {
   }
 
   /**
-   * tryAppend() for the record of a single-record send() call, which joins its batch's delivery
-   * group: returns the record's promise, or undefined when bufferMemory has no room for it.
+   * append() for the record of a single-record send() call, which joins its batch's shared
+   * delivery: returns the record's promise, or undefined when bufferMemory has no room for it.
    */
-  tryAppendToGroup(queue: PartitionQueue, record: SerializedRecord, now: number): Promise<RecordMetadata> | undefined {
+  appendSingle(queue: PartitionQueue, record: SerializedRecord, now: number): Promise<RecordMetadata> | undefined {
     const recordBytes = RecordBatchBuilder.recordSizeUpperBound(record.keySize, record.valueSize, record.headers);
     const batch = this.batchFor(queue, record, recordBytes, now);
     if (!batch) return undefined;
-    const promise = batch.appendToGroup(record, batch.recordCount === 0 ? RECORD_BATCH_OVERHEAD + recordBytes : recordBytes);
+    const promise = batch.appendSingle(record, batch.recordCount === 0 ? RECORD_BATCH_OVERHEAD + recordBytes : recordBytes);
     this.afterAppend(queue, batch);
     return promise;
   }
@@ -106,23 +160,16 @@ export class RecordAccumulator {
   // bufferMemory has no room.
   private batchFor(queue: PartitionQueue, record: SerializedRecord, recordBytes: number, now: number): ProducerBatch | undefined {
     const last = queue.queued[queue.queued.length - 1];
-    if (last && !last.isSealed && !last.sealing && last.hasRoomFor(record)) {
+    if (last?.hasRoomFor(record)) {
       return this.reserve(recordBytes) ? last : undefined;
     }
     const batchBytes = RECORD_BATCH_OVERHEAD + recordBytes;
     if (!this.reserve(batchBytes)) return undefined;
-    if (last && !last.isSealed && !last.sealing) {
+    if (last?.isOpen) {
       last.closeForAppends();
       queue.recentBatchBytes = last.sizeInBytes;
     }
-    const batch = new ProducerBatch(
-      queue,
-      now,
-      this.config.deliveryTimeoutMs,
-      Math.max(this.config.batchSize, batchBytes),
-      queue.recentBatchBytes,
-      this.buffers,
-    );
+    const batch = new ProducerBatch(queue, now, this.config.deliveryTimeoutMs, Math.max(this.config.batchSize, batchBytes), queue.recentBatchBytes, this.buffers);
     queue.queued.push(batch);
     this.incomplete.add(batch);
     this.active.add(queue);
@@ -137,24 +184,246 @@ export class RecordAccumulator {
     return true;
   }
 
+  // ---- what the sender asks --------------------------------------------------------------------
+
   /**
-   * Replaces a batch split for being too large by its parts, which hold its records: the parts
+   * The partitions whose head batch may be sent now, grouped by leader (`leaderOf` answers -1 when
+   * unknown). Each partition with batches asks wakeAt() for the time its head expires, and a head
+   * not ready yet for when it will be (linger, retry backoff).
+   */
+  ready(now: number, leaderOf: (queue: PartitionQueue) => number): ReadyPartitions {
+    const byLeader = new Map<number, PartitionQueue[]>();
+    let leaderUnknown = false;
+    for (const queue of this.active) {
+      const head = queue.queued[0];
+      if (!head) {
+        this.settleIfIdle(queue);
+        continue;
+      }
+      this.wakeAt(head.deliveryDeadline);
+      const leader = leaderOf(queue);
+      if (leader < 0) {
+        leaderUnknown = true;
+        continue;
+      }
+      if (!this.isReady(queue, head, now)) continue;
+      let list = byLeader.get(leader);
+      if (!list) byLeader.set(leader, (list = []));
+      list.push(queue);
+    }
+    return { byLeader, leaderUnknown };
+  }
+
+  /**
+   * The batches of one request to `leader`: the head batch of each partition in `queues` that may
+   * go (invariants 3 and 4), stamped with its sequence, at most `maxSize` bytes in all (a first
+   * batch of any size), starting at partition `rotation` so that no partition always comes last.
+   * The batches move to the partitions' in-flight lists.
+   */
+  drain(leader: number, queues: readonly PartitionQueue[], rotation: number, maxSize: number, now: number, overhead: (queue: PartitionQueue) => number): ProducerBatch[] {
+    const { sequences, partitionReady, sealer } = this.rules;
+    const batches: ProducerBatch[] = [];
+    let size = 0;
+    for (let step = 0; step < queues.length; step++) {
+      const queue = queues[(rotation + step) % queues.length]!;
+      const head = queue.queued[0];
+      if (!head || !this.canDrain(queue, leader)) continue;
+      if (batches.length > 0 && !this.isReady(queue, head, now)) continue;
+      if (partitionReady && !partitionReady(queue)) continue;
+      if (sealer ? !sealer.sealForDrain(head) : !sealNow(head)) continue;
+      const bytes = head.bytes!.length + overhead(queue);
+      if (batches.length > 0 && size + bytes > maxSize) continue;
+      if (sequences) {
+        const prepared = sequences.prepare(queue, head);
+        if (prepared === 'wait') continue;
+        if (prepared === 'possibly-written') {
+          this.onNotRenumbered(queue, head);
+          step--; // the partition's next batch may go in its place
+          continue;
+        }
+      }
+      queue.queued.shift();
+      queue.inFlight.push(head);
+      queue.inFlightLeader = leader;
+      head.markInFlight();
+      batches.push(head);
+      size += bytes;
+    }
+    return batches;
+  }
+
+  /** Whether the head batch of `queue` is ready now (see isReady); for the partitions of a leader's next request. */
+  hasReadyHead(queue: PartitionQueue, now: number): boolean {
+    const head = queue.queued[0];
+    return head !== undefined && this.isReady(queue, head, now);
+  }
+
+  /**
+   * The batches waiting to be sent whose delivery deadline has passed, each partition's from its
+   * head (a batch behind an unexpired one waits its turn).
+   */
+  expired(now: number): ProducerBatch[] {
+    const expired: ProducerBatch[] = [];
+    for (const queue of this.active) {
+      for (const batch of queue.queued) {
+        if (batch.deliveryDeadline > now) break;
+        expired.push(batch);
+      }
+    }
+    return expired;
+  }
+
+  /** Every batch not yet sent, oldest first per partition. */
+  unsent(): ProducerBatch[] {
+    const batches: ProducerBatch[] = [];
+    for (const queue of this.active) batches.push(...queue.queued);
+    return batches;
+  }
+
+  /** Every batch in flight. */
+  inFlight(): ProducerBatch[] {
+    const batches: ProducerBatch[] = [];
+    for (const queue of this.active) batches.push(...queue.inFlight);
+    return batches;
+  }
+
+  /** Every batch not yet settled. */
+  unsettled(): ProducerBatch[] {
+    return [...this.incomplete];
+  }
+
+  // Ready: the head batch is full, or not the only one, or lingered, or a retry whose backoff
+  // passed, or everything must go now (flush, close); a compressed one once sealed (BatchSealer).
+  private isReady(queue: PartitionQueue, head: ProducerBatch, now: number): boolean {
+    if (head.retryAt > now) {
+      this.wakeAt(head.retryAt);
+      return false;
+    }
+    const lingered = head.attempts > 0 || head.isFull || queue.queued.length > 1 || this.flushes > 0 || now >= head.createdAt + this.lingerMs;
+    if (!lingered) {
+      this.wakeAt(head.createdAt + this.lingerMs);
+      return false;
+    }
+    return this.rules.sealer ? this.rules.sealer.mayDrain(head) : true;
+  }
+
+  // Whether the head of `queue` may go to `leader` now (invariants 3 and 4).
+  private canDrain(queue: PartitionQueue, leader: number): boolean {
+    if (queue.splitting.length > 0) return false;
+    if (queue.inFlight.length === 0) return true;
+    if (queue.inFlightLeader !== leader) return false;
+    if (queue.recovering) return false;
+    return queue.confirmedLeader === leader;
+  }
+
+  /** From now until endFlush(), every batch is ready whatever its linger. */
+  beginFlush(): void {
+    this.flushes++;
+  }
+
+  endFlush(): void {
+    this.flushes--;
+  }
+
+  // ---- what happened to a batch in flight ------------------------------------------------------
+
+  /**
+   * The broker acknowledged `batch` from `leader`: the partition may pipeline to it again. Recovery
+   * ends with the success of the head: a later batch acknowledged while an earlier one waits for its
+   * retry must not let the partition pipeline again (invariant 3), or more than 5 batches could be
+   * written behind it and a resend of it no longer be recognised.
+   */
+  acknowledged(batch: ProducerBatch, leader: number): void {
+    const queue = batch.queue;
+    queue.removeInFlight(batch);
+    queue.confirmedLeader = leader;
+    if (queue.inFlight.length === 0 && !queue.hasQueuedBefore(batch)) queue.recovering = false;
+  }
+
+  /** The broker answered `batch` with an error. */
+  refused(batch: ProducerBatch): void {
+    batch.queue.removeInFlight(batch);
+  }
+
+  /** The request carrying `batch` failed without an answer: the partition's leader is in doubt. */
+  unanswered(batch: ProducerBatch): void {
+    const queue = batch.queue;
+    queue.removeInFlight(batch);
+    queue.confirmedLeader = -1;
+  }
+
+  /** Queues `batch` again for a retry at `retryAt`, ahead of newer batches; the partition recovers (invariant 3). */
+  retry(batch: ProducerBatch, retryAt: number): void {
+    const queue = batch.queue;
+    batch.retryAt = retryAt;
+    batch.markQueued();
+    queue.recovering = true;
+    queue.reenqueue(batch);
+    this.active.add(queue);
+    this.wakeAt(retryAt);
+  }
+
+  /** `batch` is being re-read to be split: its partition sends nothing meanwhile and recovers after. */
+  splitting(batch: ProducerBatch): void {
+    const queue = batch.queue;
+    queue.splitting.push(batch);
+    queue.recovering = true;
+  }
+
+  /** The split of `batch` ended (its parts replace it, see replaceSplit, or it failed). */
+  splitEnded(batch: ProducerBatch): void {
+    const splitting = batch.queue.splitting;
+    splitting.splice(splitting.indexOf(batch), 1);
+  }
+
+  /**
+   * Replaces a batch split for being too large by its parts, which hold its records and take its
+   * place by order (a retried earlier batch stays ahead of them, as its sequences do): the parts
    * become incomplete batches (with their own memory), the original is released, and whoever
    * waits for the original (flush) waits for the parts instead.
    */
   replaceSplit(original: ProducerBatch, parts: readonly ProducerBatch[]): void {
+    const queue = original.queue;
     for (const part of parts) {
+      queue.reenqueue(part);
       this.incomplete.add(part);
       this.memoryUsed += part.reservedBytes;
     }
     for (const waiter of this.settleWaiters) {
       if (waiter.remaining.has(original)) for (const part of parts) waiter.remaining.add(part);
     }
+    this.active.add(queue);
     this.release(original);
   }
 
-  /** Forgets a settled batch and releases its memory. */
+  /** Queued batches of `batch`'s partition that come after it. */
+  queuedAfter(batch: ProducerBatch): ProducerBatch[] {
+    return batch.queue.queued.filter((other) => other.isAfter(batch));
+  }
+
+  /** In-flight batches of `batch`'s partition that come after it. */
+  inFlightAfter(batch: ProducerBatch): ProducerBatch[] {
+    return batch.queue.inFlight.filter((other) => other.isAfter(batch));
+  }
+
+  /** Queued batches of the partitions `leader` leads (per `leaderOf`). */
+  queuedFor(leader: number, leaderOf: (queue: PartitionQueue) => number): ProducerBatch[] {
+    const batches: ProducerBatch[] = [];
+    for (const queue of this.active) if (leaderOf(queue) === leader) batches.push(...queue.queued);
+    return batches;
+  }
+
+  // ---- settling --------------------------------------------------------------------------------
+
+  /** Takes a settled (or settling) batch out of its partition's queue, if it is there. */
+  dequeue(batch: ProducerBatch): void {
+    batch.queue.removeQueued(batch);
+  }
+
+  /** Forgets a settled batch and releases its memory; the partition goes idle when it has nothing left. */
   release(batch: ProducerBatch): void {
+    const queue = batch.queue;
+    if (queue.isEmpty) this.active.delete(queue);
     if (!this.incomplete.delete(batch)) return;
     this.memoryUsed -= batch.reservedBytes;
     if (this.settleWaiters.size > 0) this.notifyWaiters(batch);
@@ -181,8 +450,13 @@ export class RecordAccumulator {
     }
   }
 
-  /** Removes a partition from the active set once it has nothing queued or in flight. */
-  settleIfIdle(queue: PartitionQueue): void {
+  private settleIfIdle(queue: PartitionQueue): void {
     if (queue.isEmpty) this.active.delete(queue);
   }
+}
+
+// Without a sealer (unit tests of the accumulator alone), batches are sealed uncompressed at drain.
+function sealNow(batch: ProducerBatch): boolean {
+  if (!batch.isSealed) batch.seal();
+  return true;
 }

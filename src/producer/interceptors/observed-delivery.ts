@@ -1,8 +1,8 @@
-// The delivery of a `send({ topic, messages })` call made through interceptors: a BatchDelivery
+// The delivery of a `send({ topic, messages })` call made through interceptors: a MultiRecordDelivery
 // that also reports each record's outcome as it settles, so that onAcknowledgement runs per record.
 // Only producers with interceptors make one, so the deliveries of the others keep their one shape.
 import type { KafkaError } from '../../errors/kafka-error.js';
-import { BatchDelivery } from '../accumulator/delivery.js';
+import { MultiRecordDelivery } from '../accumulator/delivery.js';
 import type { RecordMetadata } from '../producer-record.js';
 
 /** Told each record's outcome, by its position in the call. */
@@ -11,7 +11,7 @@ export interface RecordObserver {
   recordFailed(position: number, error: KafkaError): void;
 }
 
-export class ObservedBatchDelivery extends BatchDelivery {
+export class ObservedMultiRecordDelivery extends MultiRecordDelivery {
   constructor(
     count: number,
     private readonly observer: RecordObserver,

@@ -2,7 +2,6 @@
 // response back to the batches, partition by partition.
 import type { Connection } from '../../network/connection.js';
 import type { ProduceRequestData, ProduceResponseData } from '../../protocol/index.js';
-import type { PartitionQueue } from '../accumulator/partition-queue.js';
 import type { ProducerBatch } from '../accumulator/producer-batch.js';
 
 /** The answer for one batch of a Produce request. */
@@ -69,7 +68,7 @@ export function resultsByBatch(
     }
   }
   return batches.map((batch) => {
-    const queue = batch.topicPartition as PartitionQueue;
-    return answers.get(`${queue.topic}\u0000${queue.partition}`);
+    const { topic, partition } = batch.queue;
+    return answers.get(`${topic}\u0000${partition}`);
   });
 }

@@ -1,28 +1,29 @@
-// The send loop: one pass (runOnce) expires batches past deliveryTimeoutMs, finds partitions whose
-// head batch is ready and whose leader is known, and drains them per leader into Produce requests
-// (one batch per partition per request, up to maxRequestSize, up to maxInFlight per connection).
-// Woken by appends, responses and one timer for the next deadline. Choosing a batch, stamping its
-// sequence and writing its request happen in one synchronous step (invariant 8).
+// The send loop. One pass (runOnce) fails batches past deliveryTimeoutMs, asks the accumulator
+// which leaders have batches ready, and for each leader with a ready connection drains one request
+// at a time (up to maxInFlight per connection, one batch per partition per request, up to
+// maxRequestSize). Woken by appends, answers and one timer for the next deadline. Choosing a batch,
+// stamping its sequence and writing its request happen in one synchronous step (invariant 8).
+// What an answer leads to is BatchOutcomeHandler's; how a batch ends, BatchCompletion's.
 import type { Cluster } from '../../cluster/cluster.js';
-import { brokerErrorByCode, ErrorCode } from '../../errors/broker-error-codes.js';
-import { BrokerError, KafkaError, ProducerFencedError, permanentCause, RequestNotSentError, TransactionAbortedError, UnsupportedVersionError, withPossiblyPersisted } from '../../errors/kafka-error.js';
+import { KafkaError, permanentCause, UnsupportedVersionError } from '../../errors/kafka-error.js';
 import type { ProducerMetrics } from '../../metrics/producer-metrics.js';
 import type { Connection } from '../../network/connection.js';
-import { backoffDelay } from '../../network/exponential-backoff.js';
 import type { ProduceResponseData } from '../../protocol/index.js';
+import { BatchSealer } from '../accumulator/batch-sealer.js';
 import type { PartitionQueue } from '../accumulator/partition-queue.js';
 import type { ProducerBatch } from '../accumulator/producer-batch.js';
 import type { RecordAccumulator } from '../accumulator/record-accumulator.js';
 import { type Clock, type ClockTimer, systemClock } from '../clock.js';
 import type { BatchCompressor } from '../compression.js';
-import { IDEMPOTENT_ONLY, loadProducerId } from '../idempotence/producer-id-loader.js';
+import { IdempotentProducerId } from '../idempotence/idempotent-producer-id.js';
 import type { ProducerIdentity } from '../idempotence/producer-identity.js';
 import type { SequenceTracker } from '../idempotence/sequence-tracker.js';
 import type { ResolvedProducerOptions } from '../options.js';
 import type { LeaderDrainStats } from '../partitioners/leader-drain-stats.js';
 import type { TransactionManager } from '../transactions/transaction-manager.js';
+import { BatchCompletion } from './batch-completion.js';
+import { BatchOutcomeHandler } from './batch-outcome-handler.js';
 import type { BatchSplitter } from './batch-splitter.js';
-import { classifyProduceError, mayHaveBeenWritten } from './produce-outcome.js';
 import { type BatchResult, buildProduceRequest, requestOverhead, resultsByBatch, sendProduceRequest } from './produce-request.js';
 
 /** What the sender uses of the cluster (an interface, so that unit tests can stand in for it). */
@@ -50,33 +51,79 @@ export interface SenderDependencies {
 
 export class Sender {
   private readonly deps: SenderDependencies;
+  private readonly clock: Clock;
+  /** The one way batches end. */
+  readonly completion: BatchCompletion;
+  private readonly outcomes: BatchOutcomeHandler;
+  private readonly producerId: IdempotentProducerId | undefined;
+  private readonly sealer: BatchSealer;
   private wakeScheduled = false;
   /**
-   * True while a pass or the handling of a response is on the stack; runNow() called from inside
+   * True while a pass or the handling of an answer is on the stack; runNow() called from inside
    * one (a logger that sends) leaves the work to a scheduled pass.
    */
   private busy = false;
-  /** True while runNow() runs a pass on a send() call's stack. */
-  private onCallerStack = false;
   private timer: ClockTimer | undefined;
   private timerDue = Number.POSITIVE_INFINITY;
   private metadataWanted = false;
-  private producerIdPending = false;
-  private producerIdFailures = 0;
-  private producerIdRetryAt = 0;
   private readonly connecting = new Set<number>();
   private drainRotation = 0;
-  /** > 0 while flush() or close() wants every batch sent now, lingering or not. */
-  flushing = 0;
-  closed = false;
+  private closed = false;
   /** A fatal error of the producer (e.g. authorization to produce denied): every batch fails with it. */
-  fatalError: KafkaError | undefined;
-
-  private readonly clock: Clock;
+  private fatalError: KafkaError | undefined;
 
   constructor(deps: SenderDependencies) {
     this.deps = deps;
     this.clock = deps.clock ?? systemClock;
+    const { accumulator, sequences, transactions, metrics, identity, options } = deps;
+    this.completion = new BatchCompletion({ accumulator, metrics, sequences, transactions });
+    this.outcomes = new BatchOutcomeHandler({
+      ...deps,
+      completion: this.completion,
+      clock: this.clock,
+      wantMetadata: () => {
+        this.metadataWanted = true;
+      },
+      wake: () => this.wake(),
+      fatal: (error) => this.fail(error),
+    });
+    this.producerId =
+      identity && !transactions
+        ? new IdempotentProducerId({
+            cluster: deps.cluster,
+            identity,
+            clock: this.clock,
+            backoff: { initialMs: options.retryBackoffMs, maxMs: options.retryBackoffMaxMs },
+            wake: () => this.wake(),
+            wakeAt: (due) => this.wakeAt(due),
+            fatal: (error) => {
+              this.fatalError ??= error;
+            },
+            log: deps.log,
+          })
+        : undefined;
+    this.sealer = new BatchSealer(
+      deps.compressor,
+      () => this.wake(),
+      (batch, error) => {
+        this.completion.failWithLater(batch, compressionFailure(batch, error));
+        this.wake();
+      },
+    );
+    accumulator.rules = { sequences, partitionReady: transactions && ((queue) => transactions.partitionReady(queue)), sealer: this.sealer };
+    accumulator.wakeAt = (due) => this.wakeAt(due);
+    accumulator.onNotRenumbered = (queue, batch) => this.outcomes.failUnresolved(batch, notRenumbered(queue, batch));
+  }
+
+  /** The error every record fails with once the producer cannot go on; undefined while it can. */
+  get fatal(): KafkaError | undefined {
+    return this.fatalError;
+  }
+
+  /** The producer cannot go on (fenced, refused for good): every batch, queued or sent later, fails with `error`. */
+  fail(error: KafkaError): void {
+    this.fatalError ??= error;
+    this.completion.failAll(this.fatalError);
   }
 
   /** Schedules a pass of the loop soon (coalesced: many wakes, one pass). */
@@ -98,12 +145,7 @@ export class Sender {
       this.wake();
       return;
     }
-    this.onCallerStack = true;
-    try {
-      this.runOnce();
-    } finally {
-      this.onCallerStack = false;
-    }
+    this.sealer.withoutOffLoopWork(() => this.runOnce());
   }
 
   private wakeAt(due: number): void {
@@ -138,14 +180,13 @@ export class Sender {
   }
 
   private pass(): void {
-    const { accumulator, cluster, identity } = this.deps;
+    const { accumulator, cluster, identity, transactions } = this.deps;
     const now = this.clock.now();
     if (this.fatalError) {
-      this.failEverything(this.fatalError);
+      this.completion.failAll(this.fatalError);
       return;
     }
     if (cluster.isMetadataStale(now) && cluster.metadata.updatedAt > 0) this.metadataWanted = true;
-    const transactions = this.deps.transactions;
     if (identity) {
       // An idempotent producer bumps its epoch itself; a transactional one asks the coordinator
       // when the transaction is aborted (KIP-360).
@@ -153,94 +194,44 @@ export class Sender {
         this.deps.log('info', 'producer epoch exhausted; requesting a new producer id');
       }
       if (!identity.isKnown) {
-        this.expireQueued(now, 'no producer id could be obtained');
-        if (!transactions) this.ensureProducerId(now);
+        this.expire(now, 'no producer id could be obtained');
+        this.producerId?.request(now);
         return;
       }
     }
-    const readyByLeader = new Map<number, PartitionQueue[]>();
-    for (const queue of accumulator.active) {
-      this.expireQueuedOf(queue, now, 'the batch could not be sent in time');
-      const head = queue.queued[0];
-      if (!head) {
-        accumulator.settleIfIdle(queue);
-        continue;
-      }
-      const leader = cluster.metadata.partition(queue.topic, queue.partition)?.leader ?? -1;
-      if (leader < 0 || !cluster.metadata.brokers.has(leader)) {
-        this.metadataWanted = true;
-        this.wakeAt(head.deliveryDeadline);
-        continue;
-      }
-      if (!this.isReady(queue, head, now)) continue;
-      let list = readyByLeader.get(leader);
-      if (!list) readyByLeader.set(leader, (list = []));
-      list.push(queue);
-    }
+    this.expire(now, 'the batch could not be sent in time');
+    const ready = accumulator.ready(now, this.leaderOf);
+    if (ready.leaderUnknown) this.metadataWanted = true;
     const drains = this.deps.drains;
-    for (const [leader, queues] of readyByLeader) {
+    for (const [leader, queues] of ready.byLeader) {
       const drained = this.drainTo(leader, queues, now);
       drains?.onReady(leader, now, drained);
     }
     if (this.metadataWanted) this.refreshMetadata();
     // Nothing left to send or wait for: a timer still set (a lingering or expiry wake-up of batches
     // since acknowledged) would only hold the process open.
-    if (accumulator.active.size === 0 && this.timer) {
+    if (!accumulator.hasActivePartitions && this.timer) {
       this.timer.cancel();
       this.timer = undefined;
       this.timerDue = Number.POSITIVE_INFINITY;
     }
   }
 
-  // Ready: the head batch is full, or not the only one, or lingered, or a retry whose backoff
-  // passed, or everything must go now (flush, close). Compressed batches must be sealed first: at
-  // once when the codec allows, else off the event loop, and the batch is ready on a later pass.
-  private isReady(queue: PartitionQueue, head: ProducerBatch, now: number): boolean {
-    if (head.retryAt > now) {
-      this.wakeAt(head.retryAt);
-      return false;
-    }
-    const lingered = head.attempts > 0 || head.isFull || queue.queued.length > 1 || this.flushing > 0 || now >= head.createdAt + this.deps.options.lingerMs;
-    if (!lingered) {
-      this.wakeAt(head.createdAt + this.deps.options.lingerMs);
-      return false;
-    }
-    if (head.isSealed) return true;
-    const compressor = this.deps.compressor;
-    if (!compressor) return true;
-    if (head.sealing) return false;
-    try {
-      if (compressor.sealNow(head)) return true;
-    } catch (error) {
-      this.failBatch(queue, head, compressionFailure(queue, error));
-      return false;
-    }
-    // A pass on a send() call's stack writes what is ready now; compressing off the event loop
-    // starts in the pass scheduled for it, once the caller yields.
-    if (this.onCallerStack) return false;
-    compressor.seal(head).then(
-      () => this.wake(),
-      (error: unknown) => {
-        this.failBatch(queue, head, compressionFailure(queue, error));
-        this.wake();
-      },
-    );
-    return false;
-  }
+  // The leader of a partition, -1 when unknown (or not among the brokers).
+  private readonly leaderOf = (queue: PartitionQueue): number => {
+    const metadata = this.deps.cluster.metadata;
+    const leader = metadata.partition(queue.topic, queue.partition)?.leader ?? -1;
+    return leader >= 0 && metadata.brokers.has(leader) ? leader : -1;
+  };
 
-  // Whether the head of `queue` may go to `leader` now (invariants 3 and 4).
-  private canDrain(queue: PartitionQueue, leader: number): boolean {
-    if (queue.splitting.length > 0) return false;
-    if (queue.inFlight.length === 0) return true;
-    if (queue.inFlightLeader !== leader) return false;
-    if (queue.recovering) return false;
-    return queue.confirmedLeader === leader;
+  private expire(now: number, reason: string): void {
+    for (const batch of this.deps.accumulator.expired(now)) this.completion.expire(batch, now, reason);
   }
 
   // Returns whether the leader could take requests: a connection ready with an in-flight slot free
   // (whether or not the rules of its partitions let a batch go).
   private drainTo(leader: number, queues: PartitionQueue[], now: number): boolean {
-    const { cluster, options, sequences } = this.deps;
+    const { cluster, options, accumulator } = this.deps;
     const connection = cluster.connectionIfReady(leader);
     if (!connection) {
       this.connect(leader);
@@ -254,48 +245,18 @@ export class Sender {
       // the partition to the transaction itself. A transaction of the first protocol stays below it.
       if (this.deps.transactions && this.deps.transactions.protocol === 1) version = Math.min(version, 11);
     } catch (error) {
-      this.fatalError = error instanceof UnsupportedVersionError ? error : new UnsupportedVersionError(String(error));
-      this.failEverything(this.fatalError);
+      this.fail(error instanceof UnsupportedVersionError ? error : new UnsupportedVersionError(String(error)));
       return open;
     }
     const rotation = this.drainRotation++ % queues.length;
     while (connection.inFlight < options.maxInFlightRequestsPerConnection && !connection.isBlocked) {
-      const batches: ProducerBatch[] = [];
-      let size = 0;
-      for (let step = 0; step < queues.length; step++) {
-        const queue = queues[(rotation + step) % queues.length]!;
-        const head = queue.queued[0];
-        if (!head || !this.canDrain(queue, leader)) continue;
-        if (batches.length > 0 && !this.isReady(queue, head, now)) continue;
-        if (this.deps.transactions && !this.deps.transactions.partitionReady(queue)) continue;
-        if (!head.isSealed) {
-          if (head.sealing || this.deps.compressor) continue;
-          head.seal();
-        }
-        const bytes = head.bytes!.length + requestOverhead(queue.topic);
-        if (batches.length > 0 && size + bytes > options.maxRequestSize) continue;
-        if (sequences) {
-          const prepared = sequences.prepare(queue, head);
-          if (prepared === 'wait') continue;
-          if (prepared === 'possibly-written') {
-            this.failUnresolved(queue, head, notRenumbered(queue, head));
-            step--; // the partition's next batch may go in its place
-            continue;
-          }
-        }
-        queue.queued.shift();
-        queue.inFlight.push(head);
-        queue.inFlightLeader = leader;
-        head.attempts++;
-        batches.push(head);
-        size += bytes;
-      }
+      const batches = accumulator.drain(leader, queues, rotation, options.maxRequestSize, now, requestOverheadOf);
       if (batches.length === 0) break;
       this.deps.transactions?.onProduceSent();
       this.send(connection, leader, version, batches);
       // Further requests only for partitions whose next batch is ready too.
       now = this.clock.now();
-      queues = queues.filter((queue) => queue.queued.length > 0 && this.isReady(queue, queue.queued[0]!, now));
+      queues = queues.filter((queue) => accumulator.hasReadyHead(queue, now));
       if (queues.length === 0) break;
     }
     return open;
@@ -317,7 +278,7 @@ export class Sender {
         metrics.requestDone(sent, undefined, error);
         const failure = error instanceof KafkaError ? error : new KafkaError('REQUEST_FAILED', String(error), { cause: error });
         this.whileBusy(() => {
-          for (const batch of batches) this.onRequestFailed(batch, leader, failure);
+          for (const batch of batches) this.outcomes.onRequestFailed(batch, leader, failure);
         });
         this.metadataWanted = true;
         this.wake();
@@ -328,302 +289,12 @@ export class Sender {
   private onProduceResponse(batches: ProducerBatch[], leader: number, response: ProduceResponseData | undefined): void {
     if (response === undefined) {
       // acks=0: no response; the request was written.
-      for (const batch of batches) this.onBatchResult(batch, leader, { errorCode: 0, baseOffset: -1n, logAppendTimeMs: -1, errorMessage: null, currentLeader: undefined });
+      for (const batch of batches) this.outcomes.onResult(batch, leader, writtenWithoutAnswer);
       return;
     }
     const results = resultsByBatch(batches, response);
     batches.forEach((batch, index) => {
-      this.onBatchResult(batch, leader, results[index] ?? missingResult);
-    });
-  }
-
-  private onBatchResult(batch: ProducerBatch, leader: number, result: BatchResult): void {
-    const { accumulator, sequences, cluster, metrics } = this.deps;
-    const queue = batch.topicPartition as PartitionQueue;
-    queue.removeInFlight(batch);
-    const outcome = classifyProduceError(result.errorCode);
-    if (outcome !== 'success' && !batch.done && batch.failedBehind) {
-      // An earlier batch of the partition failed for good while this one was in flight: it is not
-      // retried, so that nothing of the partition is written after the records that failed.
-      if (mayHaveBeenWritten(result.errorCode) || sequences?.acknowledgedPast(queue, batch)) batch.possiblyPersisted = true;
-      // The sequence gap proves it unwritten, unless a later batch of its epoch was acknowledged.
-      else if (result.errorCode === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER) batch.possiblyPersisted = false;
-      this.failBehind(queue, batch);
-      return;
-    }
-    if (outcome === 'success') {
-      sequences?.onAcknowledged(queue, batch);
-      this.deps.transactions?.onBatchAcknowledged();
-      queue.confirmedLeader = leader;
-      // Recovery ends with the success of the head: a later batch acknowledged while an earlier one
-      // waits for its retry must not let the partition pipeline again (invariant 3), or more than 5
-      // batches could be written behind it and a resend of it no longer be recognised.
-      if (queue.inFlight.length === 0 && !queue.hasQueuedBefore(batch)) queue.recovering = false;
-      if (!batch.done) {
-        batch.complete(result.baseOffset, result.logAppendTimeMs);
-        metrics.recordBatchDone(batch, true);
-      }
-      batch.onAcknowledged();
-      accumulator.release(batch);
-      accumulator.settleIfIdle(queue);
-      return;
-    }
-    if (batch.done) {
-      accumulator.release(batch);
-      return;
-    }
-    if (mayHaveBeenWritten(result.errorCode)) batch.possiblyPersisted = true;
-    const error = this.brokerError(queue, leader, result);
-    switch (outcome) {
-      case 'split':
-        // A batch that may be in the log is split too: its parts carry that mark (BatchSplitter).
-        if (batch.recordCount > 1) {
-          this.split(queue, batch);
-          return;
-        }
-        this.failBatch(queue, batch, error);
-        return;
-      case 'sequence-rejected':
-        this.onSequenceRejected(queue, batch, result.errorCode, error);
-        return;
-      case 'fenced': {
-        const fenced = new ProducerFencedError(`${error.message}: a newer producer with the same id took over`, {
-          brokerErrorCode: result.errorCode,
-          brokerErrorName: error.brokerErrorName ?? 'PRODUCER_FENCED',
-        });
-        this.fatalError = fenced;
-        this.failBatch(queue, batch, fenced);
-        this.failEverything(fenced);
-        return;
-      }
-      case 'retry-after-metadata':
-        if (result.currentLeader) {
-          cluster.metadata.updateLeader(queue.topic, queue.partition, result.currentLeader.leaderId, result.currentLeader.leaderEpoch);
-        }
-        this.metadataWanted = true;
-        this.retry(queue, batch, error);
-        return;
-      case 'retry':
-        this.retry(queue, batch, error);
-        return;
-      default:
-        this.failBatch(queue, batch, error);
-    }
-  }
-
-  // OUT_OF_ORDER_SEQUENCE_NUMBER or UNKNOWN_PRODUCER_ID: the idempotence rules decide whether the
-  // batch is retried (renumbered under a new epoch when its partition restarts), known written,
-  // or possibly written; the last two are failed, never resent.
-  private onSequenceRejected(queue: PartitionQueue, batch: ProducerBatch, errorCode: number, error: BrokerError): void {
-    const sequences = this.deps.sequences;
-    if (!sequences) {
-      this.failBatch(queue, batch, error);
-      return;
-    }
-    const verdict = sequences.onSequenceRejected(queue, batch, errorCode === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
-    if (verdict === 'retry') {
-      this.retry(queue, batch, error);
-      return;
-    }
-    const why =
-      verdict === 'written'
-        ? `A later batch of ${queue} was acknowledged after these records, and the broker takes sequences only in order, so they were written; their answer was lost and the broker no longer recognises a resend, so their offset is unknown`
-        : // An earlier send of these records went unanswered (the broker forgot the producer since,
-          // or the batch they were split from may be in the log).
-          'An earlier send of these records got no answer, so they may have been written';
-    this.failUnresolved(queue, batch, new BrokerError(error.code, `${error.message}. ${why}; they are not resent, to avoid a duplicate`, {
-      brokerErrorCode: errorCode,
-      brokerErrorName: error.brokerErrorName ?? brokerErrorByCode(errorCode).name,
-      possiblyPersisted: true,
-    }));
-  }
-
-  // The request's outcome is unknown (connection lost, request timed out): the batch may have
-  // been written, so it is retried with the same producer id, epoch and sequence.
-  private onRequestFailed(batch: ProducerBatch, leader: number, error: KafkaError): void {
-    const queue = batch.topicPartition as PartitionQueue;
-    queue.removeInFlight(batch);
-    queue.confirmedLeader = -1;
-    if (batch.done) {
-      this.deps.accumulator.release(batch);
-      return;
-    }
-    if (this.deps.options.acks !== 0 && !(error instanceof RequestNotSentError)) batch.possiblyPersisted = true;
-    if (batch.failedBehind) {
-      this.failBehind(queue, batch);
-      return;
-    }
-    this.retry(queue, batch, new KafkaError(error.code, `${error.message} (sending to broker ${leader})`, { retriable: true, cause: error, possiblyPersisted: batch.possiblyPersisted }));
-  }
-
-  private retry(queue: PartitionQueue, batch: ProducerBatch, error: KafkaError): void {
-    const { options, metrics } = this.deps;
-    const now = this.clock.now();
-    batch.lastError = error;
-    if (this.deps.transactions?.isAborting) {
-      // The transaction is being aborted: nothing more of it is sent, so the abort need not wait
-      // for this batch's delivery timeout.
-      this.abandon(queue, batch, new TransactionAbortedError(`The transaction was aborted while a batch for ${queue} was being retried (last error: ${error.message})`, {
-        cause: error,
-        possiblyPersisted: batch.possiblyPersisted,
-      }));
-      return;
-    }
-    if (now >= batch.deliveryDeadline) {
-      this.expire(queue, batch, now, 'it failed on its last attempt');
-      return;
-    }
-    if (batch.attempts > options.retries) {
-      this.failBatch(queue, batch, new KafkaError(error.code, `${error.message}; gave up after ${batch.attempts} attempts (retries: ${options.retries})`, {
-        retriable: error.retriable,
-        cause: error,
-        possiblyPersisted: batch.possiblyPersisted,
-        ...(error.brokerErrorCode === undefined ? {} : { brokerErrorCode: error.brokerErrorCode }),
-        ...(error.brokerErrorName === undefined ? {} : { brokerErrorName: error.brokerErrorName }),
-      }));
-      return;
-    }
-    metrics.recordRetry(batch);
-    batch.retryAt = now + backoffDelay({ initialMs: options.retryBackoffMs, maxMs: options.retryBackoffMaxMs }, batch.attempts - 1);
-    queue.recovering = true;
-    queue.reenqueue(batch);
-    this.deps.accumulator.active.add(queue);
-    this.wakeAt(batch.retryAt);
-  }
-
-  // MESSAGE_TOO_LARGE: the batch is re-read and rebuilt as smaller batches that take its place
-  // (and its sequence range). The partition holds while the records are re-read.
-  private split(queue: PartitionQueue, batch: ProducerBatch): void {
-    const { accumulator, sequences } = this.deps;
-    queue.splitting.push(batch);
-    queue.recovering = true;
-    this.deps.splitter.split(batch).then(
-      (parts) => {
-        queue.splitting.splice(queue.splitting.indexOf(batch), 1);
-        if (batch.done) {
-          // Failed meanwhile (the producer closed or was fenced): the parts hold the same records.
-          accumulator.release(batch);
-          this.wake();
-          return;
-        }
-        if (this.deps.transactions?.isAborting) {
-          this.abandon(queue, batch, new TransactionAbortedError(`The transaction was aborted while a batch for ${queue} was being split`));
-          this.wake();
-          return;
-        }
-        if (sequences && batch.baseSequence >= 0) sequences.onSplit(batch, parts);
-        // The parts take the original's place by order: a retried earlier batch stays ahead of
-        // them, as its sequences do.
-        for (const part of parts) queue.reenqueue(part);
-        accumulator.replaceSplit(batch, parts);
-        accumulator.active.add(queue);
-        this.wake();
-      },
-      (error: unknown) => {
-        queue.splitting.splice(queue.splitting.indexOf(batch), 1);
-        this.failBatch(queue, batch, error instanceof KafkaError ? error : new KafkaError('SPLIT_FAILED', `Splitting a batch for ${queue} failed: ${String(error)}`, { cause: error }));
-        this.wake();
-      },
-    );
-  }
-
-  // A batch whose outcome cannot be known fails alone: later batches of the partition stay, since
-  // whether or not it was written, they come after it.
-  private failUnresolved(queue: PartitionQueue, batch: ProducerBatch, error: KafkaError): void {
-    this.deps.transactions?.onBatchFailed(error);
-    batch.possiblyPersisted = true;
-    this.endFailed(queue, batch, error);
-    this.deps.accumulator.settleIfIdle(queue);
-  }
-
-  // The bookkeeping every failed batch ends with: out of the queue, its records rejected with
-  // `error` (marked as the batch may be written or not), counted, its memory released.
-  private endFailed(queue: PartitionQueue, batch: ProducerBatch, error: KafkaError): void {
-    queue.removeQueued(batch);
-    batch.fail(withPossiblyPersisted(error, batch.possiblyPersisted));
-    this.deps.metrics.recordBatchDone(batch, false);
-    this.deps.accumulator.release(batch);
-  }
-
-  private expire(queue: PartitionQueue, batch: ProducerBatch, now: number, reason: string): void {
-    this.deps.transactions?.onBatchFailed(new KafkaError('DELIVERY_TIMEOUT', `a batch for ${queue} expired: ${reason}`));
-    // An expired batch that may have been written leaves its sequence to be resolved by the next
-    // batch of the partition, sent under the same epoch (invariant 5); one certainly unwritten
-    // leaves a gap.
-    if (!batch.possiblyPersisted) this.deps.sequences?.onSequenceGap(queue, batch);
-    batch.expire(now, reason);
-    this.deps.metrics.recordBatchDone(batch, false);
-    queue.removeQueued(batch);
-    this.deps.accumulator.release(batch);
-  }
-
-  // A batch that fails for good takes the partition's later queued batches with it, so that no
-  // later record of the partition is written after one that failed (invariant 6).
-  private failBatch(queue: PartitionQueue, batch: ProducerBatch, error: KafkaError): void {
-    const { accumulator, sequences } = this.deps;
-    this.deps.transactions?.onBatchFailed(error);
-    if (!batch.possiblyPersisted) sequences?.onSequenceGap(queue, batch);
-    this.endFailed(queue, batch, error);
-    // Later batches already in flight cannot be recalled; each fails when its answer comes, unless
-    // the broker wrote it (which, with idempotence, the gap in sequences prevents).
-    for (const other of queue.inFlight) if (other.isAfter(batch)) other.failedBehind ??= error;
-    const later = queue.queued.filter((other) => other.isAfter(batch));
-    for (const other of later) {
-      this.endFailed(
-        queue,
-        other,
-        new KafkaError(error.code, `Not sent: an earlier batch of ${queue} failed: ${error.message}`, {
-          retriable: error.retriable,
-          cause: error,
-          possiblyPersisted: other.possiblyPersisted,
-        }),
-      );
-    }
-    accumulator.settleIfIdle(queue);
-  }
-
-  // Ends a batch that was in flight when an earlier batch of its partition failed for good.
-  private failBehind(queue: PartitionQueue, batch: ProducerBatch): void {
-    const cause = batch.failedBehind!;
-    const written = batch.possiblyPersisted ? 'They may have been written: a request carrying them got no answer' : 'They were not written';
-    this.failBatch(
-      queue,
-      batch,
-      new KafkaError(cause.code, `Not resent: an earlier batch of ${queue} failed for good (${cause.message}). ${written}`, {
-        retriable: false,
-        cause,
-        possiblyPersisted: batch.possiblyPersisted,
-      }),
-    );
-  }
-
-  // Fails a batch given up without an answer about it (an aborted transaction): its sequence, if it
-  // had one, can no longer be relied on.
-  private abandon(queue: PartitionQueue, batch: ProducerBatch, error: KafkaError): void {
-    this.deps.sequences?.onSequenceGap(queue, batch);
-    this.endFailed(queue, batch, error);
-    this.deps.accumulator.settleIfIdle(queue);
-  }
-
-  private expireQueuedOf(queue: PartitionQueue, now: number, reason: string): void {
-    while (queue.queued.length > 0 && queue.queued[0]!.deliveryDeadline <= now) {
-      this.expire(queue, queue.queued[0]!, now, reason);
-    }
-    const head = queue.queued[0];
-    if (head) this.wakeAt(head.deliveryDeadline);
-  }
-
-  private expireQueued(now: number, reason: string): void {
-    for (const queue of this.deps.accumulator.active) this.expireQueuedOf(queue, now, reason);
-  }
-
-  private brokerError(queue: PartitionQueue, leader: number, result: BatchResult): BrokerError {
-    const info = brokerErrorByCode(result.errorCode);
-    const detail = result.errorMessage ? ` (${result.errorMessage})` : '';
-    return new BrokerError(info.name, `Broker ${leader} rejected the batch for ${queue}: ${info.name} (${info.code}): ${info.description}${detail}`, {
-      retriable: info.retriable,
-      brokerErrorCode: info.code,
-      brokerErrorName: info.name,
+      this.outcomes.onResult(batch, leader, results[index] ?? missingResult);
     });
   }
 
@@ -650,11 +321,7 @@ export class Sender {
   // at a re-authentication): its batches keep their delivery timeout, and expire with this error as
   // their last one, so that the records' failure names the cause.
   private noteLeaderRefused(leader: number, error: KafkaError): void {
-    const { accumulator, cluster } = this.deps;
-    for (const queue of accumulator.active) {
-      if ((cluster.metadata.partition(queue.topic, queue.partition)?.leader ?? -1) !== leader) continue;
-      for (const batch of queue.queued) batch.lastError = error;
-    }
+    for (const batch of this.deps.accumulator.queuedFor(leader, this.leaderOf)) batch.lastError = error;
   }
 
   private refreshMetadata(): void {
@@ -669,88 +336,18 @@ export class Sender {
     );
   }
 
-  // InitProducerId for an idempotent producer: any broker answers it. Retriable failures retry
-  // with backoff; authorization failures are fatal.
-  private ensureProducerId(now: number): void {
-    if (this.producerIdPending) return;
-    if (now < this.producerIdRetryAt) {
-      this.wakeAt(this.producerIdRetryAt);
-      return;
-    }
-    this.producerIdPending = true;
-    const { cluster, identity } = this.deps;
-    cluster
-      .anyConnection()
-      .then((connection) => loadProducerId(connection, identity!, IDEMPOTENT_ONLY))
-      .then(
-        (response) => {
-          this.producerIdPending = false;
-          if (response.errorCode === ErrorCode.NONE) {
-            this.producerIdFailures = 0;
-            this.deps.log('debug', 'producer id assigned', { producerId: String(response.producerId), epoch: response.producerEpoch });
-          } else {
-            const info = brokerErrorByCode(response.errorCode);
-            if (!info.retriable) {
-              this.fatalError = new BrokerError(info.name, `InitProducerId failed: ${info.name} (${info.code}): ${info.description}`, {
-                brokerErrorCode: info.code,
-                brokerErrorName: info.name,
-              });
-            }
-            this.producerIdBackoff();
-          }
-          this.wake();
-        },
-        (error: unknown) => {
-          this.producerIdPending = false;
-          this.fatalError ??= permanentCause(error);
-          this.deps.log('warn', 'InitProducerId failed', { error: String(error) });
-          this.producerIdBackoff();
-          this.wake();
-        },
-      );
-  }
-
-  private producerIdBackoff(): void {
-    const { options } = this.deps;
-    this.producerIdRetryAt = this.clock.now() + backoffDelay({ initialMs: options.retryBackoffMs, maxMs: options.retryBackoffMaxMs }, this.producerIdFailures++);
-    this.wakeAt(this.producerIdRetryAt);
-  }
-
-  /** Fails every batch not yet sent (an aborted transaction); batches in flight settle as they end. */
-  failUnsent(error: KafkaError): void {
-    const { accumulator } = this.deps;
-    for (const queue of accumulator.active) {
-      for (const batch of [...queue.queued]) this.abandon(queue, batch, error);
-    }
-  }
-
-  /** Fails every batch not yet settled (queued now; in-flight ones as their requests end). */
-  failEverything(error: KafkaError): void {
-    this.failUnsent(error);
-    for (const queue of this.deps.accumulator.active) {
-      for (const batch of queue.inFlight) batch.fail(withPossiblyPersisted(error, true));
-    }
-  }
-
   /** Stops the loop; with `error`, every unsettled batch (queued or in flight) fails with it. */
   close(error?: KafkaError): void {
-    if (error) {
-      this.failEverything(error);
-      for (const batch of [...this.deps.accumulator.incomplete]) {
-        batch.fail(withPossiblyPersisted(error, batch.possiblyPersisted || batch.attempts > 0));
-        this.deps.accumulator.release(batch);
-      }
-    }
+    if (error) this.completion.close(error);
     this.closed = true;
     this.timer?.cancel();
     this.timer = undefined;
   }
-
-  /** Whether every batch has settled. */
-  get idle(): boolean {
-    return this.deps.accumulator.incomplete.size === 0;
-  }
 }
+
+const requestOverheadOf = (queue: PartitionQueue): number => requestOverhead(queue.topic);
+
+const writtenWithoutAnswer: BatchResult = { errorCode: 0, baseOffset: -1n, logAppendTimeMs: -1, errorMessage: null, currentLeader: undefined };
 
 const missingResult: BatchResult = {
   errorCode: 13, // NETWORK_EXCEPTION: the response did not mention the partition
@@ -760,8 +357,8 @@ const missingResult: BatchResult = {
   currentLeader: undefined,
 };
 
-function compressionFailure(queue: PartitionQueue, error: unknown): KafkaError {
-  return error instanceof KafkaError ? error : new KafkaError('COMPRESSION_FAILED', `Compressing a batch for ${queue} failed: ${String(error)}`, { cause: error });
+function compressionFailure(batch: ProducerBatch, error: unknown): KafkaError {
+  return error instanceof KafkaError ? error : new KafkaError('COMPRESSION_FAILED', `Compressing a batch for ${batch.queue} failed: ${String(error)}`, { cause: error });
 }
 
 // The error of a batch that was sent under an older stamp with an unknown outcome and would need a

@@ -16,7 +16,7 @@ describe('RecordAccumulator', () => {
   it('fills a batch up to batchSize, then starts the next', () => {
     const accumulator = new RecordAccumulator({ batchSize: 1024, bufferMemory: 1 << 20, deliveryTimeoutMs: 1000 });
     const queue = accumulator.queueFor('t', 0);
-    for (let index = 0; index < 30; index++) assert.ok(accumulator.tryAppend(queue, record('x'.repeat(100)), ignore, index, 0));
+    for (let index = 0; index < 30; index++) assert.ok(accumulator.append(queue, record('x'.repeat(100)), ignore, index, 0));
     assert.ok(queue.queued.length >= 3);
     for (const batch of queue.queued.slice(0, -1)) {
       assert.ok(batch.sizeInBytes <= 1024, `batch of ${batch.sizeInBytes} bytes`);
@@ -34,15 +34,15 @@ describe('RecordAccumulator', () => {
   it('reserves only what records take, whatever batchSize', () => {
     const accumulator = new RecordAccumulator({ batchSize: 1 << 20, bufferMemory: 1 << 20, deliveryTimeoutMs: 1000 });
     const queues = Array.from({ length: 100 }, (_, partition) => accumulator.queueFor('t', partition));
-    for (const queue of queues) assert.ok(accumulator.tryAppend(queue, record('x'), ignore, 0, 0), 'one record per partition fits');
+    for (const queue of queues) assert.ok(accumulator.append(queue, record('x'), ignore, 0, 0), 'one record per partition fits');
     assert.equal(accumulator.bufferedBytes, 100 * (RECORD_BATCH_OVERHEAD + RecordBatchBuilder.recordSizeUpperBound(0, 1)));
   });
 
   it('gives a record larger than batchSize its own batch', () => {
     const accumulator = new RecordAccumulator({ batchSize: 100, bufferMemory: 1 << 20, deliveryTimeoutMs: 1000 });
     const queue = accumulator.queueFor('t', 0);
-    accumulator.tryAppend(queue, record('small'), ignore, 0, 0);
-    accumulator.tryAppend(queue, record('y'.repeat(500)), ignore, 1, 0);
+    accumulator.append(queue, record('small'), ignore, 0, 0);
+    accumulator.append(queue, record('y'.repeat(500)), ignore, 1, 0);
     assert.equal(queue.queued.length, 2);
     assert.equal(queue.queued[1]!.recordCount, 1);
     assert.ok(queue.queued[1]!.reservedBytes >= 500);
@@ -55,22 +55,22 @@ describe('RecordAccumulator', () => {
     const first = accumulator.queueFor('t', 0);
     const second = accumulator.queueFor('t', 1);
     const third = accumulator.queueFor('t', 2);
-    assert.ok(accumulator.tryAppend(first, record(big), ignore, 0, 0));
-    assert.ok(accumulator.tryAppend(second, record(big), ignore, 0, 0));
-    assert.equal(accumulator.tryAppend(third, record('c'), ignore, 0, 0), false, 'no room for a new batch');
-    assert.equal(accumulator.tryAppend(first, record(big), ignore, 1, 0), false, 'no room for a record in an open batch either');
+    assert.ok(accumulator.append(first, record(big), ignore, 0, 0));
+    assert.ok(accumulator.append(second, record(big), ignore, 0, 0));
+    assert.equal(accumulator.append(third, record('c'), ignore, 0, 0), false, 'no room for a new batch');
+    assert.equal(accumulator.append(first, record(big), ignore, 1, 0), false, 'no room for a record in an open batch either');
     assert.equal(first.queued[0]!.recordCount, 1);
     let released = 0;
     accumulator.onMemoryReleased = () => released++;
     accumulator.release(first.queued[0]!);
     assert.equal(released, 1);
-    assert.ok(accumulator.tryAppend(third, record('c'), ignore, 0, 0));
+    assert.ok(accumulator.append(third, record('c'), ignore, 0, 0));
   });
 
   it('puts a retried batch back before newer batches', () => {
     const accumulator = new RecordAccumulator({ batchSize: 80, bufferMemory: 1 << 20, deliveryTimeoutMs: 1000 });
     const queue = accumulator.queueFor('t', 0);
-    for (let index = 0; index < 3; index++) accumulator.tryAppend(queue, record('z'.repeat(60)), ignore, index, 0);
+    for (let index = 0; index < 3; index++) accumulator.append(queue, record('z'.repeat(60)), ignore, index, 0);
     const [oldest, middle, newest] = queue.queued;
     queue.queued.splice(0, 2);
     queue.reenqueue(middle!);
@@ -81,9 +81,9 @@ describe('RecordAccumulator', () => {
   it('starts a new batch rather than append to one that has settled', () => {
     const accumulator = new RecordAccumulator({ batchSize: 16_384, bufferMemory: 1 << 20, deliveryTimeoutMs: 1000 });
     const queue = accumulator.queueFor('t', 0);
-    assert.ok(accumulator.tryAppend(queue, record('a'), ignore, 0, 0));
+    assert.ok(accumulator.append(queue, record('a'), ignore, 0, 0));
     queue.queued[0]!.fail(new KafkaError('TIMEOUT', 'failed while still open'));
-    assert.ok(accumulator.tryAppend(queue, record('b'), ignore, 1, 0));
+    assert.ok(accumulator.append(queue, record('b'), ignore, 1, 0));
     assert.equal(queue.queued.length, 2);
     assert.equal(queue.queued[1]!.recordCount, 1);
   });
@@ -91,7 +91,7 @@ describe('RecordAccumulator', () => {
   it('sizes a new batch buffer after the partition\'s last full batch', () => {
     const accumulator = new RecordAccumulator({ batchSize: 64 * 1024, bufferMemory: 1 << 22, deliveryTimeoutMs: 1000 });
     const queue = accumulator.queueFor('t', 0);
-    for (let index = 0; index < 1500; index++) accumulator.tryAppend(queue, record('v'.repeat(100)), ignore, index, 0);
+    for (let index = 0; index < 1500; index++) accumulator.append(queue, record('v'.repeat(100)), ignore, index, 0);
     assert.ok(queue.queued.length >= 2);
     assert.ok(queue.recentBatchBytes > 60 * 1024, `hint ${queue.recentBatchBytes}`);
   });
@@ -103,7 +103,7 @@ describe('RecordAccumulator', () => {
     accumulator.onBatchOpened = () => signals.push(`opened ${appends}`);
     accumulator.onBatchCompleted = () => signals.push(`completed ${appends}`);
     const queue = accumulator.queueFor('t', 0);
-    for (; appends < 12; appends++) assert.ok(accumulator.tryAppend(queue, record('v'.repeat(20)), ignore, appends, 0));
+    for (; appends < 12; appends++) assert.ok(accumulator.append(queue, record('v'.repeat(20)), ignore, appends, 0));
     const expected: string[] = [];
     let first = 0;
     for (const batch of queue.queued) {
@@ -113,7 +113,7 @@ describe('RecordAccumulator', () => {
     }
     assert.ok(expected.length >= 3);
     assert.deepEqual(signals, expected, 'a signal per batch opened, none for appends to a batch with room left');
-    assert.ok(accumulator.tryAppendToGroup(accumulator.queueFor('t', 1), record('w'), 0));
+    assert.ok(accumulator.appendSingle(accumulator.queueFor('t', 1), record('w'), 0));
     assert.deepEqual(signals, [...expected, 'opened 12'], 'the grouped append of a single-record send() signals too');
 
     // A record that leaves its batch exactly full completes it on its own append.
@@ -125,8 +125,8 @@ describe('RecordAccumulator', () => {
     exact.onBatchOpened = () => calls.push('opened');
     exact.onBatchCompleted = () => calls.push('completed');
     const only = exact.queueFor('t', 0);
-    exact.tryAppend(only, record('v'.repeat(20)), ignore, 0, 0);
-    exact.tryAppend(only, record('v'.repeat(20)), ignore, 1, 0);
+    exact.append(only, record('v'.repeat(20)), ignore, 0, 0);
+    exact.append(only, record('v'.repeat(20)), ignore, 1, 0);
     assert.equal(only.queued.length, 1);
     assert.ok(only.queued[0]!.isFull);
     assert.deepEqual(calls, ['opened', 'completed']);

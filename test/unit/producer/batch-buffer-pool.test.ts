@@ -7,18 +7,19 @@ import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { Producer } from '../../../src/index.js';
 import { BatchBufferPool } from '../../../src/producer/accumulator/batch-buffer-pool.js';
-import { DeliveryGroup } from '../../../src/producer/accumulator/delivery.js';
+import { BatchDelivery } from '../../../src/producer/accumulator/delivery.js';
+import { PartitionQueue } from '../../../src/producer/accumulator/partition-queue.js';
 import { ProducerBatch } from '../../../src/producer/accumulator/producer-batch.js';
 import { serializeRecord } from '../../../src/producer/producer-record.js';
 import { FakeCluster } from '../../../src/testing/index.js';
 
 const CAPACITY = 4096;
-const partition = { topic: 't', partition: 0 };
+const partition = new PartitionQueue('t', 0);
 
 // A batch of `records` records of 100-byte values, made the way the accumulator makes one under load.
 function batchOf(pool: BatchBufferPool, records: number, sizeHint = CAPACITY): ProducerBatch {
   const batch = new ProducerBatch(partition, 0, 1000, CAPACITY, sizeHint, pool);
-  const group = new DeliveryGroup();
+  const group = new BatchDelivery();
   for (let index = 0; index < records; index++) {
     batch.append(serializeRecord('t', { value: 'v'.repeat(100) }, undefined, undefined, index), group, index, 0);
   }

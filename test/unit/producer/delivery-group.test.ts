@@ -1,19 +1,19 @@
-// DeliveryGroup: single-record sends appended to one batch share one underlying promise, yet each
+// BatchDelivery: single-record sends appended to one batch share one underlying promise, yet each
 // member's promise settles with its own outcome, whatever order the outcomes arrive in (a split
 // batch settles its parts separately), and only once every member has settled.
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { KafkaError } from '../../../src/errors/kafka-error.js';
-import { BatchDelivery, DeliveryGroup } from '../../../src/producer/accumulator/delivery.js';
+import { BatchDelivery, MultiRecordDelivery } from '../../../src/producer/accumulator/delivery.js';
 import { RecordAccumulator } from '../../../src/producer/accumulator/record-accumulator.js';
 import { serializeRecord } from '../../../src/producer/producer-record.js';
 import { BatchSplitter } from '../../../src/producer/sender/batch-splitter.js';
 
 const metadataAt = (offset: number) => ({ topic: 't', partition: 0, offset: BigInt(offset), timestamp: offset });
 
-describe('DeliveryGroup', () => {
+describe('BatchDelivery', () => {
   it('settles each member with its own outcome, in join order, whatever order outcomes arrive in', async () => {
-    const group = new DeliveryGroup();
+    const group = new BatchDelivery();
     const promises = Array.from({ length: 6 }, (_, index) => {
       assert.equal(group.size, index);
       return group.join();
@@ -30,7 +30,7 @@ describe('DeliveryGroup', () => {
   });
 
   it('settles no member before every member has settled', async () => {
-    const group = new DeliveryGroup();
+    const group = new BatchDelivery();
     const first = group.join();
     group.join().catch(() => undefined);
     let settled = false;
@@ -49,7 +49,7 @@ describe('DeliveryGroup', () => {
     const accumulator = new RecordAccumulator({ batchSize: 200, bufferMemory: 1 << 20, deliveryTimeoutMs: 1000 });
     const queue = accumulator.queueFor('t', 0);
     const promises = Array.from({ length: 8 }, (_, index) => {
-      const promise = accumulator.tryAppendToGroup(queue, serializeRecord('t', { value: `value ${index}`.padEnd(40) }, undefined, undefined, index), 0);
+      const promise = accumulator.appendSingle(queue, serializeRecord('t', { value: `value ${index}`.padEnd(40) }, undefined, undefined, index), 0);
       assert.ok(promise, 'bufferMemory has room');
       return promise;
     });
@@ -76,12 +76,12 @@ describe('DeliveryGroup', () => {
     const queue = accumulator.queueFor('t', 0);
     const record = (index: number) => serializeRecord('t', { value: `value ${index}` }, undefined, undefined, index);
     const singles: Promise<{ offset: bigint; timestamp: number }>[] = [];
-    singles.push(accumulator.tryAppendToGroup(queue, record(0), 0)!, accumulator.tryAppendToGroup(queue, record(1), 0)!);
-    const call = new BatchDelivery(2);
-    assert.ok(accumulator.tryAppend(queue, record(2), call, 0, 0));
-    singles.push(accumulator.tryAppendToGroup(queue, record(3), 0)!);
-    assert.ok(accumulator.tryAppend(queue, record(4), call, 1, 0));
-    singles.push(accumulator.tryAppendToGroup(queue, record(5), 0)!);
+    singles.push(accumulator.appendSingle(queue, record(0), 0)!, accumulator.appendSingle(queue, record(1), 0)!);
+    const call = new MultiRecordDelivery(2);
+    assert.ok(accumulator.append(queue, record(2), call, 0, 0));
+    singles.push(accumulator.appendSingle(queue, record(3), 0)!);
+    assert.ok(accumulator.append(queue, record(4), call, 1, 0));
+    singles.push(accumulator.appendSingle(queue, record(5), 0)!);
     assert.equal(queue.queued.length, 1, 'one batch holds every record');
     queue.queued[0]!.complete(500n, -1);
     const settled = await Promise.all(singles);
@@ -108,8 +108,8 @@ describe('DeliveryGroup', () => {
     const failing = accumulator.queueFor('t', 0);
     const unacknowledged = accumulator.queueFor('t', 1);
     const record = (index: number) => serializeRecord('t', { value: `value ${index}` }, undefined, undefined, 1_700_000_000_000 + index);
-    const failed = [0, 1, 2].map((index) => accumulator.tryAppendToGroup(failing, record(index), 0)!);
-    const resolved = [0, 1].map((index) => accumulator.tryAppendToGroup(unacknowledged, record(index), 0)!);
+    const failed = [0, 1, 2].map((index) => accumulator.appendSingle(failing, record(index), 0)!);
+    const resolved = [0, 1].map((index) => accumulator.appendSingle(unacknowledged, record(index), 0)!);
     const error = new KafkaError('TOPIC_AUTHORIZATION_FAILED', 'not allowed');
     failing.queued[0]!.fail(error);
     unacknowledged.queued[0]!.complete(-1n, -1);
@@ -126,7 +126,7 @@ describe('DeliveryGroup', () => {
   it('uses the log-append time for every member when the broker gives one', async () => {
     const accumulator = new RecordAccumulator({ batchSize: 1 << 16, bufferMemory: 1 << 20, deliveryTimeoutMs: 1000 });
     const queue = accumulator.queueFor('t', 2);
-    const promises = [0, 1].map((index) => accumulator.tryAppendToGroup(queue, serializeRecord('t', { value: 'v' }, undefined, undefined, index), 0)!);
+    const promises = [0, 1].map((index) => accumulator.appendSingle(queue, serializeRecord('t', { value: 'v' }, undefined, undefined, index), 0)!);
     queue.queued[0]!.complete(7n, 1_800_000_000_000);
     assert.deepEqual(
       (await Promise.all(promises)).map(({ offset, timestamp }) => [offset, timestamp]),
@@ -143,7 +143,7 @@ describe('DeliveryGroup', () => {
     const accumulator = new RecordAccumulator({ batchSize: 1 << 16, bufferMemory: 1 << 20, deliveryTimeoutMs: 1000 });
     const queue = accumulator.queueFor('t', 0);
     const promises = Array.from({ length: 10 }, (_, index) =>
-      accumulator.tryAppendToGroup(queue, serializeRecord('t', { value: `value ${index}`.padEnd(100, '.') }, undefined, undefined, index), 0)!,
+      accumulator.appendSingle(queue, serializeRecord('t', { value: `value ${index}`.padEnd(100, '.') }, undefined, undefined, index), 0)!,
     );
     const batch = queue.queued[0]!;
     batch.seal();
@@ -165,7 +165,7 @@ describe('DeliveryGroup', () => {
   it('rejects a multi-record call only once every record settled, marking a call that was written in part', async () => {
     const metadata = (offset: bigint) => ({ topic: 't', partition: 0, offset, timestamp: 0 });
     const unwritten = new KafkaError('INVALID_RECORD', 'refused', { possiblyPersisted: false });
-    const partial = new BatchDelivery(3);
+    const partial = new MultiRecordDelivery(3);
     let settled = false;
     partial.promise.catch(() => {}).finally(() => {
       settled = true;
@@ -184,7 +184,7 @@ describe('DeliveryGroup', () => {
     });
     assert.equal(unwritten.possiblyPersisted, false, 'the batch error itself is unchanged');
 
-    const none = new BatchDelivery(2);
+    const none = new MultiRecordDelivery(2);
     none.recordFailed(0, unwritten);
     none.recordFailed(1, unwritten);
     await assert.rejects(none.promise, (error: unknown) => error === unwritten);

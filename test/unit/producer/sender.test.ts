@@ -152,7 +152,7 @@ function setup(overrides: Partial<ProducerOptions> = {}, partitions = 1, initial
       (metadata) => (results[index] = metadata),
       (error: Error) => (results[index] = error),
     );
-    accumulator.tryAppend(accumulator.queueFor('t', partition), serializeRecord('t', { value }, undefined, undefined, clock.now()), delivery, 0, clock.now());
+    accumulator.append(accumulator.queueFor('t', partition), serializeRecord('t', { value }, undefined, undefined, clock.now()), delivery, 0, clock.now());
     sender.wake();
     return settled;
   };
