@@ -151,6 +151,23 @@ export class TransactionManager {
     this.resetTransaction();
   }
 
+  /** Why send() must be refused now (outside a transaction), undefined when it may go on. */
+  get sendRefusal(): KafkaError | undefined {
+    if (this.inTransaction) return undefined;
+    const state = this.state;
+    const next =
+      state === 'UNINITIALIZED' || state === 'INITIALIZING'
+        ? 'call initTransactions() once, then beginTransaction()'
+        : state === 'ABORTABLE_ERROR'
+          ? 'a record or request of the transaction failed, so it can only be aborted: call abortTransaction(), then beginTransaction()'
+          : state === 'COMMITTING' || state === 'ABORTING'
+            ? 'the transaction is being committed or aborted: wait for that call, then beginTransaction()'
+            : state === 'FATAL_ERROR'
+              ? 'the producer cannot go on: close it'
+              : 'call beginTransaction() first';
+    return new KafkaError('INVALID_TRANSACTION_STATE', `A transactional producer sends only inside a transaction: ${next} (the transaction state is ${state})`);
+  }
+
   /**
    * Whether batches of `queue` may be sent: only inside a transaction, once the partition was added
    * to it. The first ask for a partition starts its AddPartitionsToTxn (batched with others). Once
