@@ -57,6 +57,33 @@ export class PartitionQueue {
     return head !== undefined && batch.isAfter(head);
   }
 
+  /** Whether the head batch may go to `leader` now (invariants 3 and 4). */
+  mayDrainTo(leader: number): boolean {
+    if (this.splitting.length > 0) return false;
+    if (this.inFlight.length === 0) return true;
+    if (this.inFlightLeader !== leader) return false;
+    if (this.recovering) return false;
+    return this.confirmedLeader === leader;
+  }
+
+  /**
+   * The broker acknowledged `batch` from `leader`: the partition may pipeline to it again. Recovery
+   * ends with the success of the head: a later batch acknowledged while an earlier one waits for its
+   * retry must not let the partition pipeline again (invariant 3), or more than 5 batches could be
+   * written behind it and a resend of it no longer be recognised.
+   */
+  acknowledged(batch: ProducerBatch, leader: number): void {
+    this.removeInFlight(batch);
+    this.confirmedLeader = leader;
+    if (this.inFlight.length === 0 && !this.hasQueuedBefore(batch)) this.recovering = false;
+  }
+
+  /** The request carrying `batch` failed without an answer: which leader holds the partition is in doubt. */
+  unanswered(batch: ProducerBatch): void {
+    this.removeInFlight(batch);
+    this.confirmedLeader = -1;
+  }
+
   removeQueued(batch: ProducerBatch): void {
     const index = this.queued.indexOf(batch);
     if (index >= 0) this.queued.splice(index, 1);

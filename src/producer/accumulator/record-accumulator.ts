@@ -1,8 +1,6 @@
 // Collects records into per-partition batches and decides which batches go out. Appends are
-// synchronous and in call order; each record reserves its encoded size (an upper bound) from
-// bufferMemory, and a new batch its header too, released when the batch settles: memory held by
-// unsent records stays within bufferMemory, and a large batchSize costs nothing while traffic is
-// light. A record larger than batchSize gets its own batch.
+// synchronous and in call order, within bufferMemory (UnsettledBatches): a large batchSize costs
+// nothing while traffic is light. A record larger than batchSize gets its own batch.
 //
 // The sender asks three things of it, as of Java's RecordAccumulator: which leaders have batches
 // ready (ready), the batches of one request to a leader (drain: sequence numbers are assigned here,
@@ -17,6 +15,7 @@ import type { BatchSealer } from './batch-sealer.js';
 import type { Delivery } from './delivery.js';
 import { PartitionQueue } from './partition-queue.js';
 import { ProducerBatch } from './producer-batch.js';
+import { UnsettledBatches } from './unsettled-batches.js';
 
 export interface AccumulatorConfig {
   readonly batchSize: number;
@@ -47,11 +46,7 @@ export class RecordAccumulator {
   private readonly topics = new Map<string, PartitionQueue[]>();
   /** Partitions with queued or in-flight batches. */
   private readonly active = new Set<PartitionQueue>();
-  /** Batches created and not yet settled. */
-  private readonly incomplete = new Set<ProducerBatch>();
-  private memoryUsed = 0;
-  /** flush() calls waiting for the batches incomplete when they were made to settle. */
-  private readonly settleWaiters = new Set<{ readonly remaining: Set<ProducerBatch>; readonly resolve: () => void }>();
+  private readonly unsettledBatches: UnsettledBatches;
   /** > 0 while flush() or close() wants every batch sent now, lingering or not. */
   private flushes = 0;
   private readonly lingerMs: number;
@@ -88,6 +83,7 @@ export class RecordAccumulator {
   constructor(private readonly config: AccumulatorConfig) {
     const limit = Math.min(64, Math.floor(config.bufferMemory / 2 / Math.max(1, config.batchSize)));
     this.buffers = new BatchBufferPool(config.batchSize, limit);
+    this.unsettledBatches = new UnsettledBatches(config.bufferMemory);
     this.lingerMs = config.lingerMs ?? 0;
   }
 
@@ -107,14 +103,12 @@ export class RecordAccumulator {
 
   /** Bytes reserved by batches not yet settled. */
   get bufferedBytes(): number {
-    return this.memoryUsed;
+    return this.unsettledBatches.bytes;
   }
 
   /** Records in batches not yet settled. */
   get recordsPending(): number {
-    let count = 0;
-    for (const batch of this.incomplete) count += batch.recordCount;
-    return count;
+    return this.unsettledBatches.records;
   }
 
   /** Whether any partition has batches queued or in flight. */
@@ -161,27 +155,19 @@ export class RecordAccumulator {
   private batchFor(queue: PartitionQueue, record: SerializedRecord, recordBytes: number, now: number): ProducerBatch | undefined {
     const last = queue.queued[queue.queued.length - 1];
     if (last?.hasRoomFor(record)) {
-      return this.reserve(recordBytes) ? last : undefined;
+      return this.unsettledBatches.reserve(recordBytes) ? last : undefined;
     }
     const batchBytes = RECORD_BATCH_OVERHEAD + recordBytes;
-    if (!this.reserve(batchBytes)) return undefined;
+    if (!this.unsettledBatches.reserve(batchBytes)) return undefined;
     if (last?.isOpen) {
       last.closeForAppends();
       queue.recentBatchBytes = last.sizeInBytes;
     }
     const batch = new ProducerBatch(queue, now, this.config.deliveryTimeoutMs, Math.max(this.config.batchSize, batchBytes), queue.recentBatchBytes, this.buffers);
     queue.queued.push(batch);
-    this.incomplete.add(batch);
+    this.unsettledBatches.add(batch);
     this.active.add(queue);
     return batch;
-  }
-
-  // Takes `bytes` from bufferMemory if they fit. send() refuses records larger than bufferMemory;
-  // an empty buffer still takes anything, so that no append ever waits for a release that cannot come.
-  private reserve(bytes: number): boolean {
-    if (this.memoryUsed > 0 && this.memoryUsed + bytes > this.config.bufferMemory) return false;
-    this.memoryUsed += bytes;
-    return true;
   }
 
   // ---- what the sender asks --------------------------------------------------------------------
@@ -227,7 +213,7 @@ export class RecordAccumulator {
     for (let step = 0; step < queues.length; step++) {
       const queue = queues[(rotation + step) % queues.length]!;
       const head = queue.queued[0];
-      if (!head || !this.canDrain(queue, leader)) continue;
+      if (!head || !queue.mayDrainTo(leader)) continue;
       if (batches.length > 0 && !this.isReady(queue, head, now)) continue;
       if (partitionReady && !partitionReady(queue)) continue;
       if (sealer ? !sealer.sealForDrain(head) : !sealNow(head)) continue;
@@ -289,7 +275,7 @@ export class RecordAccumulator {
 
   /** Every batch not yet settled. */
   unsettled(): ProducerBatch[] {
-    return [...this.incomplete];
+    return this.unsettledBatches.all();
   }
 
   // Ready: the head batch is full, or not the only one, or lingered, or a retry whose backoff
@@ -307,15 +293,6 @@ export class RecordAccumulator {
     return this.rules.sealer ? this.rules.sealer.mayDrain(head) : true;
   }
 
-  // Whether the head of `queue` may go to `leader` now (invariants 3 and 4).
-  private canDrain(queue: PartitionQueue, leader: number): boolean {
-    if (queue.splitting.length > 0) return false;
-    if (queue.inFlight.length === 0) return true;
-    if (queue.inFlightLeader !== leader) return false;
-    if (queue.recovering) return false;
-    return queue.confirmedLeader === leader;
-  }
-
   /** From now until endFlush(), every batch is ready whatever its linger. */
   beginFlush(): void {
     this.flushes++;
@@ -327,17 +304,9 @@ export class RecordAccumulator {
 
   // ---- what happened to a batch in flight ------------------------------------------------------
 
-  /**
-   * The broker acknowledged `batch` from `leader`: the partition may pipeline to it again. Recovery
-   * ends with the success of the head: a later batch acknowledged while an earlier one waits for its
-   * retry must not let the partition pipeline again (invariant 3), or more than 5 batches could be
-   * written behind it and a resend of it no longer be recognised.
-   */
+  /** The broker acknowledged `batch` from `leader` (see PartitionQueue.acknowledged). */
   acknowledged(batch: ProducerBatch, leader: number): void {
-    const queue = batch.queue;
-    queue.removeInFlight(batch);
-    queue.confirmedLeader = leader;
-    if (queue.inFlight.length === 0 && !queue.hasQueuedBefore(batch)) queue.recovering = false;
+    batch.queue.acknowledged(batch, leader);
   }
 
   /** The broker answered `batch` with an error. */
@@ -345,11 +314,9 @@ export class RecordAccumulator {
     batch.queue.removeInFlight(batch);
   }
 
-  /** The request carrying `batch` failed without an answer: the partition's leader is in doubt. */
+  /** The request carrying `batch` failed without an answer (see PartitionQueue.unanswered). */
   unanswered(batch: ProducerBatch): void {
-    const queue = batch.queue;
-    queue.removeInFlight(batch);
-    queue.confirmedLeader = -1;
+    batch.queue.unanswered(batch);
   }
 
   /** Queues `batch` again for a retry at `retryAt`, ahead of newer batches; the partition recovers (invariant 3). */
@@ -384,14 +351,8 @@ export class RecordAccumulator {
    */
   replaceSplit(original: ProducerBatch, parts: readonly ProducerBatch[]): void {
     const queue = original.queue;
-    for (const part of parts) {
-      queue.reenqueue(part);
-      this.incomplete.add(part);
-      this.memoryUsed += part.reservedBytes;
-    }
-    for (const waiter of this.settleWaiters) {
-      if (waiter.remaining.has(original)) for (const part of parts) waiter.remaining.add(part);
-    }
+    for (const part of parts) queue.reenqueue(part);
+    this.unsettledBatches.addParts(original, parts);
     this.active.add(queue);
     this.release(original);
   }
@@ -424,30 +385,15 @@ export class RecordAccumulator {
   release(batch: ProducerBatch): void {
     const queue = batch.queue;
     if (queue.isEmpty) this.active.delete(queue);
-    if (!this.incomplete.delete(batch)) return;
-    this.memoryUsed -= batch.reservedBytes;
-    if (this.settleWaiters.size > 0) this.notifyWaiters(batch);
-    this.onMemoryReleased();
+    if (this.unsettledBatches.release(batch)) this.onMemoryReleased();
   }
 
   /**
-   * Resolves once every batch incomplete now has been released (acknowledged, failed, or split
+   * Resolves once every batch unsettled now has been released (acknowledged, failed, or split
    * into parts that were released in turn): flush() waits on this, not by polling.
    */
   awaitSettled(): Promise<void> {
-    if (this.incomplete.size === 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.settleWaiters.add({ remaining: new Set(this.incomplete), resolve });
-    });
-  }
-
-  private notifyWaiters(batch: ProducerBatch): void {
-    for (const waiter of this.settleWaiters) {
-      if (waiter.remaining.delete(batch) && waiter.remaining.size === 0) {
-        this.settleWaiters.delete(waiter);
-        waiter.resolve();
-      }
-    }
+    return this.unsettledBatches.awaitSettled();
   }
 
   private settleIfIdle(queue: PartitionQueue): void {
