@@ -9,7 +9,7 @@ import type { ProducerMetrics } from '../metrics/producer-metrics.js';
 import type { SendTraceContext } from '../metrics/tracing.js';
 import { RECORD_BATCH_OVERHEAD, RecordBatchBuilder } from '../records/index.js';
 import { type Delivery, MultiRecordDelivery, SingleDelivery } from './accumulator/delivery.js';
-import { PartitionQueue } from './accumulator/partition-queue.js';
+import { PartitionState } from './accumulator/partition-state.js';
 import type { RecordAccumulator } from './accumulator/record-accumulator.js';
 import { ObservedMultiRecordDelivery, type RecordObserver } from './interceptors/observed-delivery.js';
 import type { ResolvedProducerOptions } from './options.js';
@@ -186,7 +186,7 @@ export class RecordAppender {
       if (this.pending.size === 0) {
         this.deps.start();
         const queue = this.router.route(topic, record);
-        if (queue instanceof PartitionQueue) {
+        if (queue instanceof PartitionState) {
           const promise = this.deps.accumulator.appendSingle(queue, record, now);
           if (promise) {
             this.afterAppend(queue, record, now);
@@ -208,13 +208,13 @@ export class RecordAppender {
   // Appends one record now if its topic's metadata is known and memory allows.
   private appendNow(topic: string, record: SerializedRecord, delivery: Delivery, position: number, now: number): AppendAttempt {
     const queue = this.router.route(topic, record);
-    if (!(queue instanceof PartitionQueue)) return queue;
+    if (!(queue instanceof PartitionState)) return queue;
     if (!this.deps.accumulator.append(queue, record, delivery, position, now)) return 'wait-memory';
     this.afterAppend(queue, record, now);
     return 'appended';
   }
 
-  private afterAppend(queue: PartitionQueue, record: SerializedRecord, now: number): void {
+  private afterAppend(queue: PartitionState, record: SerializedRecord, now: number): void {
     const size = record.keySize + record.valueSize + record.headersSize;
     if (record.key === null) this.deps.partitioner.onAppend(queue.topic, queue.partition, size);
     this.deps.metrics.recordAppend(size, now);

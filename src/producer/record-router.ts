@@ -5,7 +5,7 @@
 import type { Cluster } from '../cluster/cluster.js';
 import { brokerErrorByCode, ErrorCode } from '../errors/broker-error-codes.js';
 import { InvalidRecordError, KafkaError } from '../errors/kafka-error.js';
-import type { PartitionQueue } from './accumulator/partition-queue.js';
+import type { PartitionState } from './accumulator/partition-state.js';
 import type { RecordAccumulator } from './accumulator/record-accumulator.js';
 import type { Partitioner } from './partitioners/partitioner.js';
 import type { SerializedRecord } from './producer-record.js';
@@ -34,7 +34,7 @@ export class RecordRouter {
   constructor(private readonly deps: RecordRouterDependencies) {}
 
   /** The partition queue `record` goes to; `wait-metadata` while its topic is unknown. */
-  route(topic: string, record: SerializedRecord): PartitionQueue | 'wait-metadata' | KafkaError {
+  route(topic: string, record: SerializedRecord): PartitionState | 'wait-metadata' | KafkaError {
     const metadata = this.deps.cluster.metadata;
     const info = metadata.topics.get(topic);
     if (!info || info.partitions.length === 0) {

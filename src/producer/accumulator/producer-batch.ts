@@ -7,7 +7,7 @@ import { RecordBatchBuilder, stampRecordBatch } from '../../records/index.js';
 import type { RecordMetadata, SerializedRecord } from '../producer-record.js';
 import type { BatchBufferPool } from './batch-buffer-pool.js';
 import { BatchDelivery, type BatchOutcomeSource, type Delivery } from './delivery.js';
-import type { PartitionQueue } from './partition-queue.js';
+import type { PartitionState } from './partition-state.js';
 
 /**
  * Where a batch is in its life. `open`: takes records; `closed`: takes no more (a newer batch
@@ -42,7 +42,7 @@ export class ProducerBatch implements BatchOutcomeSource {
     return this.order > other.order || (this.order === other.order && this.rank > other.rank);
   }
   /** The partition's queue and producer state. */
-  readonly queue: PartitionQueue;
+  readonly queue: PartitionState;
   readonly createdAt: number;
   readonly deliveryDeadline: number;
   /** Bytes reserved from bufferMemory for this batch: its header and its records' encoded sizes. */
@@ -104,7 +104,7 @@ export class ProducerBatch implements BatchOutcomeSource {
    * buffer starts at that size rather than doubling its way up (a copy per doubling); when it was
    * at least half of `capacity`, the batch takes a full-size buffer from `pool`.
    */
-  constructor(queue: PartitionQueue, now: number, deliveryTimeoutMs: number, capacity: number, sizeHint = 0, pool?: BatchBufferPool) {
+  constructor(queue: PartitionState, now: number, deliveryTimeoutMs: number, capacity: number, sizeHint = 0, pool?: BatchBufferPool) {
     this.queue = queue;
     this.createdAt = now;
     this.deliveryDeadline = now + deliveryTimeoutMs;
@@ -120,7 +120,7 @@ export class ProducerBatch implements BatchOutcomeSource {
   }
 
   /** The batch's topic and partition (the metrics' view of it). */
-  get topicPartition(): PartitionQueue {
+  get topicPartition(): PartitionState {
     return this.queue;
   }
 

@@ -13,7 +13,7 @@ import type { RecordMetadata, SerializedRecord } from '../producer-record.js';
 import { BatchBufferPool } from './batch-buffer-pool.js';
 import type { BatchSealer } from './batch-sealer.js';
 import type { Delivery } from './delivery.js';
-import { PartitionQueue } from './partition-queue.js';
+import { PartitionState } from './partition-state.js';
 import { ProducerBatch } from './producer-batch.js';
 import { UnsettledBatches } from './unsettled-batches.js';
 
@@ -30,22 +30,22 @@ export interface DrainRules {
   /** Stamps the head batch with its sequence (idempotent producers). */
   readonly sequences?: SequenceTracker | undefined;
   /** Whether a partition's batches may go now (transactional producers: once added to the transaction). */
-  readonly partitionReady?: ((queue: PartitionQueue) => boolean) | undefined;
+  readonly partitionReady?: ((queue: PartitionState) => boolean) | undefined;
   /** Whether the batches of `queue` may be written into one request now. */
   readonly sealer: BatchSealer | undefined;
 }
 
 /** Partitions whose head batch may be sent now, per leader, from ready(). */
 export interface ReadyPartitions {
-  readonly byLeader: Map<number, PartitionQueue[]>;
+  readonly byLeader: Map<number, PartitionState[]>;
   /** True when a partition with batches has no known leader: metadata is wanted. */
   readonly leaderUnknown: boolean;
 }
 
 export class RecordAccumulator {
-  private readonly topics = new Map<string, PartitionQueue[]>();
+  private readonly topics = new Map<string, PartitionState[]>();
   /** Partitions with queued or in-flight batches. */
-  private readonly active = new Set<PartitionQueue>();
+  private readonly active = new Set<PartitionState>();
   private readonly unsettledBatches: UnsettledBatches;
   /** > 0 while flush() or close() wants every batch sent now, lingering or not. */
   private flushes = 0;
@@ -70,7 +70,7 @@ export class RecordAccumulator {
    * Called at drain for a head batch sent under an older stamp with an unknown outcome, which its
    * partition's new epoch would renumber (invariant 5): it must be failed, not sent.
    */
-  onNotRenumbered: (queue: PartitionQueue, batch: ProducerBatch) => void = () => {};
+  onNotRenumbered: (queue: PartitionState, batch: ProducerBatch) => void = () => {};
 
   /**
    * Full-size batch buffers for reuse: up to half of bufferMemory, at most 64 of them. One response
@@ -88,11 +88,11 @@ export class RecordAccumulator {
   }
 
   /** The queue of one partition (created on first use). */
-  queueFor(topic: string, partition: number): PartitionQueue {
+  queueFor(topic: string, partition: number): PartitionState {
     let partitions = this.topics.get(topic);
     if (!partitions) this.topics.set(topic, (partitions = []));
     let queue = partitions[partition];
-    if (!queue) partitions[partition] = queue = new PartitionQueue(topic, partition);
+    if (!queue) partitions[partition] = queue = new PartitionState(topic, partition);
     return queue;
   }
 
@@ -122,7 +122,7 @@ export class RecordAccumulator {
    * Appends `record` to the open batch of `queue`, or to a new batch when it does not fit.
    * Returns false, appending nothing, when bufferMemory has no room for it.
    */
-  append(queue: PartitionQueue, record: SerializedRecord, delivery: Delivery, position: number, now: number): boolean {
+  append(queue: PartitionState, record: SerializedRecord, delivery: Delivery, position: number, now: number): boolean {
     const recordBytes = RecordBatchBuilder.recordSizeUpperBound(record.keySize, record.valueSize, record.headers);
     const batch = this.batchFor(queue, record, recordBytes, now);
     if (!batch) return false;
@@ -135,7 +135,7 @@ export class RecordAccumulator {
    * append() for the record of a single-record send() call, which joins its batch's shared
    * delivery: returns the record's promise, or undefined when bufferMemory has no room for it.
    */
-  appendSingle(queue: PartitionQueue, record: SerializedRecord, now: number): Promise<RecordMetadata> | undefined {
+  appendSingle(queue: PartitionState, record: SerializedRecord, now: number): Promise<RecordMetadata> | undefined {
     const recordBytes = RecordBatchBuilder.recordSizeUpperBound(record.keySize, record.valueSize, record.headers);
     const batch = this.batchFor(queue, record, recordBytes, now);
     if (!batch) return undefined;
@@ -144,7 +144,7 @@ export class RecordAccumulator {
     return promise;
   }
 
-  private afterAppend(queue: PartitionQueue, batch: ProducerBatch): void {
+  private afterAppend(queue: PartitionState, batch: ProducerBatch): void {
     if (batch.isFull || (batch.recordCount === 1 && queue.queued.length > 1)) this.onBatchCompleted();
     else if (batch.recordCount === 1) this.onBatchOpened();
   }
@@ -152,7 +152,7 @@ export class RecordAccumulator {
   // The batch `record` goes into, its memory reserved: the open batch when the record fits, else a
   // new one (empty, so the record's reservation includes the batch header). Undefined when
   // bufferMemory has no room.
-  private batchFor(queue: PartitionQueue, record: SerializedRecord, recordBytes: number, now: number): ProducerBatch | undefined {
+  private batchFor(queue: PartitionState, record: SerializedRecord, recordBytes: number, now: number): ProducerBatch | undefined {
     const last = queue.queued[queue.queued.length - 1];
     if (last?.hasRoomFor(record)) {
       return this.unsettledBatches.reserve(recordBytes) ? last : undefined;
@@ -177,8 +177,8 @@ export class RecordAccumulator {
    * unknown). Each partition with batches asks wakeAt() for the time its head expires, and a head
    * not ready yet for when it will be (linger, retry backoff).
    */
-  ready(now: number, leaderOf: (queue: PartitionQueue) => number): ReadyPartitions {
-    const byLeader = new Map<number, PartitionQueue[]>();
+  ready(now: number, leaderOf: (queue: PartitionState) => number): ReadyPartitions {
+    const byLeader = new Map<number, PartitionState[]>();
     let leaderUnknown = false;
     for (const queue of this.active) {
       const head = queue.queued[0];
@@ -206,7 +206,7 @@ export class RecordAccumulator {
    * batch of any size), starting at partition `rotation` so that no partition always comes last.
    * The batches move to the partitions' in-flight lists.
    */
-  drain(leader: number, queues: readonly PartitionQueue[], rotation: number, maxSize: number, now: number, overhead: (queue: PartitionQueue) => number): ProducerBatch[] {
+  drain(leader: number, queues: readonly PartitionState[], rotation: number, maxSize: number, now: number, overhead: (queue: PartitionState) => number): ProducerBatch[] {
     const { sequences, partitionReady, sealer } = this.rules;
     const batches: ProducerBatch[] = [];
     let size = 0;
@@ -239,7 +239,7 @@ export class RecordAccumulator {
   }
 
   /** Whether the head batch of `queue` is ready now (see isReady); for the partitions of a leader's next request. */
-  hasReadyHead(queue: PartitionQueue, now: number): boolean {
+  hasReadyHead(queue: PartitionState, now: number): boolean {
     const head = queue.queued[0];
     return head !== undefined && this.isReady(queue, head, now);
   }
@@ -280,7 +280,7 @@ export class RecordAccumulator {
 
   // Ready: the head batch is full, or not the only one, or lingered, or a retry whose backoff
   // passed, or everything must go now (flush, close); a compressed one once sealed (BatchSealer).
-  private isReady(queue: PartitionQueue, head: ProducerBatch, now: number): boolean {
+  private isReady(queue: PartitionState, head: ProducerBatch, now: number): boolean {
     if (head.retryAt > now) {
       this.wakeAt(head.retryAt);
       return false;
@@ -304,7 +304,7 @@ export class RecordAccumulator {
 
   // ---- what happened to a batch in flight ------------------------------------------------------
 
-  /** The broker acknowledged `batch` from `leader` (see PartitionQueue.acknowledged). */
+  /** The broker acknowledged `batch` from `leader` (see PartitionState.acknowledged). */
   acknowledged(batch: ProducerBatch, leader: number): void {
     batch.queue.acknowledged(batch, leader);
   }
@@ -314,7 +314,7 @@ export class RecordAccumulator {
     batch.queue.removeInFlight(batch);
   }
 
-  /** The request carrying `batch` failed without an answer (see PartitionQueue.unanswered). */
+  /** The request carrying `batch` failed without an answer (see PartitionState.unanswered). */
   unanswered(batch: ProducerBatch): void {
     batch.queue.unanswered(batch);
   }
@@ -368,7 +368,7 @@ export class RecordAccumulator {
   }
 
   /** Queued batches of the partitions `leader` leads (per `leaderOf`). */
-  queuedFor(leader: number, leaderOf: (queue: PartitionQueue) => number): ProducerBatch[] {
+  queuedFor(leader: number, leaderOf: (queue: PartitionState) => number): ProducerBatch[] {
     const batches: ProducerBatch[] = [];
     for (const queue of this.active) if (leaderOf(queue) === leader) batches.push(...queue.queued);
     return batches;
@@ -396,7 +396,7 @@ export class RecordAccumulator {
     return this.unsettledBatches.awaitSettled();
   }
 
-  private settleIfIdle(queue: PartitionQueue): void {
+  private settleIfIdle(queue: PartitionState): void {
     if (queue.isEmpty) this.active.delete(queue);
   }
 }

@@ -6,7 +6,7 @@
 // the partition, sent under the same epoch (invariant 5). A batch
 // sent under one stamp with an unknown outcome is never given another: under a new stamp the
 // broker could not recognise it as a copy, so it is refused here and failed as possibly written.
-import type { PartitionQueue } from '../accumulator/partition-queue.js';
+import type { PartitionState } from '../accumulator/partition-state.js';
 import type { ProducerBatch } from '../accumulator/producer-batch.js';
 import type { ProducerIdentity } from './producer-identity.js';
 
@@ -31,7 +31,7 @@ export class SequenceTracker {
    * A batch stamped under an older producer id or epoch is stamped anew only when no send of it
    * may have been written (invariant 5).
    */
-  prepare(queue: PartitionQueue, batch: ProducerBatch): PrepareResult {
+  prepare(queue: PartitionState, batch: ProducerBatch): PrepareResult {
     const identity = this.identity;
     const stale = queue.producerId !== identity.producerId || queue.sequenceEpoch !== identity.epoch;
     if (stale) {
@@ -68,11 +68,11 @@ export class SequenceTracker {
 
   // Batches already stamped under the partition's current epoch must keep their stamps while a
   // previous send of them may still be deduplicated by the broker.
-  private holdsStampedBatches(queue: PartitionQueue, head: ProducerBatch): boolean {
+  private holdsStampedBatches(queue: PartitionState, head: ProducerBatch): boolean {
     return queue.inFlight.length > 0 || (head.baseSequence >= 0 && head.producerEpoch === queue.sequenceEpoch && head.producerId === queue.producerId);
   }
 
-  private restart(queue: PartitionQueue): void {
+  private restart(queue: PartitionState): void {
     queue.producerId = this.identity.producerId;
     queue.sequenceEpoch = this.identity.epoch;
     queue.nextSequence = 0;
@@ -81,7 +81,7 @@ export class SequenceTracker {
   }
 
   /** Records an acknowledged batch. */
-  onAcknowledged(queue: PartitionQueue, batch: ProducerBatch): void {
+  onAcknowledged(queue: PartitionState, batch: ProducerBatch): void {
     if (batch.producerId !== queue.producerId || batch.producerEpoch !== queue.sequenceEpoch || batch.baseSequence < 0) return;
     if (queue.lastAckedSequence < 0 || isAfter(batch.lastSequence, queue.lastAckedSequence)) {
       queue.lastAckedSequence = batch.lastSequence;
@@ -94,7 +94,7 @@ export class SequenceTracker {
    * sequences after it can no longer be relied on to follow on, so the partition needs a new epoch
    * (a transactional producer gets it with the abort's InitProducerId).
    */
-  onSequenceGap(queue: PartitionQueue, batch: ProducerBatch): void {
+  onSequenceGap(queue: PartitionState, batch: ProducerBatch): void {
     if (batch.baseSequence < 0 || batch.producerEpoch !== queue.sequenceEpoch || batch.producerId !== queue.producerId) return;
     this.requestNewEpoch(queue);
   }
@@ -111,7 +111,7 @@ export class SequenceTracker {
    * was acknowledged (see acknowledgedPast): the sequences continue, the records are in the log
    * at an offset no answer will tell.
    */
-  onSequenceRejected(queue: PartitionQueue, batch: ProducerBatch, provesUnwritten: boolean): 'retry' | 'possibly-written' | 'written' {
+  onSequenceRejected(queue: PartitionState, batch: ProducerBatch, provesUnwritten: boolean): 'retry' | 'possibly-written' | 'written' {
     const current = batch.producerEpoch === queue.sequenceEpoch && batch.producerId === queue.producerId;
     if (current && this.acknowledgedPast(queue, batch)) return 'written';
     // For a part of a batch that may have been written, the refusal proves only that this range
@@ -130,13 +130,13 @@ export class SequenceTracker {
    * lost, and a resend of it refused (out of order, once more than 5 later batches were written,
    * or for a producer the broker forgot) proves nothing against that.
    */
-  acknowledgedPast(queue: PartitionQueue, batch: ProducerBatch): boolean {
+  acknowledgedPast(queue: PartitionState, batch: ProducerBatch): boolean {
     if (batch.baseSequence < 0 || queue.lastAckedSequence < 0) return false;
     if (batch.producerEpoch !== queue.sequenceEpoch || batch.producerId !== queue.producerId) return false;
     return queue.lastAckedSequence === batch.lastSequence || isAfter(queue.lastAckedSequence, batch.lastSequence);
   }
 
-  private hasPendingPredecessor(queue: PartitionQueue, batch: ProducerBatch): boolean {
+  private hasPendingPredecessor(queue: PartitionState, batch: ProducerBatch): boolean {
     const earlier = (other: ProducerBatch) =>
       other !== batch &&
       other.baseSequence >= 0 &&
@@ -146,7 +146,7 @@ export class SequenceTracker {
     return queue.inFlight.some(earlier) || queue.queued.some(earlier) || queue.splitting.some(earlier);
   }
 
-  private requestNewEpoch(queue: PartitionQueue): void {
+  private requestNewEpoch(queue: PartitionState): void {
     if (queue.resetRequested) return;
     queue.resetRequested = true;
     // A partition must never reuse an epoch it already used; one bump serves every partition that

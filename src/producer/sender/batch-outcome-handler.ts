@@ -10,12 +10,12 @@ import { backoffDelay } from '../../network/exponential-backoff.js';
 import type { ProducerBatch } from '../accumulator/producer-batch.js';
 import type { RecordAccumulator } from '../accumulator/record-accumulator.js';
 import type { Clock } from '../clock.js';
+import { classify, mayHaveBeenWritten } from '../error-actions.js';
 import type { SequenceTracker } from '../idempotence/sequence-tracker.js';
 import type { ResolvedProducerOptions } from '../options.js';
 import type { TransactionManager } from '../transactions/transaction-manager.js';
 import type { BatchCompletion } from './batch-completion.js';
 import type { BatchSplitter } from './batch-splitter.js';
-import { classifyProduceError, mayHaveBeenWritten } from './produce-outcome.js';
 import type { BatchResult } from './produce-request.js';
 import type { SenderCluster } from './sender.js';
 
@@ -43,7 +43,7 @@ export class BatchOutcomeHandler {
   /** `leader` answered `batch` with `result`. */
   onResult(batch: ProducerBatch, leader: number, result: BatchResult): void {
     const { accumulator, sequences, completion } = this.deps;
-    const outcome = classifyProduceError(result.errorCode);
+    const outcome = classify(result.errorCode, 'produce');
     if (outcome === 'success') {
       accumulator.acknowledged(batch, leader);
       completion.acknowledge(batch, result.baseOffset, result.logAppendTimeMs);

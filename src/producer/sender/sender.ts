@@ -10,7 +10,7 @@ import type { ProducerMetrics } from '../../metrics/producer-metrics.js';
 import type { Connection } from '../../network/connection.js';
 import type { ProduceResponseData } from '../../protocol/index.js';
 import { BatchSealer } from '../accumulator/batch-sealer.js';
-import type { PartitionQueue } from '../accumulator/partition-queue.js';
+import type { PartitionState } from '../accumulator/partition-state.js';
 import type { ProducerBatch } from '../accumulator/producer-batch.js';
 import type { RecordAccumulator } from '../accumulator/record-accumulator.js';
 import { type Clock, type ClockTimer, systemClock } from '../clock.js';
@@ -218,7 +218,7 @@ export class Sender {
   }
 
   // The leader of a partition, -1 when unknown (or not among the brokers).
-  private readonly leaderOf = (queue: PartitionQueue): number => {
+  private readonly leaderOf = (queue: PartitionState): number => {
     const metadata = this.deps.cluster.metadata;
     const leader = metadata.partition(queue.topic, queue.partition)?.leader ?? -1;
     return leader >= 0 && metadata.brokers.has(leader) ? leader : -1;
@@ -230,7 +230,7 @@ export class Sender {
 
   // Returns whether the leader could take requests: a connection ready with an in-flight slot free
   // (whether or not the rules of its partitions let a batch go).
-  private drainTo(leader: number, queues: PartitionQueue[], now: number): boolean {
+  private drainTo(leader: number, queues: PartitionState[], now: number): boolean {
     const { cluster, options, accumulator } = this.deps;
     const connection = cluster.connectionIfReady(leader);
     if (!connection) {
@@ -345,7 +345,7 @@ export class Sender {
   }
 }
 
-const requestOverheadOf = (queue: PartitionQueue): number => requestOverhead(queue.topic);
+const requestOverheadOf = (queue: PartitionState): number => requestOverhead(queue.topic);
 
 const writtenWithoutAnswer: BatchResult = { errorCode: 0, baseOffset: -1n, logAppendTimeMs: -1, errorMessage: null, currentLeader: undefined };
 
@@ -364,7 +364,7 @@ function compressionFailure(batch: ProducerBatch, error: unknown): KafkaError {
 // The error of a batch that was sent under an older stamp with an unknown outcome and would need a
 // new one (the broker forgot the producer, or an earlier batch failed): renumbered, a copy already
 // in the log would be written again, so it fails instead (invariant 5).
-function notRenumbered(queue: PartitionQueue, batch: ProducerBatch): KafkaError {
+function notRenumbered(queue: PartitionState, batch: ProducerBatch): KafkaError {
   return new KafkaError(
     'POSSIBLY_PERSISTED',
     `${batch.recordCount} record(s) for ${queue} are not resent: an earlier send of them got no answer, so they may have been written, and the partition had to restart its sequences under a new epoch, under which the broker could not recognise a copy`,

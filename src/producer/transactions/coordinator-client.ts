@@ -6,16 +6,11 @@ import { brokerErrorByCode, ErrorCode } from '../../errors/broker-error-codes.js
 import { BrokerError, KafkaError, ProducerFencedError } from '../../errors/kafka-error.js';
 import type { Connection } from '../../network/connection.js';
 import { backoffDelay } from '../../network/exponential-backoff.js';
+import { classify } from '../error-actions.js';
 
 export const COORDINATOR_GROUP = 0;
 export const COORDINATOR_TRANSACTION = 1;
 
-// Codes after which the coordinator must be looked up again.
-const COORDINATOR_MOVED = new Set<number>([ErrorCode.COORDINATOR_NOT_AVAILABLE, ErrorCode.NOT_COORDINATOR]);
-// Codes after which the same request is retried after a backoff.
-const RETRY_LATER = new Set<number>([ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, ErrorCode.CONCURRENT_TRANSACTIONS]);
-// Codes that mean this producer is fenced by a newer one with the same transactional id.
-const FENCED = new Set<number>([ErrorCode.INVALID_PRODUCER_EPOCH, ErrorCode.PRODUCER_FENCED]);
 
 export interface CoordinatorClientConfig {
   readonly cluster: Cluster;
@@ -54,7 +49,7 @@ export class CoordinatorClient {
         throw error;
       }
       const code = errorOf(answer);
-      if (COORDINATOR_MOVED.has(code)) this.coordinators.delete(cacheKey);
+      if (classify(code, 'coordinator') === 'find-coordinator') this.coordinators.delete(cacheKey);
       return { answer, code };
     });
   }
@@ -92,13 +87,14 @@ export class CoordinatorClient {
         code = -1;
       }
       const info = brokerErrorByCode(code);
-      if (!failure && FENCED.has(code)) {
+      const action = failure ? 'retry' : classify(code, 'coordinator');
+      if (action === 'fenced') {
         throw new ProducerFencedError(
           `${what} failed: ${info.name}: the coordinator has a newer epoch for this transactional id (a newer producer with the same id took over, or the coordinator aborted a transaction that outlived transactionTimeoutMs)`,
           { brokerErrorCode: code, brokerErrorName: info.name },
         );
       }
-      const retriable = failure !== undefined || COORDINATOR_MOVED.has(code) || RETRY_LATER.has(code) || info.retriable;
+      const retriable = action === 'retry' || action === 'find-coordinator';
       const delay = backoffDelay({ initialMs: this.config.retryBackoffMs, maxMs: this.config.retryBackoffMaxMs }, count);
       if (!retriable || Date.now() + delay > deadline) {
         if (failure) throw failure;

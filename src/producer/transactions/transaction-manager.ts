@@ -19,7 +19,7 @@
 import type { Cluster } from '../../cluster/cluster.js';
 import { brokerErrorByCode, ErrorCode } from '../../errors/broker-error-codes.js';
 import { BrokerError, KafkaError, ProducerFencedError, TransactionAbortedError } from '../../errors/kafka-error.js';
-import type { PartitionQueue } from '../accumulator/partition-queue.js';
+import type { PartitionState } from '../accumulator/partition-state.js';
 import { loadProducerId } from '../idempotence/producer-id-loader.js';
 import type { ProducerIdentity } from '../idempotence/producer-identity.js';
 import { COORDINATOR_GROUP, COORDINATOR_TRANSACTION, CoordinatorClient } from './coordinator-client.js';
@@ -78,8 +78,8 @@ export class TransactionManager {
   private readonly machine = new TransactionStateMachine();
   private readonly coordinators: CoordinatorClient;
   /** Partitions the coordinator added to the transaction. */
-  private readonly added = new Set<PartitionQueue>();
-  private readonly toAdd = new Set<PartitionQueue>();
+  private readonly added = new Set<PartitionState>();
+  private readonly toAdd = new Set<PartitionState>();
   /** The AddPartitionsToTxn loop, while it runs. */
   private adding: Promise<void> | undefined;
   /** Whether the coordinator added the consumer group's offsets to the transaction. */
@@ -173,7 +173,7 @@ export class TransactionManager {
    * to it. The first ask for a partition starts its AddPartitionsToTxn (batched with others). Once
    * the transaction can only be aborted, nothing is sent or added any more, and what waits fails.
    */
-  partitionReady(queue: PartitionQueue): boolean {
+  partitionReady(queue: PartitionState): boolean {
     if (this.abortableError && this.machine.is('COMMITTING', 'ABORTABLE_ERROR')) {
       this.scheduleFailUnsent();
       return false;

@@ -5,7 +5,7 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Delivery } from '../../../src/producer/accumulator/delivery.js';
-import type { PartitionQueue } from '../../../src/producer/accumulator/partition-queue.js';
+import type { PartitionState } from '../../../src/producer/accumulator/partition-state.js';
 import { RecordAccumulator } from '../../../src/producer/accumulator/record-accumulator.js';
 import { ProducerIdentity } from '../../../src/producer/idempotence/producer-identity.js';
 import { SequenceTracker } from '../../../src/producer/idempotence/sequence-tracker.js';
@@ -22,7 +22,7 @@ function setup(batchSize = 16_384) {
   const wakeUps: number[] = [];
   accumulator.wakeAt = (due) => wakeUps.push(due);
   // Partitions 0 and 1 are led by broker 1, partition 2 by broker 2, partition 3 by nobody known.
-  const leaderOf = (queue: PartitionQueue) => [1, 1, 2, -1][queue.partition] ?? -1;
+  const leaderOf = (queue: PartitionState) => [1, 1, 2, -1][queue.partition] ?? -1;
   const append = (partition: number, value = 'v') => {
     assert.ok(accumulator.append(accumulator.queueFor('t', partition), serializeRecord('t', { value }, undefined, undefined, clock.now()), ignore, 0, clock.now()));
   };

@@ -8,13 +8,13 @@ import { gzipSync } from 'node:zlib';
 import { Producer } from '../../../src/index.js';
 import { BatchBufferPool } from '../../../src/producer/accumulator/batch-buffer-pool.js';
 import { BatchDelivery } from '../../../src/producer/accumulator/delivery.js';
-import { PartitionQueue } from '../../../src/producer/accumulator/partition-queue.js';
+import { PartitionState } from '../../../src/producer/accumulator/partition-state.js';
 import { ProducerBatch } from '../../../src/producer/accumulator/producer-batch.js';
 import { serializeRecord } from '../../../src/producer/producer-record.js';
 import { FakeCluster } from '../../../src/testing/index.js';
 
 const CAPACITY = 4096;
-const partition = new PartitionQueue('t', 0);
+const partition = new PartitionState('t', 0);
 
 // A batch of `records` records of 100-byte values, made the way the accumulator makes one under load.
 function batchOf(pool: BatchBufferPool, records: number, sizeHint = CAPACITY): ProducerBatch {

@@ -5,7 +5,7 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Delivery } from '../../../src/producer/accumulator/delivery.js';
-import { PartitionQueue } from '../../../src/producer/accumulator/partition-queue.js';
+import { PartitionState } from '../../../src/producer/accumulator/partition-state.js';
 import { ProducerBatch } from '../../../src/producer/accumulator/producer-batch.js';
 import { ProducerIdentity } from '../../../src/producer/idempotence/producer-identity.js';
 import { SequenceTracker } from '../../../src/producer/idempotence/sequence-tracker.js';
@@ -14,7 +14,7 @@ import { readBatchHeader } from '../../../src/records/index.js';
 
 const ignore: Delivery = { recordDone() {}, recordFailed() {} };
 
-function batchOf(queue: PartitionQueue, records: number): ProducerBatch {
+function batchOf(queue: PartitionState, records: number): ProducerBatch {
   const batch = new ProducerBatch(queue, 0, 60_000, 16_384);
   for (let index = 0; index < records; index++) batch.append(serializeRecord(queue.topic, { value: `v${index}` }, undefined, undefined, 1000), ignore, index, 0);
   batch.seal();
@@ -25,11 +25,11 @@ function setup() {
   const identity = new ProducerIdentity();
   identity.set(7n, 0);
   const tracker = new SequenceTracker(identity, false);
-  const queue = new PartitionQueue('t', 0);
+  const queue = new PartitionState('t', 0);
   return { identity, tracker, queue };
 }
 
-function drain(tracker: SequenceTracker, queue: PartitionQueue, batch: ProducerBatch): boolean {
+function drain(tracker: SequenceTracker, queue: PartitionState, batch: ProducerBatch): boolean {
   if (tracker.prepare(queue, batch) !== 'ready') return false;
   queue.queued.splice(queue.queued.indexOf(batch), 1);
   queue.inFlight.push(batch);
@@ -198,7 +198,7 @@ describe('SequenceTracker', () => {
     const identity = new ProducerIdentity();
     identity.set(7n, 0);
     const tracker = new SequenceTracker(identity, true);
-    const queue = new PartitionQueue('t', 0);
+    const queue = new PartitionState('t', 0);
     const batch = batchOf(queue, 1);
     queue.queued.push(batch);
     drain(tracker, queue, batch);

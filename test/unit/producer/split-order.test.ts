@@ -4,14 +4,14 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Delivery } from '../../../src/producer/accumulator/delivery.js';
-import { PartitionQueue } from '../../../src/producer/accumulator/partition-queue.js';
+import { PartitionState } from '../../../src/producer/accumulator/partition-state.js';
 import { ProducerBatch } from '../../../src/producer/accumulator/producer-batch.js';
 import { serializeRecord } from '../../../src/producer/producer-record.js';
 import { BatchSplitter } from '../../../src/producer/sender/batch-splitter.js';
 
 const ignore: Delivery = { recordDone() {}, recordFailed() {} };
 
-function batchOf(queue: PartitionQueue, first: number, count: number): ProducerBatch {
+function batchOf(queue: PartitionState, first: number, count: number): ProducerBatch {
   const batch = new ProducerBatch(queue, 0, 60_000, 1 << 16);
   for (let index = first; index < first + count; index++) {
     batch.append(serializeRecord(queue.topic, { value: `${index}`.padStart(4, '0').padEnd(100, '.') }, undefined, undefined, index), ignore, index, 0);
@@ -24,7 +24,7 @@ const firstValues = (batches: readonly ProducerBatch[]) => batches.map((batch) =
 
 describe('split parts in the partition queue', () => {
   it('keeps parts of parts and a retried neighbour in record order, whatever order they come back in', async () => {
-    const queue = new PartitionQueue('t', 0);
+    const queue = new PartitionState('t', 0);
     const splitter = new BatchSplitter({ batchSize: 400, deliveryTimeoutMs: 60_000 }, undefined);
     const before = batchOf(queue, 0, 4);
     const original = batchOf(queue, 4, 12);
@@ -47,7 +47,7 @@ describe('split parts in the partition queue', () => {
   });
 
   it('lets no part of a split batch take new records, the last one at the tail of the queue included', async () => {
-    const queue = new PartitionQueue('t', 0);
+    const queue = new PartitionState('t', 0);
     // 13 records of about 110 bytes in parts of up to 400: the last part holds one, with room left.
     const original = batchOf(queue, 0, 13);
     const parts = await new BatchSplitter({ batchSize: 400, deliveryTimeoutMs: 60_000 }, undefined).split(original);

@@ -1,9 +1,11 @@
-// Per-partition state shared by the accumulator and the sender: the queue of batches not yet
-// sent (ordered by batch order, retries back at the front in order), the batches in flight (ordered
-// by sequence), and the flags that gate sending while the partition recovers.
+// Everything the producer keeps about one partition: the queue of batches not yet sent (ordered by
+// batch order, retries back at the front in order), the batches in flight (ordered by sequence), the
+// flags that gate sending while the partition recovers (invariants 3 and 4), and its idempotence
+// state (sequences, owned by the SequenceTracker). The accumulator changes it; the sender reports
+// answers through the accumulator.
 import type { ProducerBatch } from './producer-batch.js';
 
-export class PartitionQueue {
+export class PartitionState {
   readonly topic: string;
   readonly partition: number;
   /** Batches waiting to be sent, oldest first; only the last one may still take records. */

@@ -1,10 +1,11 @@
-// How each Produce error code is handled for a batch: success, retry, retry after a metadata
-// refresh, split, sequence rules, fenced (the producer), or fatal (to the batch).
+// How each error code is handled: for a batch of a Produce request (success, retry, retry after a
+// metadata refresh, split, sequence rules, fenced, fatal to the batch) and for a coordinator
+// request (look the coordinator up again, retry, fenced, fatal).
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { classifyProduceError, mayHaveBeenWritten } from '../../../src/producer/sender/produce-outcome.js';
+import { classify, mayHaveBeenWritten } from '../../../src/producer/error-actions.js';
 
-describe('classifyProduceError', () => {
+describe('classify', () => {
   const cases: [number, string][] = [
     [0, 'success'],
     [46, 'success'],
@@ -31,7 +32,23 @@ describe('classifyProduceError', () => {
     [9999, 'fatal'],
   ];
   for (const [code, outcome] of cases) {
-    it(`code ${code} -> ${outcome}`, () => assert.equal(classifyProduceError(code), outcome));
+    it(`Produce code ${code} -> ${outcome}`, () => assert.equal(classify(code, 'produce'), outcome));
+  }
+
+  const coordinatorCases: [number, string][] = [
+    [0, 'success'],
+    [15, 'find-coordinator'],
+    [16, 'find-coordinator'],
+    [14, 'retry'],
+    [51, 'retry'],
+    [47, 'fenced'],
+    [90, 'fenced'],
+    [7, 'retry'],
+    [53, 'fatal'],
+    [31, 'fatal'],
+  ];
+  for (const [code, action] of coordinatorCases) {
+    it(`coordinator code ${code} -> ${action}`, () => assert.equal(classify(code, 'coordinator'), action));
   }
 
   it('knows which errors may follow an append', () => {
