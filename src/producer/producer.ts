@@ -3,32 +3,26 @@
 // it assembles the parts (cluster, accumulator, sender, idempotence, transactions, availability,
 // telemetry) and offers flush, close, health, metrics and the transaction calls. It owns no
 // delivery logic of its own.
-import { Cluster } from '../cluster/cluster.js';
+import type { Cluster } from '../cluster/cluster.js';
 import { ClosedError, KafkaError } from '../errors/kafka-error.js';
 import type { MetricsSnapshot } from '../metrics/metric-definitions.js';
-import { ProducerMetrics } from '../metrics/producer-metrics.js';
+import type { ProducerMetrics } from '../metrics/producer-metrics.js';
 import { type PrometheusOptions, toPrometheus } from '../metrics/prometheus.js';
 import { isTraced, type SendTraceContext, sendTraceContext, sendTracing, traceSend } from '../metrics/tracing.js';
-import type { LogSink } from '../network/connection.js';
-import { ClientTelemetry } from '../telemetry/client-metrics/client-telemetry.js';
-import { createProducerTelemetry, type ProducerTelemetry } from '../telemetry/open-telemetry/open-telemetry.js';
-import { RecordAccumulator } from './accumulator/record-accumulator.js';
+import type { ClientTelemetry } from '../telemetry/client-metrics/client-telemetry.js';
+import type { ProducerTelemetry } from '../telemetry/open-telemetry/open-telemetry.js';
+import type { RecordAccumulator } from './accumulator/record-accumulator.js';
 import type { ProducerHealth, ProducerStateChange } from './availability/health.js';
-import { ProducerAvailability } from './availability/producer-availability.js';
-import { createBatchCompressor } from './compression.js';
-import { configuredLevel } from './compression-level-options.js';
-import { ProducerIdentity } from './idempotence/producer-identity.js';
-import { SequenceTracker } from './idempotence/sequence-tracker.js';
-import { InterceptorChain } from './interceptors/interceptor-chain.js';
+import type { ProducerAvailability } from './availability/producer-availability.js';
+import type { ProducerIdentity } from './idempotence/producer-identity.js';
+import type { InterceptorChain } from './interceptors/interceptor-chain.js';
 import type { RecordObserver } from './interceptors/observed-delivery.js';
 import { type ProducerOptions, type ResolvedProducerOptions, resolveProducerOptions } from './options.js';
-import { LeaderDrainStats } from './partitioners/leader-drain-stats.js';
-import { type AdaptiveLoad, createPartitioner } from './partitioners/partitioner.js';
+import { assembleProducer } from './producer-parts.js';
 import type { ProducerRecord, RecordMetadata, TopicMessages } from './producer-record.js';
-import { RecordAppender } from './record-appender.js';
-import { BatchSplitter } from './sender/batch-splitter.js';
-import { Sender } from './sender/sender.js';
-import { type ConsumerGroupMetadata, TransactionManager, type TransactionOffset } from './transactions/transaction-manager.js';
+import type { RecordAppender } from './record-appender.js';
+import type { Sender } from './sender/sender.js';
+import type { ConsumerGroupMetadata, TransactionManager, TransactionOffset } from './transactions/transaction-manager.js';
 
 /**
  * A Kafka producer. Records are batched per partition and sent by a background loop; each
@@ -69,133 +63,22 @@ export class Producer {
   /** Validates `options` (throwing a ConfigError naming the first bad one); connects lazily. */
   constructor(options: ProducerOptions) {
     this.options = resolveProducerOptions(options);
-    const resolved = this.options;
-    const log: LogSink = (level, message, context) => resolved.logger?.[level]?.(message, context);
-    this.producerMetrics = new ProducerMetrics({
-      clientId: resolved.clientId,
-      windows: { windowMs: resolved.metricsSampleWindowMs, samples: resolved.metricsNumSamples },
-    });
-    this.cluster = new Cluster({
-      bootstrapServers: resolved.bootstrapServers,
-      clientId: resolved.clientId,
-      ssl: resolved.ssl,
-      sasl: resolved.sasl,
-      lookup: resolved.lookup,
-      connectTimeoutMs: resolved.connectTimeoutMs,
-      requestTimeoutMs: resolved.requestTimeoutMs,
-      metadataMaxAgeMs: resolved.metadataMaxAgeMs,
-      reconnectBackoffMs: resolved.reconnectBackoffMs,
-      reconnectBackoffMaxMs: resolved.reconnectBackoffMaxMs,
-      allowAutoTopicCreation: resolved.allowAutoTopicCreation,
-      onConnectionClosed: () => this.sender.wake(),
-      onConnectAttempt: (error) => this.availability.onConnectAttempt(error),
-      onMetadataUpdated: () => this.availability.update(undefined),
-      log: resolved.logger ? log : undefined,
-    });
-    this.metricsPush = resolved.enableMetricsPush
-      ? new ClientTelemetry({
-          cluster: this.cluster,
-          clientId: resolved.clientId,
-          transactionalId: resolved.transactionalId,
-          codecs: resolved.codecs,
-          requestTimeoutMs: resolved.requestTimeoutMs,
-          read: () => ({ snapshot: this.metrics() }),
-          log,
-        })
-      : undefined;
-    this.availability = new ProducerAvailability({
-      options: resolved,
-      cluster: this.cluster,
-      onConnected: () => this.producerMetrics.connectionCreated(),
-      onUnavailable: (error) => this.appender.failWaiting(error),
-      onAvailable: () => {
-        this.appender.processPending();
-        this.sender.wake();
-      },
-    });
-    this.accumulator = new RecordAccumulator(resolved);
-    this.accumulator.onMemoryReleased = () => {
-      if (this.appender.waiting > 0) this.appender.processPending();
-    };
-    this.accumulator.onBatchOpened = () => this.sender.wake();
-    this.accumulator.onBatchCompleted = () => {
-      this.appender.onBatchCompleted();
-      this.sender.wake();
-    };
-    const identity = resolved.idempotence ? new ProducerIdentity() : undefined;
-    this.identity = identity;
-    this.transactions =
-      resolved.transactionalId !== undefined && identity
-        ? new TransactionManager({
-            transactionalId: resolved.transactionalId,
-            transactionTimeoutMs: resolved.transactionTimeoutMs,
-            maxBlockMs: resolved.maxBlockMs,
-            retryBackoffMs: resolved.retryBackoffMs,
-            retryBackoffMaxMs: resolved.retryBackoffMaxMs,
-            cluster: this.cluster,
-            identity,
-            onPartitionsAdded: () => this.sender.wake(),
-            log,
-            failUnsent: (error) => this.sender.completion.failUnsent(error),
-            // Fenced (or refused for good) by the coordinator: the sender's fatal path, as for a
-            // fenced Produce, so that every record, queued or sent later, fails with this error.
-            onFatalError: (error) => this.sender.fail(error),
-          })
-        : undefined;
-    // Adaptive partitioning reads the accumulator's queues and the sender's drain times (KIP-794).
-    const adaptive: AdaptiveLoad | undefined =
-      resolved.partitioner === 'default' && resolved.partitionerAdaptivePartitioning
-        ? {
-            load: {
-              queueSize: (topic, partition) => this.accumulator.queuedBatches(topic, partition),
-              leaderOf: (topic, partition) => this.cluster.metadata.partition(topic, partition)?.leader ?? -1,
-            },
-            drains: new LeaderDrainStats(resolved.partitionerAvailabilityTimeoutMs),
-          }
-        : undefined;
-    const partitioner = createPartitioner(resolved.partitioner, resolved.batchSize, adaptive);
-    this.sender = new Sender({
-      options: resolved,
-      cluster: this.cluster,
-      accumulator: this.accumulator,
-      identity,
-      sequences: identity ? new SequenceTracker(identity, resolved.transactionalId !== undefined) : undefined,
-      transactions: this.transactions,
-      splitter: new BatchSplitter(resolved, resolved.codecs),
-      metrics: this.producerMetrics,
-      compressor: createBatchCompressor(resolved.compression, resolved.codecs, configuredLevel(resolved)),
-      log,
-      // Drain times matter only to the availability timeout: without it the sender records none.
-      ...(adaptive && resolved.partitionerAvailabilityTimeoutMs > 0 ? { drains: adaptive.drains } : {}),
-    });
-    this.appender = new RecordAppender({
-      options: resolved,
-      cluster: this.cluster,
-      accumulator: this.accumulator,
-      partitioner,
-      metrics: this.producerMetrics,
-      runSender: () => this.sender.runNow(),
+    const parts = assembleProducer(this.options, {
       start: () => this.start(),
       isClosed: () => this.closed,
-    });
-    this.telemetry = createProducerTelemetry(resolved.openTelemetry, {
-      clientId: resolved.clientId,
       snapshot: () => this.metrics(),
-      leaderAddress: (topic, partition) => this.leaderAddress(topic, partition),
-      log,
     });
-    const sendObserver = this.telemetry?.sendObserver;
-    const interceptors = resolved.interceptors ?? [];
-    this.interceptors = interceptors.length > 0 || sendObserver !== undefined ? new InterceptorChain(interceptors, log, sendObserver) : undefined;
-  }
-
-  // Where the leader of a partition listens, for the send spans' server.address and server.port.
-  private leaderAddress(topic: string, partition: number): { readonly host: string; readonly port: number } | undefined {
-    const metadata = this.cluster.metadata;
-    const partitions = metadata.topics.get(topic)?.partitions;
-    const info = partitions?.[partition]?.partition === partition ? partitions[partition] : partitions?.find((candidate) => candidate.partition === partition);
-    const leader = info?.leader;
-    return leader === undefined || leader < 0 ? undefined : metadata.brokers.get(leader);
+    this.producerMetrics = parts.metrics;
+    this.cluster = parts.cluster;
+    this.availability = parts.availability;
+    this.accumulator = parts.accumulator;
+    this.identity = parts.identity;
+    this.transactions = parts.transactions;
+    this.sender = parts.sender;
+    this.appender = parts.appender;
+    this.metricsPush = parts.metricsPush;
+    this.telemetry = parts.telemetry;
+    this.interceptors = parts.interceptors;
   }
 
   /** Connects to the cluster and fetches metadata. Optional: `send()` connects lazily. */

@@ -6,7 +6,8 @@ import { DeliveryTimeoutError, type KafkaError } from '../../errors/kafka-error.
 import { RecordBatchBuilder, stampRecordBatch } from '../../records/index.js';
 import type { RecordMetadata, SerializedRecord } from '../producer-record.js';
 import type { BatchBufferPool } from './batch-buffer-pool.js';
-import { BatchDelivery, type BatchOutcomeSource, type Delivery } from './delivery.js';
+import { BatchRecordOwners } from './batch-record-owners.js';
+import type { Delivery } from './delivery.js';
 import type { PartitionState } from './partition-state.js';
 
 /**
@@ -22,11 +23,8 @@ let nextBatchId = 1;
 /** First buffer of a batch with no size hint; enough for most batches under light traffic. */
 const INITIAL_BUFFER_SIZE = 16 * 1024;
 
-// Offsets are bigint in the API: the per-record delta comes from this table rather than a new
-// BigInt per record (batches rarely hold more records than this; larger indexes are computed).
-const OFFSET_DELTAS: readonly bigint[] = Array.from({ length: 4096 }, (_, index) => BigInt(index));
 
-export class ProducerBatch implements BatchOutcomeSource {
+export class ProducerBatch {
   /** Creation order; sequence order within a partition follows it. */
   readonly id = nextBatchId++;
   /**
@@ -58,20 +56,8 @@ export class ProducerBatch implements BatchOutcomeSource {
   uncompressedBytes = 0;
   private lifecycle: BatchState = 'open';
   recordCount = 0;
-  /** The deliveries of single-record send() calls appended to this batch, made on first use. */
-  private group: BatchDelivery | undefined;
-  /**
-   * True while every record is the member of `group` at the record's own index: the batch then
-   * keeps no delivery and position per record, and settles the group with one call.
-   */
-  private groupOnly = true;
-  /** Each record's delivery and position in it; filled once a record is not the group's next member. */
-  private readonly deliveries: Delivery[] = [];
-  private readonly positions: number[] = [];
-  private readonly timestamps: number[] = [];
-  /** The broker's answer, once complete: base offset and log-append time (-1 for create time). */
-  private baseOffset = -1n;
-  private logAppendTime = -1;
+  /** Whose promise each record settles. */
+  private readonly owners: BatchRecordOwners;
   /** Sending attempts so far. */
   attempts = 0;
   /** Earliest time of the next attempt (retry backoff). */
@@ -106,6 +92,7 @@ export class ProducerBatch implements BatchOutcomeSource {
    */
   constructor(queue: PartitionState, now: number, deliveryTimeoutMs: number, capacity: number, sizeHint = 0, pool?: BatchBufferPool) {
     this.queue = queue;
+    this.owners = new BatchRecordOwners(queue);
     this.createdAt = now;
     this.deliveryDeadline = now + deliveryTimeoutMs;
     this.capacity = capacity;
@@ -193,30 +180,15 @@ export class ProducerBatch implements BatchOutcomeSource {
       value === null ? -1 : record.valueSize,
       record.headers,
     );
-    if (this.groupOnly && (delivery !== this.group || position !== this.recordCount)) this.keepOwners();
-    if (!this.groupOnly) {
-      this.deliveries.push(delivery);
-      this.positions.push(position);
-    }
-    this.timestamps.push(record.timestamp);
+    this.owners.add(delivery, position, record.timestamp, this.recordCount);
     this.recordCount++;
-  }
-
-  // Writes down the owner of every record so far (each the group member at its own index), for a
-  // batch whose records no longer all belong to its group in order.
-  private keepOwners(): void {
-    for (let index = 0; index < this.recordCount; index++) {
-      this.deliveries.push(this.group!);
-      this.positions.push(index);
-    }
-    this.groupOnly = false;
   }
 
   /** Appends the record of a single-record send() call to the batch's shared delivery; returns its promise. */
   appendSingle(record: SerializedRecord, reservedBytes: number): Promise<RecordMetadata> {
-    this.group ??= new BatchDelivery();
-    this.append(record, this.group, this.group.size, reservedBytes);
-    return this.group.join();
+    const shared = this.owners.shared();
+    this.append(record, shared, shared.size, reservedBytes);
+    return shared.join();
   }
 
   /** Closes the batch to appends and produces its final bytes (synchronously when uncompressed). */
@@ -318,41 +290,19 @@ export class ProducerBatch implements BatchOutcomeSource {
   complete(baseOffset: bigint, logAppendTime: number): void {
     if (this.lifecycle === 'done') return;
     this.lifecycle = 'done';
-    this.baseOffset = baseOffset;
-    this.logAppendTime = logAppendTime;
-    if (this.groupOnly) {
-      // Each member's metadata is made when its promise's reaction takes it.
-      this.group?.settleAll(this);
-      return;
-    }
-    const deliveries = this.deliveries;
-    for (let index = 0; index < this.recordCount; index++) {
-      deliveries[index]!.recordDone(this.positions[index]!, this.metadataAt(index));
-    }
+    this.owners.resolve(baseOffset, logAppendTime, this.recordCount);
   }
 
   /** Where the record at `index` was written (once the batch is complete). */
   metadataAt(index: number): RecordMetadata {
-    const baseOffset = this.baseOffset;
-    return {
-      topic: this.queue.topic,
-      partition: this.queue.partition,
-      offset: baseOffset < 0n ? -1n : baseOffset + (OFFSET_DELTAS[index] ?? BigInt(index)),
-      timestamp: this.logAppendTime >= 0 ? this.logAppendTime : this.timestamps[index]!,
-    };
+    return this.owners.metadataAt(index);
   }
 
   /** Rejects every record with `error`. */
   fail(error: KafkaError): void {
     if (this.lifecycle === 'done') return;
     this.lifecycle = 'done';
-    if (this.groupOnly) {
-      this.group?.settleAll(error);
-      return;
-    }
-    for (let index = 0; index < this.recordCount; index++) {
-      this.deliveries[index]!.recordFailed(this.positions[index]!, error);
-    }
+    this.owners.reject(error, this.recordCount);
   }
 
   /**
@@ -372,7 +322,6 @@ export class ProducerBatch implements BatchOutcomeSource {
 
   /** The records' deliveries and positions, for splitting a batch that was too large. */
   recordOwners(): { deliveries: readonly Delivery[]; positions: readonly number[]; timestamps: readonly number[] } {
-    if (this.groupOnly) this.keepOwners();
-    return { deliveries: this.deliveries, positions: this.positions, timestamps: this.timestamps };
+    return this.owners.list(this.recordCount);
   }
 }
