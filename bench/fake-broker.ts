@@ -1,8 +1,8 @@
 // FakeCluster in a process of its own for the benchmark: one broker. Prints `BOOTSTRAP <servers>`;
-// reads `create <topic>` lines (answering `CREATED <topic>`: 6 partitions) and `stall <topic>` lines
-// (answering `STALLED <topic>`: from then on Produce requests naming the topic are appended but never
-// answered within any run, while ApiVersions, Metadata and InitProducerId are answered as usual);
-// stops when stdin closes.
+// reads `create <topic> [partitions]` lines (answering `CREATED <topic>`; 6 partitions unless given,
+// `ERROR ...` for a bad count) and `stall <topic>` lines (answering `STALLED <topic>`: from then on
+// Produce requests naming the topic are appended but never answered within any run, while
+// ApiVersions, Metadata and InitProducerId are answered as usual); stops when stdin closes.
 import { createInterface } from 'node:readline';
 import { FakeCluster } from '../src/testing/index.js';
 
@@ -18,9 +18,14 @@ await cluster.start();
 console.log(`BOOTSTRAP ${cluster.bootstrapServers}`);
 const lines = createInterface({ input: process.stdin });
 lines.on('line', (line) => {
-  const [command, topic] = line.trim().split(/\s+/);
+  const [command, topic, count] = line.trim().split(/\s+/);
   if (command === 'create' && topic) {
-    cluster.createTopic({ name: topic, partitions: 6, replicationFactor: 1 });
+    const partitions = count === undefined ? 6 : Number(count);
+    if (!Number.isInteger(partitions) || partitions < 1) {
+      console.log(`ERROR create ${topic}: partitions must be a whole number above 0, got '${count}'`);
+      return;
+    }
+    cluster.createTopic({ name: topic, partitions, replicationFactor: 1 });
     console.log(`CREATED ${topic}`);
   } else if (command === 'stall' && topic) {
     cluster.intercept({ api: 'Produce', topic }, { delayMs: STALL_MS }, { times: Number.POSITIVE_INFINITY });

@@ -1,10 +1,10 @@
-// The timed workloads, shared by every client so that each is measured the same way: L sends one
-// record per send() on a fixed timetable and times each from its scheduled send time to its promise
-// settling (a late sender does not hide latency: no coordinated omission); S sends one record per
-// send() as fast as the client takes them to a broker that never answers Produce, sampling the
-// process's RSS. Each client provides a RecordSender (bench/clients/*.ts).
+// The timed workloads, shared by every client so that each is measured the same way: L and O send
+// one record per send() on a fixed timetable and time each from its scheduled send time to its
+// promise settling (a late sender does not hide latency: no coordinated omission); S sends one
+// record per send() as fast as the client takes them to a broker that never answers Produce,
+// sampling the process's RSS. Each client provides a RecordSender (bench/clients/*.ts).
 import { setTimeout as sleep, setImmediate as yieldToLoop } from 'node:timers/promises';
-import { type LatencyWorkload, makeData, type StallWorkload } from './workloads.js';
+import { makeData, type StallWorkload, type Workload } from './workloads.js';
 
 /** A connected client that sends one record per call. */
 export interface RecordSender {
@@ -15,15 +15,34 @@ export interface RecordSender {
   close(): Promise<void>;
 }
 
+/** When a latency run sends its records. */
+export interface Timetable {
+  readonly ratePerSecond: number;
+  /** Sent on the same timetable before the measured records and not counted. */
+  readonly warmupRecords: number;
+  /** The most measured records, whatever the duration. */
+  readonly maxRecords: number;
+  /** How long to wait for the last records to settle once the timetable has ended. */
+  readonly settleWaitMs: number;
+}
+
 export interface LatencyResult {
   readonly records: number;
+  readonly ratePerSecond: number;
   readonly lingerMs: number | undefined;
   readonly errors: number;
   /** Records whose promise had not settled when the wait for them ended (their time so far counts). */
   readonly unsettled: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
+  readonly p999Ms: number;
   readonly maxMs: number;
+  /**
+   * Records acknowledged per second: those that settled without error, over the time from the
+   * first one's due time to the last acknowledgement. Below the timetable's rate when the client
+   * fell behind.
+   */
+  readonly achievedPerSecond: number;
   /**
    * How late the timetable called send(), p50 and p99: a Node timer wakes up to about 1 ms after
    * the time asked, and that lateness is part of every latency above (the broker RT run's too).
@@ -31,6 +50,12 @@ export interface LatencyResult {
   readonly lateP50Ms: number;
   readonly lateP99Ms: number;
   readonly firstError: string | undefined;
+}
+
+/** An O run: a latency run at one rate, with its warm-up (the topic holds both) and the client process's peak RSS. */
+export interface OpenLoopResult extends LatencyResult {
+  readonly warmupRecords: number;
+  readonly peakRssMb: number;
 }
 
 export interface StallResult {
@@ -59,67 +84,84 @@ export interface StallResult {
   readonly samples: number;
 }
 
-/** How long L waits for the last records to settle after the timetable ends. */
-const SETTLE_WAIT_MS = 60_000;
 /** How often S yields to the event loop (so that timers, I/O and settlements run), in send() calls. */
 const STALL_YIELD_EVERY = 1024;
 /** How long S sleeps when its window is full before it looks at the clock again. */
 const STALL_FULL_WINDOW_WAIT_MS = 50;
 
-/** L: a warm-up at the workload's rate, then `seconds` of records on the timetable; percentiles of the latter. */
-export async function measureLatency(sender: RecordSender, workload: LatencyWorkload, seconds: number): Promise<LatencyResult> {
+/** L and O: a warm-up on the timetable, then `seconds` of records on it; percentiles of the latter. */
+export async function measureLatency(sender: RecordSender, workload: Workload, timetable: Timetable, seconds: number): Promise<LatencyResult> {
   const { keys, value } = makeData(workload);
-  const intervalMs = 1000 / workload.ratePerSecond;
-  const warmup = workload.warmupRecords;
-  await runTimetable(sender, keys, value, warmup, intervalMs, new Float64Array(warmup), new Float64Array(warmup));
-  const count = Math.min(workload.records, Math.round(seconds * workload.ratePerSecond));
+  const intervalMs = 1000 / timetable.ratePerSecond;
+  const warmup = timetable.warmupRecords;
+  await runTimetable(sender, keys, value, warmup, intervalMs, timetable.settleWaitMs, new Float64Array(warmup), new Float64Array(warmup));
+  const count = Math.min(timetable.maxRecords, Math.round(seconds * timetable.ratePerSecond));
   const latencies = new Float64Array(count);
   const lateness = new Float64Array(count);
-  const { errors, unsettled, firstError } = await runTimetable(sender, keys, value, count, intervalMs, latencies, lateness);
+  const run = await runTimetable(sender, keys, value, count, intervalMs, timetable.settleWaitMs, latencies, lateness);
   latencies.sort();
   lateness.sort();
+  const acknowledged = count - run.errors - run.unsettled;
+  const spanMs = run.lastSettledAt - run.start;
   return {
     records: count,
+    ratePerSecond: timetable.ratePerSecond,
     lingerMs: sender.lingerMs,
-    errors,
-    unsettled,
+    errors: run.errors,
+    unsettled: run.unsettled,
     p50Ms: percentile(latencies, 0.5),
     p99Ms: percentile(latencies, 0.99),
+    p999Ms: percentile(latencies, 0.999),
     maxMs: latencies[count - 1] ?? 0,
+    achievedPerSecond: acknowledged > 0 && spanMs > 0 ? (acknowledged / spanMs) * 1000 : 0,
     lateP50Ms: percentile(lateness, 0.5),
     lateP99Ms: percentile(lateness, 0.99),
-    firstError,
+    firstError: run.firstError,
   };
+}
+
+interface TimetableRun {
+  readonly errors: number;
+  readonly unsettled: number;
+  readonly firstError: string | undefined;
+  /** performance.now() of the first record's due time, and of the last acknowledgement (`start` when none came). */
+  readonly start: number;
+  readonly lastSettledAt: number;
 }
 
 // Record i is due at start + i * interval. After each wake-up every record already due is sent, so
 // a wake-up that comes late sends the overdue records at once, and they are timed from when they
-// were due. Between due times the loop sleeps (a busy wait would take a core from the broker).
+// were due. Between due times the loop sleeps on a timer (a busy wait would take a core from the
+// broker), so at rates above 1,000 records/s each wake-up sends the records of about a millisecond.
 async function runTimetable(
   sender: RecordSender,
   keys: readonly Buffer[],
   value: Buffer,
   count: number,
   intervalMs: number,
+  settleWaitMs: number,
   latencies: Float64Array,
   lateness: Float64Array,
-): Promise<{ errors: number; unsettled: number; firstError: string | undefined }> {
+): Promise<TimetableRun> {
   latencies.fill(Number.NaN);
   let errors = 0;
   let firstError: string | undefined;
-  const settlements: Promise<void>[] = [];
   const start = performance.now() + intervalMs;
+  let lastSettledAt = start;
+  const settlements: Promise<void>[] = [];
   let next = 0;
   while (next < count) {
     const now = performance.now();
     for (; next < count && start + next * intervalMs <= now; next++) {
       const index = next;
       const due = start + index * intervalMs;
-      lateness[index] = now - due;
+      // Read per call, not per wake-up: the calls of one wake-up take time too.
+      lateness[index] = performance.now() - due;
       settlements.push(
         attempt(() => sender.send(keys[index & 1023]!, value)).then(
           () => {
-            latencies[index] = performance.now() - due;
+            lastSettledAt = performance.now();
+            latencies[index] = lastSettledAt - due;
           },
           (error: unknown) => {
             errors++;
@@ -131,7 +173,7 @@ async function runTimetable(
     }
     if (next < count) await sleep(Math.max(0, start + next * intervalMs - performance.now()));
   }
-  await settleWithin(settlements, SETTLE_WAIT_MS);
+  await settleWithin(settlements, settleWaitMs);
   let unsettled = 0;
   const end = performance.now();
   for (let index = 0; index < count; index++) {
@@ -139,7 +181,7 @@ async function runTimetable(
     unsettled++;
     latencies[index] = end - (start + index * intervalMs);
   }
-  return { errors, unsettled, firstError };
+  return { errors, unsettled, firstError, start, lastSettledAt };
 }
 
 /** S: send() as fast as the client takes records for `seconds`, at most `workload.window` outstanding; RSS every sampleEveryMs. */

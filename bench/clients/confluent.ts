@@ -5,6 +5,7 @@
 // from CKJS_PATH (the package's folder) when set, else resolved as an ordinary package.
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
+import { markBeforeClient } from '../rss-baseline.js';
 import { SendWindow } from '../send-window.js';
 import { makeData, type Workload } from '../workloads.js';
 
@@ -51,18 +52,20 @@ export function confluentAvailability(): { ok: true; version: string } | { ok: f
   }
 }
 
-export async function runConfluent(bootstrap: string, topic: string, workload: Workload): Promise<void> {
+/** `topics`: call c (1,000 records) goes to topics[c mod topics.length]. */
+export async function runConfluent(bootstrap: string, topics: readonly string[], workload: Workload): Promise<void> {
   const { Kafka, CompressionTypes, logLevel } = loadConfluent().KafkaJS;
+  markBeforeClient();
   const kafka = new Kafka({ kafkaJS: { clientId: 'bench', brokers: bootstrap.split(','), logLevel: logLevel.NOTHING } });
   const compression = workload.compression === 'lz4' ? CompressionTypes.LZ4 : CompressionTypes.None;
   const producer = kafka.producer({ kafkaJS: { idempotent: true, acks: -1, compression } });
   await producer.connect();
   const { keys, value } = makeData(workload);
   const window = new SendWindow(WINDOW);
-  for (let index = 0; index < workload.records; index += 1000) {
+  for (let index = 0, call = 0; index < workload.records; index += 1000, call++) {
     const messages = [];
     for (let offset = index; offset < Math.min(workload.records, index + 1000); offset++) messages.push({ key: keys[offset & 1023]!, value });
-    window.track(producer.send({ topic, messages }));
+    window.track(producer.send({ topic: topics[call % topics.length]!, messages }));
     if (window.full) await window.admit();
   }
   await window.drain();

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { jarsCache, realKafkaAvailable, resolveKafka } from '../../test/kafka/real-cluster.js';
-import type { Workload } from '../workloads.js';
+import type { OpenLoopResult } from '../timed.js';
+import type { OpenLoopWorkload, Workload } from '../workloads.js';
 
 const run = promisify(execFile);
 const SOURCE = fileURLToPath(new URL('../../../bench/java/ProducerBench.java', import.meta.url));
@@ -50,14 +51,36 @@ export interface JavaRun {
   readonly elapsedMs: number;
   readonly cpuMicrosPerRecord: number;
   readonly peakRssMb: number;
+  /** The process's RSS just before the producer was constructed. */
+  readonly rssBeforeClientMb: number;
 }
 
-/** One run in a fresh JVM; `warmupRecords` are sent first by the same producer, unmeasured. */
+/**
+ * One run in a fresh JVM; `warmupRecords` are sent first by the same producer, unmeasured. A
+ * workload over several topics writes to the topics named after `topic` (workloads.ts, topicNames).
+ */
 export function runJava(classpath: string, bootstrap: string, topic: string, workload: Workload, records: number, batchSize: number, warmupRecords: number): JavaRun {
-  const output = execFileSync(
-    'java',
-    ['-cp', classpath, 'ProducerBench', bootstrap, topic, String(records), String(workload.valueSize), String(workload.keySize), workload.compression, String(batchSize), String(warmupRecords)],
-    { encoding: 'utf8', maxBuffer: 1 << 20, timeout: 600_000, stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  return JSON.parse(output.trim().split('\n').at(-1)!) as JavaRun;
+  const args = [bootstrap, topic, String(records), String(workload.valueSize), String(workload.keySize), workload.compression, String(batchSize), String(warmupRecords)];
+  return JSON.parse(javaLastLine(classpath, [...args, String(workload.topics ?? 1)])) as JavaRun;
+}
+
+/** One O run at `rate` records/s in a fresh JVM, on the timetable the Node clients keep (bench/timed.ts). */
+export function runJavaLatency(classpath: string, bootstrap: string, topic: string, workload: OpenLoopWorkload, rate: number, seconds: number): OpenLoopResult {
+  const warmupRecords = Math.round(rate * workload.warmupSeconds);
+  const settleWaitMs = Math.max(workload.settleWaitMs, seconds * 1000);
+  const args = ['latency', bootstrap, topic, String(rate), String(seconds), String(warmupRecords), String(workload.records), String(settleWaitMs)];
+  const run = JSON.parse(javaLastLine(classpath, [...args, String(workload.valueSize), String(workload.keySize)])) as Omit<OpenLoopResult, 'firstError'> & {
+    firstError: string | null;
+  };
+  return { ...run, firstError: run.firstError ?? undefined };
+}
+
+function javaLastLine(classpath: string, args: readonly string[]): string {
+  const output = execFileSync('java', ['-cp', classpath, 'ProducerBench', ...args], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+    timeout: 600_000,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return output.trim().split('\n').at(-1)!;
 }

@@ -1,7 +1,8 @@
 // This package, both ways users send: one send() per record (a bounded window of outstanding
 // promises), and send({ topic, messages }) with 1,000 records per call; and one send() per record
-// with the default options for the timed workloads (L, S).
+// with the default options for the timed workloads (L, O, S).
 import { Producer } from '../../src/index.js';
+import { markBeforeClient } from '../rss-baseline.js';
 import { SendWindow } from '../send-window.js';
 import type { RecordSender } from '../timed.js';
 import { makeData, type Workload } from '../workloads.js';
@@ -12,25 +13,28 @@ import { makeData, type Workload } from '../workloads.js';
  */
 const WINDOW_RECORDS = 20_000;
 
-export async function runOurs(mode: 'records' | 'batches', bootstrap: string, topic: string, workload: Workload): Promise<void> {
+/** `topics`: record i (per record) or call c (1,000 per call) goes to topics[i or c mod topics.length]. */
+export async function runOurs(mode: 'records' | 'batches', bootstrap: string, topics: readonly string[], workload: Workload): Promise<void> {
+  markBeforeClient();
   const producer = new Producer({ bootstrapServers: bootstrap, compression: workload.compression, clientId: 'bench' });
   await producer.connect();
   const { keys, value } = makeData(workload);
-  await producer.send({ topic, key: keys[0]!, value });
+  await producer.send({ topic: topics[0]!, key: keys[0]!, value });
   const total = workload.records - 1;
+  const topicCount = topics.length;
   if (mode === 'records') {
     const window = new SendWindow(WINDOW_RECORDS);
     for (let index = 0; index < total; index++) {
-      window.track(producer.send({ topic, key: keys[index & 1023]!, value }));
+      window.track(producer.send({ topic: topics[index % topicCount]!, key: keys[index & 1023]!, value }));
       if (window.full) await window.admit();
     }
     await window.drain();
   } else {
     const window = new SendWindow(WINDOW_RECORDS / 1000);
-    for (let index = 0; index < total; index += 1000) {
+    for (let index = 0, call = 0; index < total; index += 1000, call++) {
       const messages = [];
       for (let offset = index; offset < Math.min(total, index + 1000); offset++) messages.push({ key: keys[offset & 1023]!, value });
-      window.track(producer.send({ topic, messages }));
+      window.track(producer.send({ topic: topics[call % topicCount]!, messages }));
       if (window.full) await window.admit();
     }
     await window.drain();
@@ -38,8 +42,9 @@ export async function runOurs(mode: 'records' | 'batches', bootstrap: string, to
   await producer.close();
 }
 
-/** One record per send(), every option at its default (lingerMs 5, bufferMemory 32 MiB), for L and S. */
+/** One record per send(), every option at its default (lingerMs 5, bufferMemory 32 MiB), for L, O and S. */
 export async function oursRecordSender(bootstrap: string, topic: string): Promise<RecordSender> {
+  markBeforeClient();
   const producer = new Producer({ bootstrapServers: bootstrap, clientId: 'bench' });
   await producer.connect();
   return {
