@@ -9,6 +9,7 @@ import { backoffDelay } from '../network/exponential-backoff.js';
 import { closedAfterApiVersionsHint, PRODUCER_SETTINGS } from '../network/listener-hints.js';
 import type { SaslConfig } from '../network/sasl/authenticate.js';
 import type { ApiName, MetadataRequestData } from '../protocol/index.js';
+import { type Clock, systemClock } from '../time/clock.js';
 import { type BrokerInfo, MetadataCache } from './metadata-cache.js';
 
 export interface ClusterConfig {
@@ -34,6 +35,8 @@ export interface ClusterConfig {
   readonly onMetadataUpdated?: () => void;
   /** Receives the connections' log lines. */
   readonly log?: LogSink | undefined;
+  /** Reads the time and sets the timers of the cluster and its connections (default the system clock). */
+  readonly clock?: Clock | undefined;
 }
 
 /** The connection state of one broker of the cluster metadata. */
@@ -51,7 +54,7 @@ interface NodeState {
   connection: Connection | undefined;
   connecting: Promise<Connection> | undefined;
   failures: number;
-  /** Date.now() before which no reconnect is attempted. */
+  /** The clock's time before which no reconnect is attempted. */
   retryAt: number;
   /**
    * Its last connection was closed at its first request: the next one counts as a success only
@@ -71,6 +74,7 @@ export function parseHostPort(server: string): { host: string; port: number } {
 export class Cluster {
   readonly config: ClusterConfig;
   readonly metadata = new MetadataCache();
+  private readonly clock: Clock;
   private readonly nodes = new Map<number | string, NodeState>();
   private readonly wantedTopics = new Set<string>();
   private refreshing: Promise<void> | undefined;
@@ -81,6 +85,7 @@ export class Cluster {
 
   constructor(config: ClusterConfig) {
     this.config = config;
+    this.clock = config.clock ?? systemClock;
   }
 
   /** Fetches metadata for the first time (trying every bootstrap server in turn). */
@@ -94,7 +99,7 @@ export class Cluster {
   }
 
   /** Whether cached metadata is older than metadataMaxAgeMs. */
-  isMetadataStale(now = Date.now()): boolean {
+  isMetadataStale(now = this.clock.now()): boolean {
     return now - this.metadata.updatedAt >= this.config.metadataMaxAgeMs;
   }
 
@@ -119,7 +124,7 @@ export class Cluster {
     };
     const response = await connection.requestAt('Metadata', version, request);
     if (this.closed) return;
-    this.metadata.update(response);
+    this.metadata.update(response, this.clock.now());
     this.dropRemovedBrokers();
     this.config.onMetadataUpdated?.();
   }
@@ -204,7 +209,7 @@ export class Cluster {
   }
 
   /** Whether a connection attempt to `nodeId` should wait for its backoff; returns the wait in ms. */
-  reconnectDelay(nodeId: number, now = Date.now()): number {
+  reconnectDelay(nodeId: number, now = this.clock.now()): number {
     const state = this.nodes.get(nodeId);
     return state ? Math.max(0, state.retryAt - now) : 0;
   }
@@ -227,8 +232,8 @@ export class Cluster {
     if (state.connecting) return state.connecting;
     const node = state;
     const open = async (): Promise<Connection> => {
-      const wait = node.retryAt - Date.now();
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      const wait = node.retryAt - this.clock.now();
+      if (wait > 0) await new Promise<void>((resolve) => this.clock.setTimer(resolve, wait));
       if (this.closed) throw new ConnectionError('The client is closed', { retriable: false });
       const connection = new Connection({
         ...this.connectionConfig(host, port),
@@ -297,7 +302,7 @@ export class Cluster {
   // A failed attempt: the node's next one waits its backoff, and the producer hears of it.
   private connectFailed(node: NodeState, error: unknown): void {
     node.failures++;
-    node.retryAt = Date.now() + backoffDelay({ initialMs: this.config.reconnectBackoffMs, maxMs: this.config.reconnectBackoffMaxMs }, node.failures - 1);
+    node.retryAt = this.clock.now() + backoffDelay({ initialMs: this.config.reconnectBackoffMs, maxMs: this.config.reconnectBackoffMaxMs }, node.failures - 1);
     if (!this.closed) this.config.onConnectAttempt?.(error instanceof KafkaError ? error : new ConnectionError(String(error), { cause: error }));
   }
 
@@ -330,6 +335,7 @@ export class Cluster {
       requestTimeoutMs: this.config.requestTimeoutMs,
       ...(this.config.versionCaps ? { versionCaps: this.config.versionCaps } : {}),
       log: this.config.log,
+      clock: this.clock,
     };
   }
 

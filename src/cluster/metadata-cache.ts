@@ -45,11 +45,11 @@ export class MetadataCache {
   readonly topics = new Map<string, TopicInfo>();
   /** Topics the last response reported with an error code, by name. */
   readonly topicErrors = new Map<string, number>();
-  /** Date.now() since which each topic has been reported as not existing (UNKNOWN_TOPIC_OR_PARTITION), without a break. */
+  /** The time (of the cluster's clock) since which each topic has been reported as not existing (UNKNOWN_TOPIC_OR_PARTITION), without a break. */
   readonly unknownSince = new Map<string, number>();
   controllerId = -1;
   clusterId: string | null = null;
-  /** Date.now() of the last successful update, 0 before the first. */
+  /** The time (of the cluster's clock) of the last successful update, 0 before the first. */
   updatedAt = 0;
   /** Increases with every update; lets callers notice a change cheaply. */
   generation = 0;

@@ -1,5 +1,5 @@
 // A clock for unit tests: time moves only when the test says so, and due timers run in order.
-import type { Clock, ClockTimer } from '../../src/producer/clock.js';
+import type { Clock, ClockTimer } from '../../src/time/clock.js';
 
 interface Timer {
   due: number;
