@@ -2,6 +2,8 @@
 // bufferMemory is full — wait here in call order, each until maxBlockMs. Once one record waits,
 // every later record waits behind it, so appends keep call order across the whole producer.
 import type { KafkaError } from '../errors/kafka-error.js';
+import { type Clock, systemClock } from '../time/clock.js';
+import { DeadlineTimer } from '../time/deadline-timer.js';
 import type { Delivery } from './accumulator/delivery.js';
 import type { SerializedRecord } from './producer-record.js';
 
@@ -19,17 +21,24 @@ export type AppendAttempt = 'appended' | 'wait-metadata' | 'wait-memory' | Kafka
 export class PendingAppends {
   private readonly items: PendingAppend[] = [];
   private head = 0;
-  private timer: NodeJS.Timeout | undefined;
-  private timerDue = Number.POSITIVE_INFINITY;
+  /** Fails the oldest waiting record at its deadline (maxBlockMs). */
+  private readonly timer: DeadlineTimer;
   /** Records added since the start; those that left (appended or failed, in order) are `added - size`. */
   private added = 0;
   /** flush() calls waiting for the records added before them to leave, in the order they came. */
   private readonly leaveWaiters: { readonly target: number; readonly resolve: () => void }[] = [];
 
+  /**
+   * @param appendWaiting Appends the record now if it can be.
+   * @param onTimeout The error of a record that waited maxBlockMs.
+   */
   constructor(
-    private readonly tryAppend: (item: PendingAppend) => AppendAttempt,
+    private readonly appendWaiting: (item: PendingAppend) => AppendAttempt,
     private readonly onTimeout: (item: PendingAppend, waitingFor: 'metadata' | 'memory') => KafkaError,
-  ) {}
+    private readonly clock: Clock = systemClock,
+  ) {
+    this.timer = new DeadlineTimer(clock, () => this.process());
+  }
 
   get size(): number {
     return this.items.length - this.head;
@@ -65,12 +74,12 @@ export class PendingAppends {
   }
 
   /** Appends waiting records from the head for as long as they can be; returns how many went. */
-  process(now = Date.now()): number {
+  process(now = this.clock.now()): number {
     let appended = 0;
     this.blockedOn = undefined;
     while (this.head < this.items.length) {
       const item = this.items[this.head]!;
-      const attempt = this.tryAppend(item);
+      const attempt = this.appendWaiting(item);
       if (attempt === 'appended') {
         appended++;
       } else if (typeof attempt === 'string') {
@@ -96,7 +105,7 @@ export class PendingAppends {
     }
     const next = this.items[this.head];
     if (next) this.arm(next.deadline);
-    else this.disarm();
+    else this.timer.cancel();
     return appended;
   }
 
@@ -112,7 +121,7 @@ export class PendingAppends {
     this.blockedOn = undefined;
     this.noteWaitingFor();
     this.wakeLeaveWaiters();
-    this.disarm();
+    this.timer.cancel();
   }
 
   /** Resolves once every record waiting now has left: appended to a batch, or failed. */
@@ -129,22 +138,10 @@ export class PendingAppends {
     if (count > 0) waiters.splice(0, count);
   }
 
-  // No record waits: the timer goes, so that it does not hold the process open until maxBlockMs.
-  private disarm(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    this.timerDue = Number.POSITIVE_INFINITY;
-  }
-
+  // The timer fires just after the deadline, so that the record found there is past it. No record
+  // waiting, the timer is cancelled: it would hold the process open until maxBlockMs.
   private arm(deadline: number): void {
-    if (deadline >= this.timerDue) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timerDue = deadline;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.timerDue = Number.POSITIVE_INFINITY;
-      this.process();
-    }, Math.max(0, deadline - Date.now()) + 1);
+    this.timer.arm(deadline + 1);
   }
 }
 

@@ -8,6 +8,7 @@ import { ProducerMetrics } from '../metrics/producer-metrics.js';
 import type { LogSink } from '../network/connection.js';
 import { ClientTelemetry } from '../telemetry/client-metrics/client-telemetry.js';
 import { createProducerTelemetry, type ProducerTelemetry } from '../telemetry/open-telemetry/open-telemetry.js';
+import { type Clock, systemClock } from '../time/clock.js';
 import { RecordAccumulator } from './accumulator/record-accumulator.js';
 import { ProducerAvailability } from './availability/producer-availability.js';
 import { createBatchCompressor } from './compression.js';
@@ -24,6 +25,8 @@ import { Sender } from './sender/sender.js';
 import { TransactionManager } from './transactions/transaction-manager.js';
 
 export interface ProducerParts {
+  /** The one clock every part reads the time from and sets its timers with. */
+  readonly clock: Clock;
   readonly metrics: ProducerMetrics;
   readonly cluster: Cluster;
   readonly availability: ProducerAvailability;
@@ -55,7 +58,7 @@ export interface ProducerHooks {
 }
 
 /** Makes and wires the parts of a producer configured with `resolved`. */
-export function assembleProducer(resolved: ResolvedProducerOptions, hooks: ProducerHooks): ProducerParts {
+export function assembleProducer(resolved: ResolvedProducerOptions, hooks: ProducerHooks, clock: Clock = systemClock): ProducerParts {
   let sender: Sender;
   let appender: RecordAppender;
   let availability: ProducerAvailability;
@@ -76,6 +79,7 @@ export function assembleProducer(resolved: ResolvedProducerOptions, hooks: Produ
       reconnectBackoffMs: resolved.reconnectBackoffMs,
       reconnectBackoffMaxMs: resolved.reconnectBackoffMaxMs,
       allowAutoTopicCreation: resolved.allowAutoTopicCreation,
+      clock,
       onConnectionClosed: () => sender.wake(),
       onConnectAttempt: (error) => availability.onConnectAttempt(error),
       onMetadataUpdated: () => availability.update(undefined),
@@ -122,6 +126,7 @@ export function assembleProducer(resolved: ResolvedProducerOptions, hooks: Produ
             retryBackoffMaxMs: resolved.retryBackoffMaxMs,
             cluster: cluster,
             identity,
+            clock,
             onPartitionsAdded: () => sender.wake(),
             log,
             failUnsent: (error) => sender.completion.failUnsent(error),
@@ -152,6 +157,7 @@ export function assembleProducer(resolved: ResolvedProducerOptions, hooks: Produ
       splitter: new BatchSplitter(resolved, resolved.codecs),
       metrics: metrics,
       compressor: createBatchCompressor(resolved.compression, resolved.codecs, configuredLevel(resolved)),
+      clock,
       log,
       // Drain times matter only to the availability timeout: without it the sender records none.
       ...(adaptive && resolved.partitionerAvailabilityTimeoutMs > 0 ? { drains: adaptive.drains } : {}),
@@ -165,6 +171,7 @@ export function assembleProducer(resolved: ResolvedProducerOptions, hooks: Produ
       runSender: () => sender.runNow(),
       start: hooks.start,
       isClosed: hooks.isClosed,
+      clock,
     });
     const telemetry = createProducerTelemetry(resolved.openTelemetry, {
       clientId: resolved.clientId,
@@ -175,7 +182,7 @@ export function assembleProducer(resolved: ResolvedProducerOptions, hooks: Produ
     const sendObserver = telemetry?.sendObserver;
     const interceptors = resolved.interceptors ?? [];
     const interceptorChain = interceptors.length > 0 || sendObserver !== undefined ? new InterceptorChain(interceptors, log, sendObserver) : undefined;
-  return { metrics, cluster, availability, accumulator, identity, transactions, sender, appender, metricsPush, telemetry, interceptors: interceptorChain };
+  return { clock, metrics, cluster, availability, accumulator, identity, transactions, sender, appender, metricsPush, telemetry, interceptors: interceptorChain };
 }
 
 // Where the leader of a partition listens, for the send spans' server.address and server.port.

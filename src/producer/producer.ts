@@ -11,6 +11,7 @@ import { type PrometheusOptions, toPrometheus } from '../metrics/prometheus.js';
 import { isTraced, type SendTraceContext, sendTraceContext, sendTracing, traceSend } from '../metrics/tracing.js';
 import type { ClientTelemetry } from '../telemetry/client-metrics/client-telemetry.js';
 import type { ProducerTelemetry } from '../telemetry/open-telemetry/open-telemetry.js';
+import type { Clock, ClockTimer } from '../time/clock.js';
 import type { RecordAccumulator } from './accumulator/record-accumulator.js';
 import type { ProducerHealth, ProducerStateChange } from './availability/health.js';
 import type { ProducerAvailability } from './availability/producer-availability.js';
@@ -42,6 +43,7 @@ export class Producer {
   private readonly sender: Sender;
   private readonly appender: RecordAppender;
   private readonly availability: ProducerAvailability;
+  private readonly clock: Clock;
   private readonly producerMetrics: ProducerMetrics;
   /** KIP-714 metrics push, made only with `enableMetricsPush`. */
   private readonly metricsPush: ClientTelemetry | undefined;
@@ -68,6 +70,7 @@ export class Producer {
       isClosed: () => this.closed,
       snapshot: () => this.metrics(),
     });
+    this.clock = parts.clock;
     this.producerMetrics = parts.metrics;
     this.cluster = parts.cluster;
     this.availability = parts.availability;
@@ -166,18 +169,18 @@ export class Producer {
   }
 
   private async shutdown(timeoutMs: number): Promise<void> {
-    const closeBy = Date.now() + timeoutMs;
+    const closeBy = this.clock.now() + timeoutMs;
     if (this.started && timeoutMs > 0) {
-      let timer: NodeJS.Timeout | undefined;
+      let timer: ClockTimer | undefined;
       const deadline = new Promise<void>((resolve) => {
-        if (Number.isFinite(timeoutMs)) timer = setTimeout(resolve, timeoutMs);
+        if (Number.isFinite(timeoutMs)) timer = this.clock.setTimer(resolve, timeoutMs);
       });
       await Promise.race([this.flush(), deadline]);
-      if (timer) clearTimeout(timer);
+      timer?.cancel();
     }
     // The last metrics, marked terminating, once the records are sent, within what is left of
     // timeoutMs (and at most requestTimeoutMs).
-    if (this.metricsPush) await this.metricsPush.close(Math.min(this.options.requestTimeoutMs, closeBy - Date.now()));
+    if (this.metricsPush) await this.metricsPush.close(Math.min(this.options.requestTimeoutMs, closeBy - this.clock.now()));
     const error = new ClosedError('The producer was closed before the record was acknowledged');
     this.appender.failWaiting(error);
     this.sender.close(error);

@@ -8,6 +8,7 @@ import { BufferExhaustedError, InvalidRecordError, KafkaError, permanentCause } 
 import type { ProducerMetrics } from '../metrics/producer-metrics.js';
 import type { SendTraceContext } from '../metrics/tracing.js';
 import { RECORD_BATCH_OVERHEAD, RecordBatchBuilder } from '../records/index.js';
+import type { Clock } from '../time/clock.js';
 import { type Delivery, MultiRecordDelivery, SingleDelivery } from './accumulator/delivery.js';
 import { PartitionState } from './accumulator/partition-state.js';
 import type { RecordAccumulator } from './accumulator/record-accumulator.js';
@@ -39,6 +40,7 @@ export interface RecordAppenderDependencies {
   /** Connects the producer on its first record. */
   readonly start: () => void;
   readonly isClosed: () => boolean;
+  readonly clock: Clock;
 }
 
 export class RecordAppender {
@@ -57,7 +59,7 @@ export class RecordAppender {
     const { options, metrics } = deps;
     this.router = new RecordRouter({ ...deps, allowAutoTopicCreation: options.allowAutoTopicCreation, maxBlockMs: options.maxBlockMs });
     this.pending = new PendingAppends(
-      (item) => this.appendNow(item.topic, item.record, item.delivery, item.position, Date.now()),
+      (item) => this.appendNow(item.topic, item.record, item.delivery, item.position, deps.clock.now()),
       (item, waitingFor) => {
         if (waitingFor === 'metadata') return this.router.metadataTimeout(item.topic);
         metrics.recordBufferExhausted();
@@ -65,6 +67,7 @@ export class RecordAppender {
           `bufferMemory (${options.bufferMemory} bytes) stayed full for ${options.maxBlockMs} ms (maxBlockMs); the brokers are not keeping up or are unreachable`,
         );
       },
+      deps.clock,
     );
     this.pending.onMemoryWait = (waiting) => metrics.bufferWaitChanged(waiting);
   }
@@ -92,7 +95,7 @@ export class RecordAppender {
       checkTopic(topic);
       if (this.validTopics.size < 10_000) this.validTopics.add(topic);
     }
-    const now = Date.now();
+    const now = this.deps.clock.now();
     let promise: Promise<RecordMetadata | RecordMetadata[]>;
     if ('messages' in input) {
       if (!Array.isArray(input.messages)) throw new InvalidRecordError(`messages for topic '${topic}' must be an array of { key?, value, headers?, partition?, timestamp? }`);
@@ -254,7 +257,7 @@ export class RecordAppender {
         (error: unknown) => this.onMetadataFailure(error),
       )
       .finally(() => {
-        setTimeout(() => {
+        this.deps.clock.setTimer(() => {
           this.metadataRefreshScheduled = false;
           if (this.deps.isClosed()) return;
           this.processPending();

@@ -5,6 +5,7 @@
 import type { Cluster } from '../cluster/cluster.js';
 import { brokerErrorByCode, ErrorCode } from '../errors/broker-error-codes.js';
 import { InvalidRecordError, KafkaError } from '../errors/kafka-error.js';
+import type { Clock } from '../time/clock.js';
 import type { PartitionState } from './accumulator/partition-state.js';
 import type { RecordAccumulator } from './accumulator/record-accumulator.js';
 import type { Partitioner } from './partitioners/partitioner.js';
@@ -24,6 +25,7 @@ export interface RecordRouterDependencies {
   readonly partitioner: Partitioner;
   readonly allowAutoTopicCreation: boolean;
   readonly maxBlockMs: number;
+  readonly clock: Clock;
 }
 
 export class RecordRouter {
@@ -74,7 +76,7 @@ export class RecordRouter {
   // The error of a record whose topic the brokers have kept reporting as not existing.
   private missingTopic(topic: string): KafkaError | undefined {
     const since = this.deps.cluster.metadata.unknownSince.get(topic);
-    if (since === undefined || Date.now() - since < MISSING_TOPIC_AFTER_MS) return undefined;
+    if (since === undefined || this.deps.clock.now() - since < MISSING_TOPIC_AFTER_MS) return undefined;
     const what = this.deps.allowAutoTopicCreation
       ? 'the cluster does not create topics on demand (auto.create.topics.enable=false): create it first'
       : 'allowAutoTopicCreation is false: create it first, or set allowAutoTopicCreation: true';

@@ -6,7 +6,7 @@ import type { Cluster } from '../../cluster/cluster.js';
 import { brokerErrorByCode, ErrorCode } from '../../errors/broker-error-codes.js';
 import { BrokerError, type KafkaError, permanentCause } from '../../errors/kafka-error.js';
 import { backoffDelay } from '../../network/exponential-backoff.js';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../../time/clock.js';
 import { IDEMPOTENT_ONLY, loadProducerId } from './producer-id-loader.js';
 import type { ProducerIdentity } from './producer-identity.js';
 

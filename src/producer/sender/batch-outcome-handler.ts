@@ -7,9 +7,9 @@ import { brokerErrorByCode, ErrorCode } from '../../errors/broker-error-codes.js
 import { BrokerError, KafkaError, ProducerFencedError, RequestNotSentError, TransactionAbortedError } from '../../errors/kafka-error.js';
 import type { ProducerMetrics } from '../../metrics/producer-metrics.js';
 import { backoffDelay } from '../../network/exponential-backoff.js';
+import type { Clock } from '../../time/clock.js';
 import type { ProducerBatch } from '../accumulator/producer-batch.js';
 import type { RecordAccumulator } from '../accumulator/record-accumulator.js';
-import type { Clock } from '../clock.js';
 import { classify, mayHaveBeenWritten } from '../error-actions.js';
 import type { SequenceTracker } from '../idempotence/sequence-tracker.js';
 import type { ResolvedProducerOptions } from '../options.js';

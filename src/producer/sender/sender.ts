@@ -9,11 +9,12 @@ import { KafkaError, permanentCause, UnsupportedVersionError } from '../../error
 import type { ProducerMetrics } from '../../metrics/producer-metrics.js';
 import type { Connection } from '../../network/connection.js';
 import type { ProduceResponseData } from '../../protocol/index.js';
+import { type Clock, systemClock } from '../../time/clock.js';
+import { DeadlineTimer } from '../../time/deadline-timer.js';
 import { BatchSealer } from '../accumulator/batch-sealer.js';
 import type { PartitionState } from '../accumulator/partition-state.js';
 import type { ProducerBatch } from '../accumulator/producer-batch.js';
 import type { RecordAccumulator } from '../accumulator/record-accumulator.js';
-import { type Clock, type ClockTimer, systemClock } from '../clock.js';
 import type { BatchCompressor } from '../compression.js';
 import { IdempotentProducerId } from '../idempotence/idempotent-producer-id.js';
 import type { ProducerIdentity } from '../idempotence/producer-identity.js';
@@ -63,8 +64,8 @@ export class Sender {
    * one (a logger that sends) leaves the work to a scheduled pass.
    */
   private busy = false;
-  private timer: ClockTimer | undefined;
-  private timerDue = Number.POSITIVE_INFINITY;
+  /** Wakes the loop at the next deadline (linger, backoff, expiry, reconnect). */
+  private readonly timer: DeadlineTimer;
   private metadataWanted = false;
   private readonly connecting = new Set<number>();
   private drainRotation = 0;
@@ -75,6 +76,7 @@ export class Sender {
   constructor(deps: SenderDependencies) {
     this.deps = deps;
     this.clock = deps.clock ?? systemClock;
+    this.timer = new DeadlineTimer(this.clock, () => this.runOnce());
     const { accumulator, sequences, transactions, metrics, identity, options } = deps;
     this.completion = new BatchCompletion({ accumulator, metrics, sequences, transactions });
     this.outcomes = new BatchOutcomeHandler({
@@ -149,14 +151,7 @@ export class Sender {
   }
 
   private wakeAt(due: number): void {
-    if (due >= this.timerDue || this.closed) return;
-    this.timer?.cancel();
-    this.timerDue = due;
-    this.timer = this.clock.setTimer(() => {
-      this.timer = undefined;
-      this.timerDue = Number.POSITIVE_INFINITY;
-      this.runOnce();
-    }, Math.max(0, due - this.clock.now()));
+    if (!this.closed) this.timer.arm(due);
   }
 
   /** One pass of the loop. */
@@ -210,11 +205,7 @@ export class Sender {
     if (this.metadataWanted) this.refreshMetadata();
     // Nothing left to send or wait for: a timer still set (a lingering or expiry wake-up of batches
     // since acknowledged) would only hold the process open.
-    if (!accumulator.hasActivePartitions && this.timer) {
-      this.timer.cancel();
-      this.timer = undefined;
-      this.timerDue = Number.POSITIVE_INFINITY;
-    }
+    if (!accumulator.hasActivePartitions) this.timer.cancel();
   }
 
   // The leader of a partition, -1 when unknown (or not among the brokers).
@@ -340,8 +331,7 @@ export class Sender {
   close(error?: KafkaError): void {
     if (error) this.completion.close(error);
     this.closed = true;
-    this.timer?.cancel();
-    this.timer = undefined;
+    this.timer.cancel();
   }
 }
 

@@ -6,6 +6,7 @@ import { brokerErrorByCode, ErrorCode } from '../../errors/broker-error-codes.js
 import { BrokerError, KafkaError, ProducerFencedError } from '../../errors/kafka-error.js';
 import type { Connection } from '../../network/connection.js';
 import { backoffDelay } from '../../network/exponential-backoff.js';
+import type { Clock } from '../../time/clock.js';
 import { classify } from '../error-actions.js';
 
 export const COORDINATOR_GROUP = 0;
@@ -16,6 +17,8 @@ export interface CoordinatorClientConfig {
   readonly cluster: Cluster;
   readonly retryBackoffMs: number;
   readonly retryBackoffMaxMs: number;
+  /** Reads the time and waits out backoffs. */
+  readonly clock: Clock;
 }
 
 export class CoordinatorClient {
@@ -96,7 +99,7 @@ export class CoordinatorClient {
       }
       const retriable = action === 'retry' || action === 'find-coordinator';
       const delay = backoffDelay({ initialMs: this.config.retryBackoffMs, maxMs: this.config.retryBackoffMaxMs }, count);
-      if (!retriable || Date.now() + delay > deadline) {
+      if (!retriable || this.config.clock.now() + delay > deadline) {
         if (failure) throw failure;
         const gaveUp = retriable ? ` (still failing after ${count + 1} attempts, when maxBlockMs ran out)` : '';
         throw new BrokerError(info.name, `${what} failed: ${info.name} (${code}): ${info.description}${gaveUp}`, {
@@ -105,7 +108,7 @@ export class CoordinatorClient {
           brokerErrorName: info.name,
         });
       }
-      await new Promise((resolve) => setTimeout(resolve, delay));
+      await new Promise<void>((resolve) => this.config.clock.setTimer(resolve, delay));
     }
   }
 }

@@ -19,6 +19,7 @@
 import type { Cluster } from '../../cluster/cluster.js';
 import { brokerErrorByCode, ErrorCode } from '../../errors/broker-error-codes.js';
 import { BrokerError, KafkaError, ProducerFencedError, TransactionAbortedError } from '../../errors/kafka-error.js';
+import { type Clock, systemClock } from '../../time/clock.js';
 import type { PartitionState } from '../accumulator/partition-state.js';
 import { loadProducerId } from '../idempotence/producer-id-loader.js';
 import type { ProducerIdentity } from '../idempotence/producer-identity.js';
@@ -58,6 +59,8 @@ export interface TransactionManagerConfig {
   readonly onFatalError: (error: KafkaError) => void;
   /** The producer's logger: the protocol chosen for transactions is logged at info level. */
   readonly log?: (level: 'info', message: string, context: Record<string, unknown>) => void;
+  /** Reads the time and waits out backoffs (default the system clock). */
+  readonly clock?: Clock | undefined;
 }
 
 // AddPartitionsToTxn v4+ is for brokers only; clients speak v3 and below.
@@ -103,8 +106,10 @@ export class TransactionManager {
   /** Transactions v2: whether a batch of this transaction was acknowledged (the leader added its partition). */
   private produceConfirmed = false;
 
+  private readonly clock: Clock;
   constructor(private readonly config: TransactionManagerConfig) {
-    this.coordinators = new CoordinatorClient(config);
+    this.clock = config.clock ?? systemClock;
+    this.coordinators = new CoordinatorClient({ ...config, clock: this.clock });
   }
 
   get state(): TransactionState {
@@ -219,7 +224,7 @@ export class TransactionManager {
   async sendOffsets(offsets: readonly TransactionOffset[], group: ConsumerGroupMetadata): Promise<void> {
     this.throwIfFatal();
     this.machine.require('sendOffsetsToTransaction()', 'IN_TRANSACTION');
-    const deadline = Date.now() + this.config.maxBlockMs;
+    const deadline = this.clock.now() + this.config.maxBlockMs;
     const { transactionalId } = this.config;
     const { producerId, epoch } = this.config.identity;
     const byTopic = new Map<string, { partitionIndex: number; committedOffset: bigint; committedLeaderEpoch: number; committedMetadata: string | null }[]>();
@@ -350,7 +355,7 @@ export class TransactionManager {
         COORDINATOR_TRANSACTION,
         transactionalId,
         committed ? 'EndTxn (commit)' : 'EndTxn (abort)',
-        Date.now() + this.config.maxBlockMs,
+        this.clock.now() + this.config.maxBlockMs,
         (connection) => {
           const version = connection.versionFor('EndTxn');
           return connection.requestAt('EndTxn', v2 ? version : Math.min(version, END_TXN_V1_MAX_VERSION), { transactionalId, producerId, producerEpoch: epoch, committed });
@@ -449,7 +454,7 @@ export class TransactionManager {
         COORDINATOR_TRANSACTION,
         transactionalId,
         'InitProducerId',
-        Date.now() + this.config.maxBlockMs,
+        this.clock.now() + this.config.maxBlockMs,
         (connection) => loadProducerId(connection, identity, { transactionalId, transactionTimeoutMs, bump }),
         (response) => response.errorCode,
       ),
@@ -478,7 +483,7 @@ export class TransactionManager {
           COORDINATOR_TRANSACTION,
           transactionalId,
           'AddPartitionsToTxn',
-          Date.now() + this.config.maxBlockMs,
+          this.clock.now() + this.config.maxBlockMs,
           (connection) => {
             this.startAttempted = true;
             return connection.requestAt('AddPartitionsToTxn', Math.min(connection.versionFor('AddPartitionsToTxn'), ADD_PARTITIONS_MAX_VERSION), {
