@@ -95,6 +95,30 @@ describe('journal space', { timeout: 60_000 }, () => {
     await journal.close();
   });
 
+  it('gives an entry larger than segmentBytes a segment of its own', async () => {
+    const directory = await freshDirectory();
+    const journal = await openJournal({ directory, segmentBytes: 1024, maxBytes: 1 << 20 });
+    journal.appendIdentity({ producerId: 3n, epoch: 0, time: 1 });
+    journal.appendRecord(record(0));
+    const large = journal.appendRecord({ ...record(1), value: Buffer.alloc(3000, 0x62) });
+    journal.appendRecord(record(2));
+    await journal.close();
+    const names = await segmentNames(directory);
+    assert.equal(names.length, 3);
+    // The large record follows the identity copy that starts its segment.
+    assert.equal(names[1], `${String(large - 1).padStart(20, '0')}.log`);
+    const reopened = await openJournal({ directory, segmentBytes: 1024, maxBytes: 1 << 20 });
+    assert.deepEqual(
+      reopened.recovered.unbatched[0]!.records.map((entry) => [entry.number, entry.value!.length]),
+      [
+        [1, 7],
+        [large, 3000],
+        [large + 2, 7],
+      ],
+    );
+    await reopened.close();
+  });
+
   it('rolls the active segment when it is what holds the space and nothing in it is pending', async () => {
     const directory = await freshDirectory();
     const journal = await openJournal({ directory, segmentBytes: 2048, maxBytes: 2048 });
