@@ -16,6 +16,7 @@ const commands: Readonly<Record<string, Command>> = {
   'perf-test': { summary: 'measure throughput and latency (against an embedded cluster by default)', load: () => import('./perf-test-command.js') },
   check: { summary: 'diagnose the connection to a cluster: DNS, TCP, TLS, SASL, APIs, metadata, topic', load: () => import('./check-command.js') },
   demo: { summary: 'produce, read back and verify records under injected faults', load: () => import('./demo-command.js') },
+  journal: { summary: "inspect a producer journal directory ('journal inspect <dir>'), read-only", load: () => import('./journal-command.js') },
 };
 
 const usage = `Usage: kafka-producer <command> [options]

@@ -6,10 +6,11 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import * as check from '../../../src/cli/check-command.js';
 import * as demo from '../../../src/cli/demo-command.js';
+import * as journal from '../../../src/cli/journal-command.js';
 import * as perfTest from '../../../src/cli/perf-test-command.js';
 import * as produce from '../../../src/cli/produce-command.js';
 
-const commands = { produce, 'perf-test': perfTest, check, demo };
+const commands = { produce, 'perf-test': perfTest, check, demo, journal };
 const reference = readFileSync(join(process.cwd(), 'docs/cli.md'), 'utf8');
 
 describe('command line documentation', () => {
