@@ -146,38 +146,20 @@ export class RecordBatchBuilder {
     return this.position + recordSize(this.count, timestampDelta, keySize, valueSize, headersSectionSize(headers));
   }
 
-  /** Whether a record fits in a batch of at most `maxSizeInBytes`; an empty batch takes any record. */
-  hasRoomFor(
-    maxSizeInBytes: number,
-    timestamp: number,
-    keySize: number,
-    valueSize: number,
-    headers?: RecordHeaderList | null,
-  ): boolean {
-    return this.count === 0 || this.sizeAfterAppend(timestamp, keySize, valueSize, headers) <= maxSizeInBytes;
-  }
-
   /**
    * Appends one record; returns its offset delta. `timestamp` is in ms since the epoch (the first
    * record's becomes the batch's baseTimestamp; later ones may be smaller). Strings are written as
    * UTF-8 without an intermediate Buffer.
    */
   append(timestamp: number, key: RecordData, value: RecordData, headers?: RecordHeaderList | null): number {
-    return this.tryAppend(Number.POSITIVE_INFINITY, timestamp, key, value, headers);
+    return this.appendSized(Number.POSITIVE_INFINITY, timestamp, key, dataSize(key), value, dataSize(value), headers);
   }
 
   /**
-   * Appends one record if the batch stays within `maxSizeInBytes` (an empty batch takes any
-   * record); returns its offset delta, or -1, appending nothing, when it does not fit. Sizes the
-   * record once, where `hasRoomFor` then `append` size it twice.
-   */
-  tryAppend(maxSizeInBytes: number, timestamp: number, key: RecordData, value: RecordData, headers?: RecordHeaderList | null): number {
-    return this.appendSized(maxSizeInBytes, timestamp, key, dataSize(key), value, dataSize(value), headers);
-  }
-
-  /**
-   * tryAppend() for a caller that knows the key's and value's byte lengths already (UTF-8 length
-   * for strings, -1 for null), so that strings are not measured twice.
+   * Appends one record whose key's and value's byte lengths the caller knows already (UTF-8 length
+   * for strings, -1 for null), so that strings are not measured twice, if the batch stays within
+   * `maxSizeInBytes` (an empty batch takes any record); returns its offset delta, or -1, appending
+   * nothing, when it does not fit.
    */
   appendSized(
     maxSizeInBytes: number,

@@ -180,25 +180,16 @@ describe('RecordBatchBuilder', () => {
     assert.deepEqual(batch!.records[20_000]!.value, large);
   });
 
-  it('hasRoomFor lets any record into an empty batch and respects the limit afterwards', () => {
+  it('appendSized lets any record into an empty batch, then appends exactly when the record fits, leaving the batch untouched otherwise', () => {
     const builder = new RecordBatchBuilder();
-    assert.equal(builder.hasRoomFor(10, TIMESTAMP, 0, 1000), true);
-    builder.append(TIMESTAMP, null, Buffer.alloc(1000));
-    const limit = builder.sizeAfterAppend(TIMESTAMP, 0, 10);
-    assert.equal(builder.hasRoomFor(limit, TIMESTAMP, 0, 10), true);
-    assert.equal(builder.hasRoomFor(limit - 1, TIMESTAMP, 0, 10), false);
-  });
-
-  it('tryAppend appends exactly when the record fits, and leaves the batch untouched otherwise', () => {
-    const builder = new RecordBatchBuilder();
-    assert.equal(builder.tryAppend(10, TIMESTAMP, null, Buffer.alloc(1000)), 0);
+    assert.equal(builder.appendSized(10, TIMESTAMP, null, -1, Buffer.alloc(1000), 1000), 0);
     const limit = builder.sizeAfterAppend(TIMESTAMP + 1, 1, 10, [['h', 'x']]);
     const before = builder.sizeInBytes;
-    assert.equal(builder.tryAppend(limit - 1, TIMESTAMP + 1, 'k', Buffer.alloc(10), [['h', 'x']]), -1);
+    assert.equal(builder.appendSized(limit - 1, TIMESTAMP + 1, 'k', 1, Buffer.alloc(10), 10, [['h', 'x']]), -1);
     assert.equal(builder.sizeInBytes, before);
     assert.equal(builder.recordCount, 1);
     assert.equal(builder.maxTimestamp, TIMESTAMP);
-    assert.equal(builder.tryAppend(limit, TIMESTAMP + 1, 'k', Buffer.alloc(10), [['h', 'x']]), 1);
+    assert.equal(builder.appendSized(limit, TIMESTAMP + 1, 'k', 1, Buffer.alloc(10), 10, [['h', 'x']]), 1);
     assert.equal(builder.sizeInBytes, limit);
     const [batch] = readRecordBatchesSync(builder.build());
     assert.equal(batch!.records[1]!.key!.toString(), 'k');
