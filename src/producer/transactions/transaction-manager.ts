@@ -21,27 +21,14 @@ import { brokerErrorByCode, ErrorCode } from '../../errors/broker-error-codes.js
 import { BrokerError, KafkaError, ProducerFencedError, TransactionAbortedError } from '../../errors/kafka-error.js';
 import { type Clock, systemClock } from '../../time/clock.js';
 import type { PartitionState } from '../accumulator/partition-state.js';
-import { loadProducerId } from '../idempotence/producer-id-loader.js';
 import type { ProducerIdentity } from '../idempotence/producer-identity.js';
-import { COORDINATOR_GROUP, COORDINATOR_TRANSACTION, CoordinatorClient } from './coordinator-client.js';
+import { CoordinatorClient } from './coordinator-client.js';
+import { PartitionRegistration } from './partition-registration.js';
+import { asKafkaError, explained } from './transaction-errors.js';
+import { type ConsumerGroupMetadata, type TransactionOffset, TransactionRequests } from './transaction-requests.js';
 import { type TransactionState, TransactionStateMachine } from './transaction-state.js';
 
-/** One offset to commit within a transaction. */
-export interface TransactionOffset {
-  readonly topic: string;
-  readonly partition: number;
-  /** The next offset to consume (the last processed offset + 1). */
-  readonly offset: bigint | number | string;
-  readonly metadata?: string | null;
-}
-
-/** The consumer group whose offsets a transaction commits (Java's ConsumerGroupMetadata). */
-export interface ConsumerGroupMetadata {
-  readonly groupId: string;
-  readonly generationId?: number;
-  readonly memberId?: string;
-  readonly groupInstanceId?: string | null;
-}
+export type { ConsumerGroupMetadata, TransactionOffset } from './transaction-requests.js';
 
 export interface TransactionManagerConfig {
   readonly transactionalId: string;
@@ -63,12 +50,6 @@ export interface TransactionManagerConfig {
   readonly clock?: Clock | undefined;
 }
 
-// AddPartitionsToTxn v4+ is for brokers only; clients speak v3 and below.
-const ADD_PARTITIONS_MAX_VERSION = 3;
-// The last versions of the first protocol: EndTxn v5, TxnOffsetCommit v5 and Produce v12 (sender.ts)
-// tell the broker the client runs transactions v2.
-const END_TXN_V1_MAX_VERSION = 4;
-const TXN_OFFSET_COMMIT_V1_MAX_VERSION = 4;
 /** The transaction protocol of a transaction: the first one, or v2 (KIP-890). */
 export type TransactionProtocol = 1 | 2;
 // EndTxn refusals after which the producer cannot go on (as in Java): the transactional id or the
@@ -79,12 +60,9 @@ const INVALID_PRODUCER_EPOCH = 47;
 
 export class TransactionManager {
   private readonly machine = new TransactionStateMachine();
-  private readonly coordinators: CoordinatorClient;
-  /** Partitions the coordinator added to the transaction. */
-  private readonly added = new Set<PartitionState>();
-  private readonly toAdd = new Set<PartitionState>();
-  /** The AddPartitionsToTxn loop, while it runs. */
-  private adding: Promise<void> | undefined;
+  private readonly requests: TransactionRequests;
+  /** The partitions added to the transaction (the first protocol). */
+  private readonly partitions: PartitionRegistration;
   /** Whether the coordinator added the consumer group's offsets to the transaction. */
   private offsetsAdded = false;
   /**
@@ -109,7 +87,19 @@ export class TransactionManager {
   private readonly clock: Clock;
   constructor(private readonly config: TransactionManagerConfig) {
     this.clock = config.clock ?? systemClock;
-    this.coordinators = new CoordinatorClient({ ...config, clock: this.clock });
+    const coordinators = new CoordinatorClient({ ...config, clock: this.clock });
+    this.requests = new TransactionRequests({ ...config, coordinators, clock: this.clock });
+    this.partitions = new PartitionRegistration(this.requests, {
+      mayAdd: () => this.machine.is('IN_TRANSACTION', 'COMMITTING') && !this.abortableError,
+      onAttempt: () => {
+        this.startAttempted = true;
+      },
+      onAdded: () => config.onPartitionsAdded(),
+      onFailed: (failure) => {
+        if (failure instanceof ProducerFencedError) this.fail(failure, true);
+        else this.setAbortable(failure);
+      },
+    });
   }
 
   get state(): TransactionState {
@@ -186,12 +176,7 @@ export class TransactionManager {
     if (!this.machine.is('IN_TRANSACTION', 'COMMITTING')) return false;
     // Transactions v2: the leader adds the partition when it receives the Produce.
     if (this.protocolInUse === 2) return true;
-    if (this.added.has(queue)) return true;
-    if (!this.toAdd.has(queue)) {
-      this.toAdd.add(queue);
-      this.startAdding();
-    }
-    return false;
+    return this.partitions.isAdded(queue);
   }
 
   /**
@@ -225,56 +210,17 @@ export class TransactionManager {
     this.throwIfFatal();
     this.machine.require('sendOffsetsToTransaction()', 'IN_TRANSACTION');
     const deadline = this.clock.now() + this.config.maxBlockMs;
-    const { transactionalId } = this.config;
-    const { producerId, epoch } = this.config.identity;
-    const byTopic = new Map<string, { partitionIndex: number; committedOffset: bigint; committedLeaderEpoch: number; committedMetadata: string | null }[]>();
-    for (const entry of offsets) {
-      const partitions = byTopic.get(entry.topic) ?? [];
-      partitions.push({ partitionIndex: entry.partition, committedOffset: BigInt(entry.offset), committedLeaderEpoch: -1, committedMetadata: entry.metadata ?? null });
-      byTopic.set(entry.topic, partitions);
-    }
     const v2 = this.protocolInUse === 2;
+    const attempted = () => {
+      this.startAttempted = true;
+    };
     try {
       // Transactions v2: the group coordinator adds the offsets to the transaction (TxnOffsetCommit v5).
       if (!v2) {
-        await this.guard(
-          this.coordinators.request(
-            COORDINATOR_TRANSACTION,
-            transactionalId,
-            'AddOffsetsToTxn',
-            deadline,
-            (connection) => {
-              this.startAttempted = true;
-              return connection.request('AddOffsetsToTxn', { transactionalId, producerId, producerEpoch: epoch, groupId: group.groupId });
-            },
-            (answer) => answer.errorCode,
-          ),
-        );
+        await this.guard(this.requests.addOffsets(group.groupId, deadline, attempted));
         this.offsetsAdded = true;
       }
-      await this.guard(
-        this.coordinators.request(
-          COORDINATOR_GROUP,
-          group.groupId,
-          'TxnOffsetCommit',
-          deadline,
-          (connection) => {
-            if (v2) this.startAttempted = true;
-            const version = connection.versionFor('TxnOffsetCommit');
-            return connection.requestAt('TxnOffsetCommit', v2 ? version : Math.min(version, TXN_OFFSET_COMMIT_V1_MAX_VERSION), {
-              transactionalId,
-              groupId: group.groupId,
-              producerId,
-              producerEpoch: epoch,
-              generationId: group.generationId ?? -1,
-              memberId: group.memberId ?? '',
-              groupInstanceId: group.groupInstanceId ?? null,
-              topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })),
-            });
-          },
-          (answer) => answer.topics.flatMap((topic) => topic.partitions).find((partition) => partition.errorCode !== ErrorCode.NONE)?.errorCode ?? ErrorCode.NONE,
-        ),
-      );
+      await this.guard(this.requests.commitOffsets(offsets, group, v2, deadline, v2 ? attempted : () => {}));
       if (v2) this.offsetsAdded = true;
     } catch (error) {
       if (this.fatalError) throw error;
@@ -324,7 +270,7 @@ export class TransactionManager {
         return;
       }
       this.machine.transition('ABORTING', 'abortTransaction()');
-      this.toAdd.clear();
+      this.partitions.dropWaiting();
       this.config.failUnsent(new TransactionAbortedError('The transaction was aborted before the record was sent'));
       await settle();
       this.throwIfFatal();
@@ -340,28 +286,15 @@ export class TransactionManager {
 
   // EndTxn, unless nothing was sent to the coordinator in this transaction.
   private async endTransaction(committed: boolean): Promise<void> {
-    while (this.adding) await this.adding;
+    await this.partitions.settled();
     if (!this.startAttempted) {
       this.resetTransaction();
       return;
     }
-    const { transactionalId } = this.config;
     const { identity } = this.config;
-    const { producerId, epoch } = identity;
     const operation = committed ? 'commitTransaction()' : 'abortTransaction()';
-    const v2 = this.protocolInUse === 2;
     try {
-      const answer = await this.coordinators.request(
-        COORDINATOR_TRANSACTION,
-        transactionalId,
-        committed ? 'EndTxn (commit)' : 'EndTxn (abort)',
-        this.clock.now() + this.config.maxBlockMs,
-        (connection) => {
-          const version = connection.versionFor('EndTxn');
-          return connection.requestAt('EndTxn', v2 ? version : Math.min(version, END_TXN_V1_MAX_VERSION), { transactionalId, producerId, producerEpoch: epoch, committed });
-        },
-        (response) => response.errorCode,
-      );
+      const answer = await this.requests.endTransaction(committed, this.protocolInUse === 2);
       // EndTxn v5 returns the epoch the coordinator bumped to (a new producer id once the epoch is
       // exhausted): the next transaction runs under it, every partition restarting at sequence 0.
       if (answer.producerId !== undefined && answer.producerId >= 0n && answer.producerEpoch !== undefined && answer.producerEpoch >= 0) {
@@ -448,71 +381,7 @@ export class TransactionManager {
   }
 
   private async initProducerId(bump: boolean): Promise<void> {
-    const { transactionalId, transactionTimeoutMs, identity } = this.config;
-    await this.guard(
-      this.coordinators.request(
-        COORDINATOR_TRANSACTION,
-        transactionalId,
-        'InitProducerId',
-        this.clock.now() + this.config.maxBlockMs,
-        (connection) => loadProducerId(connection, identity, { transactionalId, transactionTimeoutMs, bump }),
-        (response) => response.errorCode,
-      ),
-    );
-  }
-
-  private startAdding(): void {
-    if (this.adding) return;
-    this.adding = this.addPartitions().finally(() => {
-      this.adding = undefined;
-      if (this.toAdd.size > 0) this.startAdding();
-    });
-  }
-
-  // One AddPartitionsToTxn at a time for every partition waiting to be added, while the
-  // transaction may still commit.
-  private async addPartitions(): Promise<void> {
-    try {
-      while (this.toAdd.size > 0 && this.machine.is('IN_TRANSACTION', 'COMMITTING') && !this.abortableError) {
-        const batch = [...this.toAdd];
-        const topics = new Map<string, number[]>();
-        for (const queue of batch) topics.set(queue.topic, [...(topics.get(queue.topic) ?? []), queue.partition]);
-        const { transactionalId } = this.config;
-        const { producerId, epoch } = this.config.identity;
-        await this.coordinators.request(
-          COORDINATOR_TRANSACTION,
-          transactionalId,
-          'AddPartitionsToTxn',
-          this.clock.now() + this.config.maxBlockMs,
-          (connection) => {
-            this.startAttempted = true;
-            return connection.requestAt('AddPartitionsToTxn', Math.min(connection.versionFor('AddPartitionsToTxn'), ADD_PARTITIONS_MAX_VERSION), {
-              v3AndBelowTransactionalId: transactionalId,
-              v3AndBelowProducerId: producerId,
-              v3AndBelowProducerEpoch: epoch,
-              v3AndBelowTopics: [...topics].map(([name, partitions]) => ({ name, partitions })),
-            });
-          },
-          (answer) => {
-            const codes = (answer.resultsByTopicV3AndBelow ?? []).flatMap((topic) => topic.resultsByPartition.map((result) => result.partitionErrorCode));
-            // OPERATION_NOT_ATTEMPTED only means another partition of the request failed.
-            return codes.find((code) => code !== ErrorCode.NONE && code !== ErrorCode.OPERATION_NOT_ATTEMPTED) ?? codes.find((code) => code !== ErrorCode.NONE) ?? answer.errorCode ?? ErrorCode.NONE;
-          },
-        );
-        for (const queue of batch) {
-          this.toAdd.delete(queue);
-          this.added.add(queue);
-        }
-        this.config.onPartitionsAdded();
-      }
-      this.toAdd.clear();
-    } catch (error) {
-      this.toAdd.clear();
-      const failure = asKafkaError(error, 'ADD_PARTITIONS_FAILED');
-      if (failure instanceof ProducerFencedError) this.fail(failure, true);
-      else this.setAbortable(failure);
-      this.config.onPartitionsAdded();
-    }
+    await this.guard(this.requests.initProducerId(bump));
   }
 
   // The transaction can only be aborted now: nothing more is added or sent, and the batches not
@@ -544,12 +413,11 @@ export class TransactionManager {
   // Whether the coordinator (or, in transactions v2, a partition leader) said it added something to
   // the transaction.
   private get startConfirmed(): boolean {
-    return this.added.size > 0 || this.offsetsAdded || this.produceConfirmed;
+    return this.partitions.anyAdded || this.offsetsAdded || this.produceConfirmed;
   }
 
   private resetTransaction(): void {
-    this.added.clear();
-    this.toAdd.clear();
+    this.partitions.reset();
     this.offsetsAdded = false;
     this.produceConfirmed = false;
     this.startAttempted = false;
@@ -603,20 +471,3 @@ export class TransactionManager {
     );
   }
 }
-
-function asKafkaError(error: unknown, code: string): KafkaError {
-  return error instanceof KafkaError ? error : new KafkaError(code, String(error), { cause: error });
-}
-
-// `error` with `hint` appended to its message (same code, class kept for broker errors), and
-// `retriable` changed when given.
-function explained(error: unknown, hint: string, retriable?: boolean): unknown {
-  if (!(error instanceof KafkaError)) return error;
-  const Kind = error instanceof BrokerError ? BrokerError : KafkaError;
-  return new Kind(error.code, `${error.message}${error.message.endsWith('.') ? '' : '.'} ${hint}`, {
-    retriable: retriable ?? error.retriable,
-    cause: error,
-    ...(error.brokerErrorCode === undefined ? {} : { brokerErrorCode: error.brokerErrorCode, brokerErrorName: error.brokerErrorName }),
-  });
-}
-
