@@ -86,6 +86,41 @@ export class PartitionState {
     this.confirmedLeader = -1;
   }
 
+  /** Moves the head batch into flight to `leader`; returns it. */
+  sendHead(leader: number): ProducerBatch {
+    const head = this.queued.shift()!;
+    this.inFlight.push(head);
+    this.inFlightLeader = leader;
+    head.markInFlight();
+    return head;
+  }
+
+  /** The broker answered `batch` with an error. */
+  refused(batch: ProducerBatch): void {
+    this.removeInFlight(batch);
+  }
+
+  /** `batch` is being re-read to be split: the partition sends nothing meanwhile and recovers after. */
+  startSplit(batch: ProducerBatch): void {
+    this.splitting.push(batch);
+    this.recovering = true;
+  }
+
+  /** The split of `batch` ended (its parts replace it, or it failed). */
+  endSplit(batch: ProducerBatch): void {
+    this.splitting.splice(this.splitting.indexOf(batch), 1);
+  }
+
+  /** Queued batches that come after `batch`. */
+  queuedAfter(batch: ProducerBatch): ProducerBatch[] {
+    return this.queued.filter((other) => other.isAfter(batch));
+  }
+
+  /** In-flight batches that come after `batch`. */
+  inFlightAfter(batch: ProducerBatch): ProducerBatch[] {
+    return this.inFlight.filter((other) => other.isAfter(batch));
+  }
+
   removeQueued(batch: ProducerBatch): void {
     const index = this.queued.indexOf(batch);
     if (index >= 0) this.queued.splice(index, 1);

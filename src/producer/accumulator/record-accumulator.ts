@@ -228,11 +228,7 @@ export class RecordAccumulator {
           continue;
         }
       }
-      queue.queued.shift();
-      queue.inFlight.push(head);
-      queue.inFlightLeader = leader;
-      head.markInFlight();
-      batches.push(head);
+      batches.push(queue.sendHead(leader));
       size += bytes;
     }
     return batches;
@@ -304,21 +300,6 @@ export class RecordAccumulator {
 
   // ---- what happened to a batch in flight ------------------------------------------------------
 
-  /** The broker acknowledged `batch` from `leader` (see PartitionState.acknowledged). */
-  acknowledged(batch: ProducerBatch, leader: number): void {
-    batch.queue.acknowledged(batch, leader);
-  }
-
-  /** The broker answered `batch` with an error. */
-  refused(batch: ProducerBatch): void {
-    batch.queue.removeInFlight(batch);
-  }
-
-  /** The request carrying `batch` failed without an answer (see PartitionState.unanswered). */
-  unanswered(batch: ProducerBatch): void {
-    batch.queue.unanswered(batch);
-  }
-
   /** Queues `batch` again for a retry at `retryAt`, ahead of newer batches; the partition recovers (invariant 3). */
   retry(batch: ProducerBatch, retryAt: number): void {
     const queue = batch.queue;
@@ -328,19 +309,6 @@ export class RecordAccumulator {
     queue.reenqueue(batch);
     this.active.add(queue);
     this.wakeAt(retryAt);
-  }
-
-  /** `batch` is being re-read to be split: its partition sends nothing meanwhile and recovers after. */
-  splitting(batch: ProducerBatch): void {
-    const queue = batch.queue;
-    queue.splitting.push(batch);
-    queue.recovering = true;
-  }
-
-  /** The split of `batch` ended (its parts replace it, see replaceSplit, or it failed). */
-  splitEnded(batch: ProducerBatch): void {
-    const splitting = batch.queue.splitting;
-    splitting.splice(splitting.indexOf(batch), 1);
   }
 
   /**
@@ -355,16 +323,6 @@ export class RecordAccumulator {
     this.unsettledBatches.addParts(original, parts);
     this.active.add(queue);
     this.release(original);
-  }
-
-  /** Queued batches of `batch`'s partition that come after it. */
-  queuedAfter(batch: ProducerBatch): ProducerBatch[] {
-    return batch.queue.queued.filter((other) => other.isAfter(batch));
-  }
-
-  /** In-flight batches of `batch`'s partition that come after it. */
-  inFlightAfter(batch: ProducerBatch): ProducerBatch[] {
-    return batch.queue.inFlight.filter((other) => other.isAfter(batch));
   }
 
   /** Queued batches of the partitions `leader` leads (per `leaderOf`). */

@@ -63,10 +63,9 @@ export class BatchCompletion {
    * cannot be recalled: each fails when its answer comes (ProducerBatch.failedBehind).
    */
   failWithLater(batch: ProducerBatch, error: KafkaError): void {
-    const { accumulator } = this.deps;
     this.fail(batch, error, 'gap-if-unwritten');
-    for (const other of accumulator.inFlightAfter(batch)) other.failedBehind ??= error;
-    for (const other of accumulator.queuedAfter(batch)) {
+    for (const other of batch.queue.inFlightAfter(batch)) other.failedBehind ??= error;
+    for (const other of batch.queue.queuedAfter(batch)) {
       const notSent = new KafkaError(error.code, `Not sent: an earlier batch of ${batch.queue} failed: ${error.message}`, {
         retriable: error.retriable,
         cause: error,

@@ -42,14 +42,14 @@ export class BatchOutcomeHandler {
 
   /** `leader` answered `batch` with `result`. */
   onResult(batch: ProducerBatch, leader: number, result: BatchResult): void {
-    const { accumulator, sequences, completion } = this.deps;
+    const { sequences, completion } = this.deps;
     const outcome = classify(result.errorCode, 'produce');
     if (outcome === 'success') {
-      accumulator.acknowledged(batch, leader);
+      batch.queue.acknowledged(batch, leader);
       completion.acknowledge(batch, result.baseOffset, result.logAppendTimeMs);
       return;
     }
-    accumulator.refused(batch);
+    batch.queue.refused(batch);
     if (batch.done) {
       completion.answeredAfterDone(batch);
       return;
@@ -104,7 +104,7 @@ export class BatchOutcomeHandler {
    * epoch and sequence.
    */
   onRequestFailed(batch: ProducerBatch, leader: number, error: KafkaError): void {
-    this.deps.accumulator.unanswered(batch);
+    batch.queue.unanswered(batch);
     if (batch.done) {
       this.deps.completion.answeredAfterDone(batch);
       return;
@@ -193,10 +193,10 @@ export class BatchOutcomeHandler {
   // (and its sequence range). The partition holds while the records are re-read.
   private split(batch: ProducerBatch): void {
     const { accumulator, sequences, completion } = this.deps;
-    accumulator.splitting(batch);
+    batch.queue.startSplit(batch);
     this.deps.splitter.split(batch).then(
       (parts) => {
-        accumulator.splitEnded(batch);
+        batch.queue.endSplit(batch);
         if (batch.done) {
           // Failed meanwhile (the producer closed or was fenced): the parts hold the same records.
           completion.answeredAfterDone(batch);
@@ -209,7 +209,7 @@ export class BatchOutcomeHandler {
         this.deps.wake();
       },
       (error: unknown) => {
-        accumulator.splitEnded(batch);
+        batch.queue.endSplit(batch);
         completion.failWithLater(batch, error instanceof KafkaError ? error : new KafkaError('SPLIT_FAILED', `Splitting a batch for ${batch.queue} failed: ${String(error)}`, { cause: error }));
         this.deps.wake();
       },

@@ -77,7 +77,7 @@ describe('RecordAccumulator ready/drain/expired', () => {
     assert.ok(first.every((batch) => batch.state === 'in-flight' && batch.attempts === 1));
     // The next request: in flight on an unconfirmed leader, a partition waits (invariant 4).
     assert.deepEqual(accumulator.drain(1, queues, 0, 10_000, now, noOverhead), []);
-    for (const batch of first) accumulator.acknowledged(batch, 1);
+    for (const batch of first) batch.queue.acknowledged(batch, 1);
     const tight = accumulator.drain(1, queues, 1, 1, now, noOverhead);
     assert.equal(tight.length, 1, 'over maxRequestSize the first batch still goes, alone');
     assert.equal(tight[0]!.queue.partition, 1, 'rotation 1 starts at the second partition');
@@ -89,9 +89,9 @@ describe('RecordAccumulator ready/drain/expired', () => {
     let now = clock.now() + LINGER;
     const queues = accumulator.ready(now, leaderOf).byLeader.get(1)!;
     const [head] = accumulator.drain(1, queues, 0, 10_000, now, noOverhead);
-    accumulator.acknowledged(head!, 1);
+    head!.queue.acknowledged(head!, 1);
     const [second] = accumulator.drain(1, queues, 0, 10_000, now, noOverhead);
-    accumulator.refused(second!);
+    second!.queue.refused(second!);
     accumulator.retry(second!, now + 100);
     assert.equal(accumulator.ready(now, leaderOf).byLeader.size, 0, 'the retry waits for its backoff (and the batch behind it too)');
     now += 100;
@@ -99,7 +99,7 @@ describe('RecordAccumulator ready/drain/expired', () => {
     assert.equal(resent, second);
     assert.equal(resent!.attempts, 2);
     assert.deepEqual(accumulator.drain(1, queues, 0, 10_000, now, noOverhead), [], 'the third batch waits while the resent head is in flight');
-    accumulator.acknowledged(resent!, 1);
+    resent!.queue.acknowledged(resent!, 1);
     assert.equal(accumulator.drain(1, queues, 0, 10_000, now, noOverhead).length, 1, 'recovered: the third batch goes');
   });
 
@@ -113,12 +113,12 @@ describe('RecordAccumulator ready/drain/expired', () => {
     const queues = accumulator.ready(now, leaderOf).byLeader.get(1)!;
     const [first] = accumulator.drain(1, queues, 0, 10_000, now, noOverhead);
     assert.deepEqual([first!.producerId, first!.producerEpoch, first!.baseSequence], [7n, 0, 0]);
-    accumulator.unanswered(first!);
+    first!.queue.unanswered(first!);
     accumulator.retry(first!, now);
     const [again] = accumulator.drain(1, queues, 0, 10_000, now, noOverhead);
     assert.equal(again, first);
     assert.equal(again!.baseSequence, 0, 'the retry keeps its sequence');
-    accumulator.acknowledged(again!, 1);
+    again!.queue.acknowledged(again!, 1);
     const [next] = accumulator.drain(1, queues, 0, 10_000, now, noOverhead);
     assert.equal(next!.baseSequence, 1);
   });
