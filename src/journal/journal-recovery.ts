@@ -12,15 +12,9 @@ import type { LiveBatch } from './journal-ledger.js';
 import type { Replay } from './journal-replay.js';
 
 /** A pending record as recovered. Key, value and header values are views of the segment's bytes. */
-export interface RecoveredRecord {
+export interface RecoveredRecord extends Omit<RecordEntry, 'kind'> {
   /** Its entry number: what batches and settled entries name it by. */
   readonly number: number;
-  readonly topic: string;
-  readonly partition: number;
-  readonly timestamp: number;
-  readonly key: Buffer | null;
-  readonly value: Buffer | null;
-  readonly headers: readonly (readonly [string, Buffer | null])[];
 }
 
 /** An unacknowledged batch to resend as it is. */
@@ -67,17 +61,11 @@ export interface JournalRecovery {
 }
 
 /** A batch to rebuild: whole (it keeps its entry number) or part of one (it needs an entry of its own). */
-export interface BatchPlan {
+export interface BatchPlan extends Omit<RecoveredBatch, 'number'> {
   /** The batch entry's number, for a whole batch. */
   readonly number: number | undefined;
   /** The batch entry it comes from (its own number for a whole batch). */
   readonly source: number;
-  readonly topic: string;
-  readonly partition: number;
-  readonly producerId: bigint;
-  readonly epoch: number;
-  readonly baseSequence: number;
-  readonly records: readonly RecoveredRecord[];
 }
 
 /** Sequence numbers wrap to 0 after 2^31 - 1, as brokers expect. */
