@@ -5,6 +5,7 @@
 // stamping its sequence and writing its request happen in one synchronous step (invariant 8).
 // What an answer leads to is BatchOutcomeHandler's; how a batch ends, BatchCompletion's.
 import type { Cluster } from '../../cluster/cluster.js';
+import { ErrorCode } from '../../errors/broker-error-codes.js';
 import { KafkaError, permanentCause, UnsupportedVersionError } from '../../errors/kafka-error.js';
 import type { ProducerMetrics } from '../../metrics/producer-metrics.js';
 import type { Connection } from '../../network/connection.js';
@@ -340,7 +341,7 @@ const requestOverheadOf = (queue: PartitionState): number => requestOverhead(que
 const writtenWithoutAnswer: BatchResult = { errorCode: 0, baseOffset: -1n, logAppendTimeMs: -1, errorMessage: null, currentLeader: undefined };
 
 const missingResult: BatchResult = {
-  errorCode: 13, // NETWORK_EXCEPTION: the response did not mention the partition
+  errorCode: ErrorCode.NETWORK_EXCEPTION, // the response did not mention the partition
   baseOffset: -1n,
   logAppendTimeMs: -1,
   errorMessage: 'the response did not mention this partition',

@@ -17,14 +17,15 @@
 // was (COMMITTING or ABORTING): the same call sends it again; a commit the coordinator refused
 // makes the transaction abortable.
 import type { Cluster } from '../../cluster/cluster.js';
-import { brokerErrorByCode, ErrorCode } from '../../errors/broker-error-codes.js';
+import { ErrorCode } from '../../errors/broker-error-codes.js';
 import { BrokerError, KafkaError, ProducerFencedError, TransactionAbortedError } from '../../errors/kafka-error.js';
 import { type Clock, systemClock } from '../../time/clock.js';
 import type { PartitionState } from '../accumulator/partition-state.js';
 import type { ProducerIdentity } from '../idempotence/producer-identity.js';
 import { CoordinatorClient } from './coordinator-client.js';
+import { OneCallAtATime } from './one-call-at-a-time.js';
 import { PartitionRegistration } from './partition-registration.js';
-import { asKafkaError, explained } from './transaction-errors.js';
+import { abortRequired, asKafkaError, explained, sendRefusalIn } from './transaction-errors.js';
 import { type ConsumerGroupMetadata, type TransactionOffset, TransactionRequests } from './transaction-requests.js';
 import { type TransactionState, TransactionStateMachine } from './transaction-state.js';
 
@@ -55,8 +56,6 @@ export type TransactionProtocol = 1 | 2;
 // EndTxn refusals after which the producer cannot go on (as in Java): the transactional id or the
 // cluster is not authorized for this principal.
 const FATAL_END_CODES = new Set<number>([ErrorCode.CLUSTER_AUTHORIZATION_FAILED, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED]);
-const INVALID_TXN_STATE = 48;
-const INVALID_PRODUCER_EPOCH = 47;
 
 export class TransactionManager {
   private readonly machine = new TransactionStateMachine();
@@ -76,7 +75,7 @@ export class TransactionManager {
   /** Set when the epoch bump that ends an abort failed: a retried abort (or initTransactions()) gets the epoch. */
   private bumpPending = false;
   /** The commit, abort or initialisation under way: a second identical call shares it. */
-  private running: { readonly operation: string; readonly promise: Promise<void> } | undefined;
+  private readonly calls = new OneCallAtATime();
   /** Why the producer cannot go on (fenced, or a fatal broker answer). */
   fatalError: KafkaError | undefined;
   /** The protocol of the current (or next) transaction. */
@@ -148,20 +147,9 @@ export class TransactionManager {
 
   /** Why send() must be refused now (outside a transaction), undefined when it may go on. */
   get sendRefusal(): KafkaError | undefined {
-    if (this.inTransaction) return undefined;
-    const state = this.state;
-    const next =
-      state === 'UNINITIALIZED' || state === 'INITIALIZING'
-        ? 'call initTransactions() once, then beginTransaction()'
-        : state === 'ABORTABLE_ERROR'
-          ? 'a record or request of the transaction failed, so it can only be aborted: call abortTransaction(), then beginTransaction()'
-          : state === 'COMMITTING' || state === 'ABORTING'
-            ? 'the transaction is being committed or aborted: wait for that call, then beginTransaction()'
-            : state === 'FATAL_ERROR'
-              ? 'the producer cannot go on: close it'
-              : 'call beginTransaction() first';
-    return new KafkaError('INVALID_TRANSACTION_STATE', `A transactional producer sends only inside a transaction: ${next} (the transaction state is ${state})`);
+    return this.inTransaction ? undefined : sendRefusalIn(this.state);
   }
+
 
   /**
    * Whether batches of `queue` may be sent: only inside a transaction, once the partition was added
@@ -202,7 +190,7 @@ export class TransactionManager {
       this.fail(error, false);
       return;
     }
-    if (error.brokerErrorCode === INVALID_PRODUCER_EPOCH) this.config.identity.epochBumpRequested = true;
+    if (error.brokerErrorCode === ErrorCode.INVALID_PRODUCER_EPOCH) this.config.identity.epochBumpRequested = true;
     this.setAbortable(error);
   }
 
@@ -316,7 +304,7 @@ export class TransactionManager {
         this.fail(refused, true);
         throw refused;
       }
-      if (!committed && code === INVALID_TXN_STATE && !this.startConfirmed) {
+      if (!committed && code === ErrorCode.INVALID_TXN_STATE && !this.startConfirmed) {
         // The coordinator has no transaction of this producer open: the add (or, in transactions
         // v2, the Produce) it was sent never started one. There is nothing to abort.
         this.resetTransaction();
@@ -327,7 +315,7 @@ export class TransactionManager {
         this.abortableError = refused;
         this.machine.transition('ABORTABLE_ERROR', operation);
         const why =
-          code === INVALID_TXN_STATE ? ' (the coordinator has no open transaction of this producer: it may have aborted it after transactionTimeoutMs)' : '';
+          code === ErrorCode.INVALID_TXN_STATE ? ' (the coordinator has no open transaction of this producer: it may have aborted it after transactionTimeoutMs)' : '';
         throw explained(refused, `The transaction was not committed${why}: call abortTransaction()`);
       }
       // The coordinator refused to abort a transaction it had started (Java's client stops there too).
@@ -425,18 +413,7 @@ export class TransactionManager {
   }
 
   private once(operation: string, run: () => Promise<void>): Promise<void> {
-    const running = this.running;
-    if (running) return running.operation === operation ? running.promise : Promise.reject(this.busy(operation));
-    const promise = run().finally(() => {
-      if (this.running?.promise === promise) this.running = undefined;
-    });
-    this.running = { operation, promise };
-    return promise;
-  }
-
-  private busy(operation: string): KafkaError {
-    const running = this.running!;
-    return new KafkaError('INVALID_TRANSACTION_STATE', `Cannot ${operation}: ${running.operation} is still under way (the producer's transaction state is ${this.state})`);
+    return this.calls.run(operation, run, () => this.state);
   }
 
   // Marks the producer fenced when a coordinator says so, then rethrows.
@@ -462,12 +439,7 @@ export class TransactionManager {
   }
 
   private abortRequired(): KafkaError {
-    const cause = this.abortableError;
-    const code = cause?.brokerErrorCode;
-    return new KafkaError(
-      'TRANSACTION_ABORTABLE',
-      `The transaction cannot be committed${cause ? `: ${cause.message}` : ''}; call abortTransaction()`,
-      { cause, ...(code === undefined ? {} : { brokerErrorCode: code, brokerErrorName: brokerErrorByCode(code).name }) },
-    );
+    return abortRequired(this.abortableError);
   }
+
 }
