@@ -225,6 +225,40 @@ describe('Producer journal', () => {
     assert.equal((await inspectJournal(directory)).records.pending, 0);
   });
 
+  it('a recovered batch refused for its epoch (INVALID_PRODUCER_EPOCH) is resent under a new producer id and reported', async () => {
+    await startCluster();
+    const first = newProducer();
+    await first.send({ topic: 't', partition: 0, value: 'acked' });
+    const lost = cluster!.intercept({ api: 'Produce' }, { loseResponses: true }, { times: Number.POSITIVE_INFINITY });
+    const expected = names('r', 5);
+    await first.enqueue({ topic: 't', messages: expected.map((value) => ({ partition: 0, value })) });
+    await until(() => stored().length === 6, 'the broker to store every record');
+    await first.close({ timeoutMs: 0 });
+    lost.remove();
+    const firstId = cluster!.records('t', 0)[0]!.producerId;
+    // The next Produce request is refused as if the broker had a newer epoch for the producer.
+    cluster!.intercept({ api: 'Produce' }, { error: 47 }, { times: 1 });
+
+    const second = newProducer();
+    const reported: string[] = [];
+    second.on('journal', (event) => {
+      if (event.kind === 'possible-duplicates') reported.push(...event.records.map((record) => record.value!.toString()));
+    });
+    await second.connect();
+    await second.flush();
+    await until(() => reported.length === expected.length, 'the possible-duplicates event');
+    assert.deepEqual(reported, expected);
+    assert.equal(second.journalMetrics()!['journal-record-possible-duplicate-total'], expected.length);
+    const resent = cluster!.records('t', 0).slice(6);
+    assert.deepEqual(
+      resent.map((record) => record.value!.toString()),
+      expected,
+      'resent once more, under another producer id',
+    );
+    assert.ok(resent.every((record) => record.producerId !== firstId));
+    assert.equal((await inspectJournal(directory)).records.pending, 0);
+  });
+
   it('an outage longer than deliveryTimeoutMs while enqueuing: nothing lost, nothing duplicated', async () => {
     await startCluster();
     const producer = newProducer({ deliveryTimeoutMs: 1000, requestTimeoutMs: 500, circuitBreaker: false });
