@@ -8,13 +8,18 @@
 //   [--workloads W1,W2,W3,W1P512,W1T100,L,O,S] [--brokers mock,fake,kafka] [--records N]
 //   [--seconds N] [--rates 1000,10000,50000] [--warm N] [--clients ours,Java,kcat,...]
 //   [--svg bench-results.svg] [--node /path/to/node] [--node-versions 22,24,current]
+//   [--journal always|interval|none]
+// --journal: this package's clients run with the journal option (sync policy as given; a fresh
+// directory per client process under the system's temporary directory) and print the bytes they
+// wrote to disk per record; compare with a run without it for the journal's cost.
 // --warm N: each throughput run first sends N records unmeasured (the same topics), so that what is
 // measured is a warmed-up client, as in a long-running service; 0 (the default) measures it cold.
 // --node / --node-versions: this package's client processes run under each of these Node binaries
 // (versions are installed from npm on first use: node-runtimes.ts), each a client of its own,
 // labelled with its version; the other clients, the brokers and the runner stay on this Node.
 import { type ChildProcessWithoutNullStreams, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -74,8 +79,16 @@ const { values } = parseArgs({
     svg: { type: 'string', default: 'bench-results.svg' },
     node: { type: 'string' },
     'node-versions': { type: 'string' },
+    journal: { type: 'string' },
   },
 });
+// The client processes inherit the environment: bench/clients/ours.ts reads these.
+if (values.journal !== undefined) {
+  if (!['always', 'interval', 'none'].includes(values.journal)) throw new Error(`--journal must be always, interval or none, got '${values.journal}'`);
+  process.env.BENCH_JOURNAL_DIRECTORY = mkdtempSync(join(tmpdir(), 'bench-journal-'));
+  process.env.BENCH_JOURNAL_SYNC = values.journal;
+  process.on('exit', () => rmSync(process.env.BENCH_JOURNAL_DIRECTORY!, { recursive: true, force: true }));
+}
 // --clients ours,Java: only the clients whose names start with one of these (all by default).
 const clientPrefixes = values.clients?.split(',').map((prefix) => prefix.trim().toLowerCase());
 const warmupRecords = Number(values.warm);
@@ -530,7 +543,9 @@ function printStall(broker: { name: string; clients: ClientLists }): void {
 }
 
 const warmth = warmupRecords > 0 ? `warm: each client sent ${warmupRecords.toLocaleString('en-US')} records unmeasured first` : 'cold: each client measured from its first record';
-const oursOn = runtimes.length > 0 ? `, ours under ${runtimes.map((runtime) => `Node ${runtime.version}`).join(' and ')}` : '';
+const oursOn =
+  (runtimes.length > 0 ? `, ours under ${runtimes.map((runtime) => `Node ${runtime.version}`).join(' and ')}` : '') +
+  (values.journal === undefined ? '' : `, ours with the journal (sync: '${values.journal}')`);
 const heading = `Results (${new Date().toISOString().slice(0, 10)}, Node ${process.version}${oursOn}, median of ${runs} run(s), ${warmth})`;
 console.log(`\n## ${heading}\n`);
 const throughputNames = workloadNames.filter((name) => workloads[name]);

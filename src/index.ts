@@ -21,16 +21,28 @@ export {
   TransactionAbortedError,
   UnsupportedVersionError,
 } from './errors/kafka-error.js';
+export { JournalCorruptedError, JournalFullError, JournalLockedError, JournalWriteError } from './journal/journal-errors.js';
 export type { MetricsSnapshot, NodeMetricName, NodeMetricsSnapshot, ProducerMetricName, TopicMetricName, TopicMetricsSnapshot } from './metrics/metric-definitions.js';
 export { PROMETHEUS_CONTENT_TYPE, type PrometheusOptions, type PrometheusSource, toPrometheus } from './metrics/prometheus.js';
 export type { BatchEvent, RequestTraceContext, SendTraceContext } from './metrics/tracing.js';
 export type { SaslConfig } from './network/sasl/authenticate.js';
 export type { BrokerHealth, ProducerHealth, ProducerState, ProducerStateChange } from './producer/availability/health.js';
 export type { ProducerInterceptor } from './producer/interceptors/producer-interceptor.js';
+export type { EnqueuedRecord } from './producer/journal/enqueue-delivery.js';
+export {
+  type JournalDeliveryFailed,
+  type JournalEvent,
+  type JournaledRecord,
+  type JournalMetrics,
+  type JournalPossibleDuplicates,
+  type JournalRecoveredEvent,
+  StillJournaledError,
+} from './producer/journal/journal-events.js';
 export type {
   CircuitBreakerOptions,
   CompressionType,
   Logger,
+  ProducerJournalOptions,
   ProducerOptions,
   Serializer,
 } from './producer/options.js';

@@ -147,6 +147,11 @@ export class Journal {
     return this.ledger.bytes;
   }
 
+  /** The number of the last durable entry (-1 when none): every entry up to it survives a crash. */
+  get durableNumber(): number {
+    return this.writer.durableNumber;
+  }
+
   /** The limit of {@link usedBytes} for records. */
   get maxBytes(): number {
     return this.options.maxBytes;

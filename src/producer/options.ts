@@ -5,6 +5,8 @@
 import type { LookupFunction } from 'node:net';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { ConfigError } from '../errors/kafka-error.js';
+import { resolveJournalOptions } from '../journal/journal-options.js';
+import type { SyncPolicy } from '../journal/segment-writer.js';
 import type { SaslConfig } from '../network/sasl/authenticate.js';
 import type { CodecOverrides } from '../records/index.js';
 import { checkOpenTelemetryOption } from '../telemetry/open-telemetry/check-options.js';
@@ -12,6 +14,31 @@ import type { OpenTelemetryOptions } from '../telemetry/open-telemetry/open-tele
 import { checkLevelSupport, levelCheck } from './compression-level-options.js';
 import { checkInterceptors, type ProducerInterceptor } from './interceptors/producer-interceptor.js';
 import type { PartitionerFunction } from './partitioners/partitioner.js';
+
+/**
+ * The `journal` option: local files that keep every record until the broker acknowledges it, so
+ * that a producer restarted after a crash (on the same directory) resends exactly what was not
+ * acknowledged. See docs/durability.md.
+ */
+export interface ProducerJournalOptions {
+  /** The journal's directory; created when missing. One producer uses a directory at a time. */
+  directory: string;
+  /**
+   * When journal entries reach the disk: `'always'` (default) writes and fsyncs once per
+   * event-loop turn that appended (group commit); `'interval'` every `syncIntervalMs`; `'none'`
+   * writes without fsync (survives the process dying, not the machine).
+   */
+  sync?: SyncPolicy | undefined;
+  /** Milliseconds between commits with `sync: 'interval'`. Default 5. */
+  syncIntervalMs?: number | undefined;
+  /**
+   * Bytes the journal's files may hold (default 1 GiB): records wait for room, up to
+   * `maxBlockMs`, beyond it. At least `segmentBytes`.
+   */
+  maxBytes?: number | undefined;
+  /** A segment file is closed and a new one started past this size. Default 64 MiB. */
+  segmentBytes?: number | undefined;
+}
 
 /** Compression of record batches. */
 export type CompressionType = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
@@ -171,6 +198,13 @@ export interface ProducerOptions {
    * when it asks for it.
    */
   enableMetricsPush?: boolean;
+  /**
+   * Keeps every record in local files until the broker acknowledges it (see
+   * {@link ProducerJournalOptions} and docs/durability.md): a producer restarted on the same
+   * directory after a crash resends exactly what was not acknowledged, and `enqueue()` resolves
+   * once records are durable there. Needs idempotence, without `transactionalId`. Default off.
+   */
+  journal?: ProducerJournalOptions | undefined;
 }
 
 /** Options after defaults and validation. */
@@ -217,6 +251,7 @@ export interface ResolvedProducerOptions {
   readonly metricsSampleWindowMs: number;
   readonly metricsNumSamples: number;
   readonly enableMetricsPush: boolean;
+  readonly journal: ProducerJournalOptions | undefined;
 }
 
 type Check = (value: unknown, name: string) => void;
@@ -309,6 +344,7 @@ const declarations: { readonly [K in keyof ProducerOptions]-?: { default: unknow
   metricsSampleWindowMs: { default: 30_000, check: integer(1) },
   metricsNumSamples: { default: 2, check: integer(1, 1000) },
   enableMetricsPush: { default: false, check: boolean },
+  journal: { default: undefined, check: checkJournal },
 };
 
 /** Applies defaults and validates; throws ConfigError naming the first bad option. */
@@ -358,6 +394,14 @@ function checkConflicts(options: ResolvedProducerOptions, given: ProducerOptions
   if (options.transactionalId !== undefined && !options.idempotence) {
     throw new ConfigError('transactionalId', 'requires idempotence: true (transactions are built on idempotent writes)');
   }
+  if (options.journal !== undefined) {
+    if (!options.idempotence) {
+      throw new ConfigError('journal', 'requires idempotence: true (a restarted producer resends unacknowledged batches under their sequence numbers, so that the broker drops copies)');
+    }
+    if (options.transactionalId !== undefined) {
+      throw new ConfigError('journal', 'cannot be used with transactionalId: a restarted transactional producer aborts the open transaction, so its journaled records could not be resent');
+    }
+  }
   if (options.deliveryTimeoutMs < options.lingerMs + options.requestTimeoutMs) {
     throw new ConfigError(
       'deliveryTimeoutMs',
@@ -390,6 +434,18 @@ function checkPartitionerOptions(options: ResolvedProducerOptions, given: Produc
       throw new ConfigError('partitionerAvailabilityTimeoutMs', 'needs partitionerAdaptivePartitioning: true (it tunes adaptive partitioning): leave it unset or 0');
     }
   }
+}
+
+const JOURNAL_KEYS = ['directory', 'sync', 'syncIntervalMs', 'maxBytes', 'segmentBytes'];
+
+function checkJournal(value: unknown, name: string): void {
+  if (value === undefined) return;
+  if (typeof value !== 'object' || value === null) throw new ConfigError(name, `expected { directory, sync?, syncIntervalMs?, maxBytes?, segmentBytes? }, got ${describe(value)}`);
+  for (const key of Object.keys(value)) {
+    if (!JOURNAL_KEYS.includes(key)) throw new ConfigError(`${name}.${key}`, `unknown option; known: ${JOURNAL_KEYS.join(', ')}`);
+  }
+  // The journal's own checks, naming each field as journal.<field>.
+  resolveJournalOptions(value as ProducerJournalOptions);
 }
 
 function checkBootstrapServers(value: unknown, name: string): void {

@@ -1,5 +1,5 @@
-// Records that could not be appended at send() time — their topic's metadata is unknown, or
-// bufferMemory is full — wait here in call order, each until maxBlockMs. Once one record waits,
+// Records that could not be appended at send() time — their topic's metadata is unknown,
+// bufferMemory is full, or (with the journal on) the journal is not open yet or full — wait here in call order, each until maxBlockMs. Once one record waits,
 // every later record waits behind it, so appends keep call order across the whole producer.
 import type { KafkaError } from '../errors/kafka-error.js';
 import { type Clock, systemClock } from '../time/clock.js';
@@ -16,7 +16,10 @@ export interface PendingAppend {
 }
 
 /** What the producer answers for the head of the queue. */
-export type AppendAttempt = 'appended' | 'wait-metadata' | 'wait-memory' | KafkaError;
+export type AppendAttempt = 'appended' | WaitReason | KafkaError;
+
+/** What a waiting record waits for. */
+export type WaitReason = 'wait-metadata' | 'wait-memory' | 'wait-journal';
 
 export class PendingAppends {
   private readonly items: PendingAppend[] = [];
@@ -34,7 +37,7 @@ export class PendingAppends {
    */
   constructor(
     private readonly appendWaiting: (item: PendingAppend) => AppendAttempt,
-    private readonly onTimeout: (item: PendingAppend, waitingFor: 'metadata' | 'memory') => KafkaError,
+    private readonly onTimeout: (item: PendingAppend, waitingFor: WaitReason) => KafkaError,
     private readonly clock: Clock = systemClock,
   ) {
     this.timer = new DeadlineTimer(clock, () => this.process());
@@ -45,7 +48,7 @@ export class PendingAppends {
   }
 
   /** What the oldest waiting record waits for, and its topic; undefined when none waits. */
-  blockedOn: { readonly reason: 'wait-metadata' | 'wait-memory'; readonly topic: string } | undefined;
+  blockedOn: { readonly reason: WaitReason; readonly topic: string } | undefined;
 
   /** Approximate bytes held by waiting records. */
   bytes = 0;
@@ -62,7 +65,7 @@ export class PendingAppends {
     this.onMemoryWait(waiting);
   }
 
-  add(item: PendingAppend, waitingFor: 'wait-metadata' | 'wait-memory'): void {
+  add(item: PendingAppend, waitingFor: WaitReason): void {
     if (this.size === 0) {
       this.blockedOn = { reason: waitingFor, topic: item.topic };
       this.noteWaitingFor();
@@ -87,7 +90,7 @@ export class PendingAppends {
           this.blockedOn = { reason: attempt, topic: item.topic };
           break;
         }
-        item.delivery.recordFailed(item.position, this.onTimeout(item, attempt === 'wait-metadata' ? 'metadata' : 'memory'));
+        item.delivery.recordFailed(item.position, this.onTimeout(item, attempt));
       } else {
         item.delivery.recordFailed(item.position, attempt);
       }

@@ -16,6 +16,8 @@ import { configuredLevel } from './compression-level-options.js';
 import { ProducerIdentity } from './idempotence/producer-identity.js';
 import { SequenceTracker } from './idempotence/sequence-tracker.js';
 import { InterceptorChain } from './interceptors/interceptor-chain.js';
+import { rebuildRecovered } from './journal/batch-rebuilder.js';
+import { ProducerJournal } from './journal/producer-journal.js';
 import type { ResolvedProducerOptions } from './options.js';
 import { LeaderDrainStats } from './partitioners/leader-drain-stats.js';
 import { type AdaptiveLoad, createPartitioner } from './partitioners/partitioner.js';
@@ -41,6 +43,8 @@ export interface ProducerParts {
   readonly metricsPush: ClientTelemetry | undefined;
   /** The `openTelemetry` option's bridge, undefined when it is off. */
   readonly telemetry: ProducerTelemetry | undefined;
+  /** The `journal` option's journal, undefined when it is off. */
+  readonly journal: ProducerJournal | undefined;
   /**
    * The `interceptors` option and the OpenTelemetry send spans, undefined when neither is
    * configured (send() then skips them at no cost).
@@ -147,6 +151,9 @@ export function assembleProducer(resolved: ResolvedProducerOptions, hooks: Produ
           }
         : undefined;
     const partitioner = createPartitioner(resolved.partitioner, resolved.batchSize, adaptive);
+    const journal = resolved.journal
+      ? new ProducerJournal({ options: { ...resolved.journal, logger: resolved.logger }, maxBlockMs: resolved.maxBlockMs, codecs: resolved.codecs, log })
+      : undefined;
     sender = new Sender({
       options: resolved,
       cluster: cluster,
@@ -161,6 +168,7 @@ export function assembleProducer(resolved: ResolvedProducerOptions, hooks: Produ
       log,
       // Drain times matter only to the availability timeout: without it the sender records none.
       ...(adaptive && resolved.partitionerAvailabilityTimeoutMs > 0 ? { drains: adaptive.drains } : {}),
+      journal,
     });
     appender = new RecordAppender({
       options: resolved,
@@ -172,7 +180,9 @@ export function assembleProducer(resolved: ResolvedProducerOptions, hooks: Produ
       start: hooks.start,
       isClosed: hooks.isClosed,
       clock,
+      journal,
     });
+    if (journal && identity) wireJournal(journal, identity, { accumulator, sender, appender, cluster, clock });
     const telemetry = createProducerTelemetry(resolved.openTelemetry, {
       clientId: resolved.clientId,
       snapshot: hooks.snapshot,
@@ -182,7 +192,46 @@ export function assembleProducer(resolved: ResolvedProducerOptions, hooks: Produ
     const sendObserver = telemetry?.sendObserver;
     const interceptors = resolved.interceptors ?? [];
     const interceptorChain = interceptors.length > 0 || sendObserver !== undefined ? new InterceptorChain(interceptors, log, sendObserver) : undefined;
-  return { clock, metrics, cluster, availability, accumulator, identity, transactions, sender, appender, metricsPush, telemetry, interceptors: interceptorChain };
+  return { clock, metrics, cluster, availability, accumulator, identity, transactions, sender, appender, metricsPush, telemetry, journal, interceptors: interceptorChain };
+}
+
+// The journal's callbacks. Once it is open, what it recovered goes into the accumulator before
+// any record waiting for it, under the producer id it recovered with a new epoch: partitions with
+// nothing recovered restart their sequences at 0, which under the earlier process's epoch the
+// broker could take for copies of what it already wrote. Without an identity recovered, the
+// sender gets one with InitProducerId; every id and epoch is journaled before a batch uses it.
+function wireJournal(
+  journal: ProducerJournal,
+  identity: ProducerIdentity,
+  parts: { accumulator: RecordAccumulator; sender: Sender; appender: RecordAppender; cluster: Cluster; clock: Clock },
+): void {
+  const { accumulator, sender, appender, cluster, clock } = parts;
+  journal.onOpened = (opened) => {
+    const recovered = opened.recovered;
+    if (recovered.identity) {
+      identity.set(recovered.identity.producerId, recovered.identity.epoch);
+      // An exhausted epoch resets the identity: InitProducerId then gives a new id.
+      identity.bumpEpoch();
+    }
+    identity.onChange = (producerId, epoch) => journal.identityChanged(producerId, epoch);
+    if (identity.isKnown) journal.identityChanged(identity.producerId, identity.epoch);
+    const counts = rebuildRecovered(recovered, accumulator, clock.now());
+    // The recovered records' topics: their leaders come with the next metadata.
+    const topics = new Set([...recovered.batches, ...recovered.unbatched].map((part) => part.topic));
+    if (topics.size > 0) {
+      cluster.addTopics([...topics]);
+      cluster.refreshMetadata().catch(() => undefined);
+    }
+    journal.recovered(counts.batches, counts.records, recovered.truncatedBytes);
+    appender.processPending();
+    sender.wake();
+  };
+  journal.onRoom = () => appender.processPending();
+  journal.onConfirmed = () => sender.wake();
+  journal.onFailed = (error) => {
+    appender.failWaiting(error);
+    sender.fail(error);
+  };
 }
 
 // Where the leader of a partition listens, for the send spans' server.address and server.port.

@@ -18,6 +18,9 @@ import type { ProducerAvailability } from './availability/producer-availability.
 import type { ProducerIdentity } from './idempotence/producer-identity.js';
 import type { InterceptorChain } from './interceptors/interceptor-chain.js';
 import type { RecordObserver } from './interceptors/observed-delivery.js';
+import type { EnqueuedRecord } from './journal/enqueue-delivery.js';
+import type { JournalEvent, JournalMetrics } from './journal/journal-events.js';
+import type { ProducerJournal } from './journal/producer-journal.js';
 import { type ProducerOptions, type ResolvedProducerOptions, resolveProducerOptions } from './options.js';
 import { assembleProducer } from './producer-parts.js';
 import type { ProducerRecord, RecordMetadata, TopicMessages } from './producer-record.js';
@@ -61,6 +64,8 @@ export class Producer {
   private readonly interceptors: InterceptorChain | undefined;
   /** The `openTelemetry` option's bridge, undefined when it is off. */
   private readonly telemetry: ProducerTelemetry | undefined;
+  /** The `journal` option's journal, undefined when it is off. */
+  private readonly journal: ProducerJournal | undefined;
 
   /** Validates `options` (throwing a ConfigError naming the first bad one); connects lazily. */
   constructor(options: ProducerOptions) {
@@ -82,13 +87,18 @@ export class Producer {
     this.metricsPush = parts.metricsPush;
     this.telemetry = parts.telemetry;
     this.interceptors = parts.interceptors;
+    this.journal = parts.journal;
   }
 
-  /** Connects to the cluster and fetches metadata. Optional: `send()` connects lazily. */
+  /**
+   * Connects to the cluster and fetches metadata; with the `journal` option, also opens the
+   * journal (rejecting with JournalLockedError when another process uses its directory,
+   * JournalCorruptedError when a file is damaged). Optional: `send()` connects lazily.
+   */
   async connect(): Promise<void> {
     this.assertOpen();
     this.start();
-    await this.cluster.connect();
+    await Promise.all([this.cluster.connect(), this.journal?.open()]);
   }
 
   /** Sends one record; resolves with where it was written. */
@@ -121,6 +131,38 @@ export class Producer {
     });
   }
 
+  /**
+   * With the `journal` option: hands one record to the producer and resolves once it is durable in
+   * the journal, with the partition it goes to (`{ topic, partition }`). The producer then sends
+   * it in the background, in call order with every other record of its partition, until the broker
+   * acknowledges it, in this process or, after a crash, in the next one that opens the journal's
+   * directory. A failure for good after that is reported by the `'journal'` event (and logged),
+   * not by this promise. Rejects as send() does for an invalid record or a closed producer, when
+   * the journal stays full or does not open for `maxBlockMs`, and when no journal is configured.
+   * Interceptors and send tracing do not apply to enqueued records.
+   */
+  enqueue(record: ProducerRecord): Promise<EnqueuedRecord>;
+  /** enqueue() for several records of one topic, in order; resolves with one `{ topic, partition }` per record. */
+  enqueue(batch: TopicMessages): Promise<EnqueuedRecord[]>;
+  enqueue(input: ProducerRecord | TopicMessages): Promise<EnqueuedRecord | EnqueuedRecord[]> {
+    const journal = this.journal;
+    if (journal === undefined) {
+      return Promise.reject(
+        new KafkaError('JOURNAL_NOT_CONFIGURED', "enqueue() needs the journal option: new Producer({ journal: { directory: '/var/lib/app/journal' }, ... }); without it, use send()"),
+      );
+    }
+    if (this.closed || this.closing) return Promise.reject(new ClosedError('enqueue() after close()'));
+    // Not refused while the cluster is unavailable (the circuit breaker): the journal keeps the
+    // records until it is back.
+    const refusal = this.sender.fatal;
+    if (refusal) return Promise.reject(refusal);
+    try {
+      return this.appender.enqueue(input, journal);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
   private dispatch(input: ProducerRecord | TopicMessages, observer?: RecordObserver): Promise<RecordMetadata | RecordMetadata[]> {
     if (this.closed || this.closing) return Promise.reject(new ClosedError('send() after close()'));
     const refusal = this.availability.refusal ?? this.sender.fatal ?? this.transactions?.fatalError ?? this.transactions?.sendRefusal;
@@ -135,6 +177,8 @@ export class Producer {
   private start(): void {
     if (this.started) return;
     this.started = true;
+    // Its failure reaches the waiting records and later calls through the sender (ProducerJournal.onFailed).
+    this.journal?.open().catch(() => undefined);
     this.cluster.connect().then(
       () => {
         this.appender.processPending();
@@ -188,6 +232,8 @@ export class Producer {
     this.closed = true;
     this.telemetry?.close();
     this.availability.close();
+    // What is appended is written, and the directory released for the next producer.
+    await this.journal?.close();
   }
 
   /** `await using producer = new Producer(...)`: closes the producer (as close()) when the scope ends. */
@@ -199,15 +245,35 @@ export class Producer {
    * Listens to the producer's state changes (see {@link ProducerState}): `connecting`, `ready`,
    * `degraded`, `unavailable`, `closed`. Each change is also logged (info, or warn when it got worse).
    */
-  on(event: 'state', listener: (change: ProducerStateChange) => void): this {
-    if (event === 'state') this.availability.on(listener);
+  on(event: 'state', listener: (change: ProducerStateChange) => void): this;
+  /**
+   * With the `journal` option: hears what becomes of journaled records outside their promises
+   * (see {@link JournalEvent}): `delivery-failed` (records refused for good, settled and never
+   * resent), `possible-duplicates` (records an earlier process sent, resent after a restart under
+   * a new producer epoch, which the broker cannot match against a copy) and `recovered`.
+   */
+  on(event: 'journal', listener: (event: JournalEvent) => void): this;
+  on(event: 'state' | 'journal', listener: ((change: ProducerStateChange) => void) | ((event: JournalEvent) => void)): this {
+    if (event === 'state') this.availability.on(listener as (change: ProducerStateChange) => void);
+    else if (event === 'journal') this.journal?.on(listener as (event: JournalEvent) => void);
     return this;
   }
 
   /** Removes a listener added with on(). */
-  off(event: 'state', listener: (change: ProducerStateChange) => void): this {
-    if (event === 'state') this.availability.off(listener);
+  off(event: 'state', listener: (change: ProducerStateChange) => void): this;
+  off(event: 'journal', listener: (event: JournalEvent) => void): this;
+  off(event: 'state' | 'journal', listener: ((change: ProducerStateChange) => void) | ((event: JournalEvent) => void)): this {
+    if (event === 'state') this.availability.off(listener as (change: ProducerStateChange) => void);
+    else if (event === 'journal') this.journal?.off(listener as (event: JournalEvent) => void);
     return this;
+  }
+
+  /**
+   * With the `journal` option: its counters (records failed for good, records possibly
+   * duplicated after a restart, what was recovered) and its size now; undefined without it.
+   */
+  journalMetrics(): JournalMetrics | undefined {
+    return this.journal?.metrics();
   }
 
   /** A plain snapshot for readiness probes: state, brokers, buffer, pending records, last error, producer id. */

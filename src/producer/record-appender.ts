@@ -1,8 +1,10 @@
 // The send() path after the interceptors and tracing: validates and serializes records, and
 // appends each to its partition's batch synchronously, in call order. A record that cannot be
-// appended yet (its topic's metadata unknown, bufferMemory full) waits in PendingAppends behind
-// every earlier waiting record, each until maxBlockMs. A send() that completed a batch lets the
-// sender write it before returning.
+// appended yet (its topic's metadata unknown, bufferMemory full, the journal not open or full)
+// waits in PendingAppends behind every earlier waiting record, each until maxBlockMs. A send()
+// that completed a batch lets the sender write it before returning. With the journal on, each
+// record is appended to the journal once its partition is chosen, and its batch keeps its entry
+// number; enqueue() is send() resolving at the journal's durability.
 import type { Cluster } from '../cluster/cluster.js';
 import { BufferExhaustedError, InvalidRecordError, KafkaError, permanentCause } from '../errors/kafka-error.js';
 import type { ProducerMetrics } from '../metrics/producer-metrics.js';
@@ -13,9 +15,11 @@ import { type Delivery, MultiRecordDelivery, SingleDelivery } from './accumulato
 import { PartitionState } from './accumulator/partition-state.js';
 import type { RecordAccumulator } from './accumulator/record-accumulator.js';
 import { ObservedMultiRecordDelivery, type RecordObserver } from './interceptors/observed-delivery.js';
+import { EnqueueDelivery, type EnqueuedRecord } from './journal/enqueue-delivery.js';
+import type { ProducerJournal } from './journal/producer-journal.js';
 import type { ResolvedProducerOptions } from './options.js';
 import type { Partitioner } from './partitioners/partitioner.js';
-import { type AppendAttempt, PendingAppends } from './pending-appends.js';
+import { type AppendAttempt, PendingAppends, type WaitReason } from './pending-appends.js';
 import {
   checkTopic,
   checkTopicMessages,
@@ -41,6 +45,8 @@ export interface RecordAppenderDependencies {
   readonly start: () => void;
   readonly isClosed: () => boolean;
   readonly clock: Clock;
+  /** The journal, with the `journal` option. */
+  readonly journal?: ProducerJournal | undefined;
 }
 
 export class RecordAppender {
@@ -61,7 +67,8 @@ export class RecordAppender {
     this.pending = new PendingAppends(
       (item) => this.appendNow(item.topic, item.record, item.delivery, item.position, deps.clock.now()),
       (item, waitingFor) => {
-        if (waitingFor === 'metadata') return this.router.metadataTimeout(item.topic);
+        if (waitingFor === 'wait-metadata') return this.router.metadataTimeout(item.topic);
+        if (waitingFor === 'wait-journal') return deps.journal!.waitTimeout();
         metrics.recordBufferExhausted();
         return new BufferExhaustedError(
           `bufferMemory (${options.bufferMemory} bytes) stayed full for ${options.maxBlockMs} ms (maxBlockMs); the brokers are not keeping up or are unreachable`,
@@ -111,6 +118,32 @@ export class RecordAppender {
     return promise;
   }
 
+  /**
+   * enqueue(): validates, serializes and appends the records of one call as send() does (the
+   * journal is on); the promise resolves once they are durable in the journal.
+   */
+  enqueue(input: ProducerRecord | TopicMessages, journal: ProducerJournal): Promise<EnqueuedRecord | EnqueuedRecord[]> {
+    if (typeof input !== 'object' || input === null) {
+      throw new InvalidRecordError('enqueue() expects a record ({ topic, value, ... }) or { topic, messages: [...] }');
+    }
+    const topic = input.topic;
+    checkTopic(topic);
+    const now = this.deps.clock.now();
+    const many = 'messages' in input;
+    let records: SerializedRecord[];
+    if (many) {
+      if (!Array.isArray(input.messages)) throw new InvalidRecordError(`messages for topic '${topic}' must be an array of { key?, value, headers?, partition?, timestamp? }`);
+      checkTopicMessages(input, topic);
+      records = input.messages.map((message) => this.serialize(topic, message, now, undefined));
+    } else {
+      records = [this.serialize(topic, input as Message, now, undefined, undefined, true)];
+    }
+    const delivery = new EnqueueDelivery(records.length, (number) => journal.whenDurable(number));
+    this.submit(topic, records, delivery, now);
+    if (this.batchCompleted) this.sendCompletedBatches();
+    return many ? delivery.promise : delivery.promise.then(first);
+  }
+
   // A send() that completed a batch ends by letting the sender write it: a caller that sends many
   // records without yielding would otherwise keep every completed batch waiting for its next turn
   // of the event loop, leaving the broker idle while it appends and itself idle while the broker
@@ -143,7 +176,7 @@ export class RecordAppender {
     this.deps.start();
     const deadline = now + options.maxBlockMs;
     let position = 0;
-    let waitingFor: 'wait-metadata' | 'wait-memory' = 'wait-metadata';
+    let waitingFor: WaitReason = 'wait-metadata';
     if (this.pending.size === 0) {
       for (; position < records.length; position++) {
         const attempt = this.appendNow(topic, records[position]!, delivery, position, now);
@@ -186,7 +219,8 @@ export class RecordAppender {
     let record = this.serialize(topic, message, now, trace, reuse ? this.scratchRecord : undefined, true);
     if (reuse) this.scratchInUse = true;
     try {
-      if (this.pending.size === 0) {
+      // With the journal on, every record goes the way of records with a promise of their own.
+      if (this.pending.size === 0 && this.deps.journal === undefined) {
         this.deps.start();
         const queue = this.router.route(topic, record);
         if (queue instanceof PartitionState) {
@@ -212,7 +246,29 @@ export class RecordAppender {
   private appendNow(topic: string, record: SerializedRecord, delivery: Delivery, position: number, now: number): AppendAttempt {
     const queue = this.router.route(topic, record);
     if (!(queue instanceof PartitionState)) return queue;
+    if (this.deps.journal !== undefined) return this.appendJournaled(this.deps.journal, queue, record, delivery, position, now);
     if (!this.deps.accumulator.append(queue, record, delivery, position, now)) return 'wait-memory';
+    this.afterAppend(queue, record, now);
+    return 'appended';
+  }
+
+  // With the journal on: the record goes into its batch and into the journal in the same step
+  // (room in both checked first), and its batch keeps its entry number (invariant 10).
+  private appendJournaled(journal: ProducerJournal, queue: PartitionState, record: SerializedRecord, delivery: Delivery, position: number, now: number): AppendAttempt {
+    const entry = { topic: queue.topic, partition: queue.partition, timestamp: record.timestamp, key: record.key, value: record.value, headers: record.headers };
+    const room = journal.room(entry);
+    if (room !== 'ok') return room;
+    const { accumulator } = this.deps;
+    if (!accumulator.append(queue, record, delivery, position, now)) return 'wait-memory';
+    // A journal that fails here stops the producer (ProducerJournal.onFailed), which fails this batch.
+    let number: number;
+    try {
+      number = journal.append(entry);
+    } catch {
+      return 'appended';
+    }
+    accumulator.lastBatch(queue)!.addJournalRecord(number);
+    delivery.recordJournaled?.(position, queue.topic, queue.partition, number);
     this.afterAppend(queue, record, now);
     return 'appended';
   }
@@ -275,3 +331,5 @@ export class RecordAppender {
     if (permanent) this.pending.failAll(permanent);
   }
 }
+
+const first = (records: EnqueuedRecord[]): EnqueuedRecord => records[0]!;

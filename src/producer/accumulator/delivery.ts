@@ -7,7 +7,18 @@ import type { RecordMetadata } from '../producer-record.js';
 export interface Delivery {
   recordDone(position: number, metadata: RecordMetadata): void;
   recordFailed(position: number, error: KafkaError): void;
+  /** With the journal on: the record at `position` was appended to the journal as entry `number`. */
+  recordJournaled?(position: number, topic: string, partition: number, number: number): void;
 }
+
+/**
+ * The delivery of records no caller waits for: those recovered from the journal after a restart.
+ * What becomes of them is reported by the producer's journal events.
+ */
+export const journalOnlyDelivery: Delivery = {
+  recordDone() {},
+  recordFailed() {},
+};
 
 /** The delivery of one `send(record)` call. */
 export class SingleDelivery implements Delivery {

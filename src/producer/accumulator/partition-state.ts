@@ -5,6 +5,9 @@
 // answers through the accumulator.
 import type { ProducerBatch } from './producer-batch.js';
 
+/** The batches of a producer's partition a broker remembers for deduplication. */
+export const MAX_UNCONFIRMED_BATCHES = 5;
+
 export class PartitionState {
   readonly topic: string;
   readonly partition: number;
@@ -40,6 +43,13 @@ export class PartitionState {
   /** Set when the partition must restart its sequences under a new epoch. */
   resetRequested = false;
 
+  /**
+   * With the journal on: batches journaled for sending whose end (acknowledgement or settlement)
+   * is not durable yet. drain() sends no new batch of the partition while there are
+   * MAX_UNCONFIRMED_BATCHES, so that a restart never resends more than the broker deduplicates.
+   */
+  unconfirmed = 0;
+
   constructor(topic: string, partition: number) {
     this.topic = topic;
     this.partition = partition;
@@ -57,6 +67,15 @@ export class PartitionState {
   hasQueuedBefore(batch: ProducerBatch): boolean {
     const head = this.queued[0];
     return head !== undefined && batch.isAfter(head);
+  }
+
+  /**
+   * With the journal on: whether `head` may be sent without taking the partition past
+   * MAX_UNCONFIRMED_BATCHES journaled batches whose end is not durable (a batch already counted,
+   * being resent, always may).
+   */
+  mayJournal(head: ProducerBatch): boolean {
+    return head.unconfirmed || this.unconfirmed < MAX_UNCONFIRMED_BATCHES;
   }
 
   /** Whether the head batch may go to `leader` now (invariants 3 and 4). */

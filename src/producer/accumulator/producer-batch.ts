@@ -42,7 +42,8 @@ export class ProducerBatch {
   /** The partition's queue and producer state. */
   readonly queue: PartitionState;
   readonly createdAt: number;
-  readonly deliveryDeadline: number;
+  /** When its callers' promises reject (with a journal: Infinity once they did, see releaseCallers). */
+  deliveryDeadline: number;
   /** Bytes reserved from bufferMemory for this batch: its header and its records' encoded sizes. */
   reservedBytes = 0;
   private builder: RecordBatchBuilder | undefined;
@@ -84,6 +85,20 @@ export class ProducerBatch {
   /** True after its sequence was reassigned under a new epoch (KIP-360). */
   sequenceReset = false;
   private stampPending = false;
+
+  // With the journal on (undefined or unused otherwise, so a producer without it pays nothing).
+  /** The journal entry number of each record, in batch order. */
+  journalRecords: number[] | undefined;
+  /** The number of the batch entry journaled for its current stamp, -1 when none. */
+  journalEntry = -1;
+  /** The stamp (producer id, epoch, base sequence) `journalEntry` was written with. */
+  journalStamp: { producerId: bigint; epoch: number; baseSequence: number } | undefined;
+  /** Counted in its partition's unconfirmed batches (PartitionState.unconfirmed) until its end is durable. */
+  unconfirmed = false;
+  /** Rebuilt from the journal after a restart: sent by an earlier process, outcome unknown. */
+  recovered = false;
+  /** Its callers' promises were rejected already (delivery timeout with a journal); it goes on. */
+  callersReleased = false;
 
   /**
    * `sizeHint`: how large the partition's previous batch grew. Under load batches fill up, so the
@@ -290,7 +305,25 @@ export class ProducerBatch {
   complete(baseOffset: bigint, logAppendTime: number): void {
     if (this.lifecycle === 'done') return;
     this.lifecycle = 'done';
-    this.owners.resolve(baseOffset, logAppendTime, this.recordCount);
+    if (!this.callersReleased) this.owners.resolve(baseOffset, logAppendTime, this.recordCount);
+  }
+
+  /**
+   * Rejects every record's promise with `error` while the batch itself goes on (it stays queued
+   * or in flight): a journaled batch past its delivery timeout is kept until acknowledged.
+   */
+  releaseCallers(error: KafkaError): void {
+    if (this.callersReleased || this.lifecycle === 'done') return;
+    this.callersReleased = true;
+    this.deliveryDeadline = Number.POSITIVE_INFINITY;
+    // Records appended from now on go to a new batch, whose callers' promises are their own.
+    this.closeForAppends();
+    this.owners.reject(error, this.recordCount);
+  }
+
+  /** Appends the journal entry number of the record just appended. */
+  addJournalRecord(number: number): void {
+    (this.journalRecords ??= []).push(number);
   }
 
   /** Where the record at `index` was written (once the batch is complete). */
@@ -302,7 +335,7 @@ export class ProducerBatch {
   fail(error: KafkaError): void {
     if (this.lifecycle === 'done') return;
     this.lifecycle = 'done';
-    this.owners.reject(error, this.recordCount);
+    if (!this.callersReleased) this.owners.reject(error, this.recordCount);
   }
 
   /**

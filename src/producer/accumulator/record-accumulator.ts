@@ -33,6 +33,8 @@ export interface DrainRules {
   readonly partitionReady?: ((queue: PartitionState) => boolean) | undefined;
   /** Whether the batches of `queue` may be written into one request now. */
   readonly sealer: BatchSealer | undefined;
+  /** With the journal on: a partition takes no new batch past its unconfirmed limit (PartitionState.mayJournal). */
+  readonly journal?: boolean | undefined;
 }
 
 /** Partitions whose head batch may be sent now, per leader, from ready(). */
@@ -101,6 +103,16 @@ export class RecordAccumulator {
     return this.topics.get(topic)?.[partition]?.queued.length ?? 0;
   }
 
+  /** The batch size and delivery timeout batches are made with. */
+  get batchConfig(): AccumulatorConfig {
+    return this.config;
+  }
+
+  /** The buffers full-size batches take (for batches rebuilt from the journal). */
+  get bufferPool(): BatchBufferPool {
+    return this.buffers;
+  }
+
   /** Bytes reserved by batches not yet settled. */
   get bufferedBytes(): number {
     return this.unsettledBatches.bytes;
@@ -144,6 +156,35 @@ export class RecordAccumulator {
     return promise;
   }
 
+  /** The batch the last record appended to `queue` went into. */
+  lastBatch(queue: PartitionState): ProducerBatch | undefined {
+    return queue.queued[queue.queued.length - 1];
+  }
+
+  /**
+   * Appends a record recovered from the journal (never batched before the restart) behind what
+   * `queue` holds, whatever bufferMemory holds: the journal bounds what it recovers.
+   */
+  appendRecovered(queue: PartitionState, record: SerializedRecord, delivery: Delivery, journalNumber: number, now: number): void {
+    const recordBytes = RecordBatchBuilder.recordSizeUpperBound(record.keySize, record.valueSize, record.headers);
+    const batch = this.batchFor(queue, record, recordBytes, now, true)!;
+    batch.append(record, delivery, 0, batch.recordCount === 0 ? RECORD_BATCH_OVERHEAD + recordBytes : recordBytes);
+    batch.addJournalRecord(journalNumber);
+  }
+
+  /**
+   * Queues `batch`, rebuilt from the journal with exactly the records of a batch an earlier process
+   * sent, behind what `queue` holds, whatever bufferMemory holds.
+   */
+  addRebuilt(queue: PartitionState, batch: ProducerBatch): void {
+    const last = queue.queued[queue.queued.length - 1];
+    if (last?.isOpen) last.closeForAppends();
+    this.unsettledBatches.reserve(batch.reservedBytes, true);
+    queue.queued.push(batch);
+    this.unsettledBatches.add(batch);
+    this.active.add(queue);
+  }
+
   private afterAppend(queue: PartitionState, batch: ProducerBatch): void {
     if (batch.isFull || (batch.recordCount === 1 && queue.queued.length > 1)) this.onBatchCompleted();
     else if (batch.recordCount === 1) this.onBatchOpened();
@@ -152,13 +193,13 @@ export class RecordAccumulator {
   // The batch `record` goes into, its memory reserved: the open batch when the record fits, else a
   // new one (empty, so the record's reservation includes the batch header). Undefined when
   // bufferMemory has no room.
-  private batchFor(queue: PartitionState, record: SerializedRecord, recordBytes: number, now: number): ProducerBatch | undefined {
+  private batchFor(queue: PartitionState, record: SerializedRecord, recordBytes: number, now: number, force = false): ProducerBatch | undefined {
     const last = queue.queued[queue.queued.length - 1];
     if (last?.hasRoomFor(record)) {
-      return this.unsettledBatches.reserve(recordBytes) ? last : undefined;
+      return this.unsettledBatches.reserve(recordBytes, force) ? last : undefined;
     }
     const batchBytes = RECORD_BATCH_OVERHEAD + recordBytes;
-    if (!this.unsettledBatches.reserve(batchBytes)) return undefined;
+    if (!this.unsettledBatches.reserve(batchBytes, force)) return undefined;
     if (last?.isOpen) {
       last.closeForAppends();
       queue.recentBatchBytes = last.sizeInBytes;
@@ -186,7 +227,7 @@ export class RecordAccumulator {
         this.settleIfIdle(queue);
         continue;
       }
-      this.wakeAt(head.deliveryDeadline);
+      this.wakeAt(head.callersReleased ? firstDeadline(queue) : head.deliveryDeadline);
       const leader = leaderOf(queue);
       if (leader < 0) {
         leaderUnknown = true;
@@ -207,13 +248,14 @@ export class RecordAccumulator {
    * The batches move to the partitions' in-flight lists.
    */
   drain(leader: number, queues: readonly PartitionState[], rotation: number, maxSize: number, now: number, overhead: (queue: PartitionState) => number): ProducerBatch[] {
-    const { sequences, partitionReady, sealer } = this.rules;
+    const { sequences, partitionReady, sealer, journal } = this.rules;
     const batches: ProducerBatch[] = [];
     let size = 0;
     for (let step = 0; step < queues.length; step++) {
       const queue = queues[(rotation + step) % queues.length]!;
       const head = queue.queued[0];
       if (!head || !queue.mayDrainTo(leader)) continue;
+      if (journal && !queue.mayJournal(head)) continue;
       if (batches.length > 0 && !this.isReady(queue, head, now)) continue;
       if (partitionReady && !partitionReady(queue)) continue;
       if (sealer ? !sealer.sealForDrain(head) : !sealNow(head)) continue;
@@ -248,6 +290,8 @@ export class RecordAccumulator {
     const expired: ProducerBatch[] = [];
     for (const queue of this.active) {
       for (const batch of queue.queued) {
+        // With the journal on, a batch whose callers were released at their deadline stays queued.
+        if (batch.callersReleased) continue;
         if (batch.deliveryDeadline > now) break;
         expired.push(batch);
       }
@@ -357,6 +401,12 @@ export class RecordAccumulator {
   private settleIfIdle(queue: PartitionState): void {
     if (queue.isEmpty) this.active.delete(queue);
   }
+}
+
+// The delivery deadline of the first batch of `queue` whose callers still wait (journal on).
+function firstDeadline(queue: PartitionState): number {
+  for (const batch of queue.queued) if (!batch.callersReleased) return batch.deliveryDeadline;
+  return Number.POSITIVE_INFINITY;
 }
 
 // Without a sealer (unit tests of the accumulator alone), batches are sealed uncompressed at drain.

@@ -28,8 +28,8 @@ export class UnsettledBatches {
    * Takes `bytes` of bufferMemory if they fit. send() refuses records larger than bufferMemory; an
    * empty buffer still takes anything, so that no append ever waits for a release that cannot come.
    */
-  reserve(bytes: number): boolean {
-    if (this.memoryUsed > 0 && this.memoryUsed + bytes > this.bufferMemory) return false;
+  reserve(bytes: number, force = false): boolean {
+    if (!force && this.memoryUsed > 0 && this.memoryUsed + bytes > this.bufferMemory) return false;
     this.memoryUsed += bytes;
     return true;
   }

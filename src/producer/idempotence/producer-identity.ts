@@ -10,6 +10,8 @@ export class ProducerIdentity {
   epoch = -1;
   /** Set when some partition needs its sequences restarted under a new epoch. */
   epochBumpRequested = false;
+  /** Told each new producer id or epoch (the journal writes it down before any batch uses it). */
+  onChange: ((producerId: bigint, epoch: number) => void) | undefined;
 
   get isKnown(): boolean {
     return this.producerId >= 0n;
@@ -19,6 +21,7 @@ export class ProducerIdentity {
     this.producerId = producerId;
     this.epoch = epoch;
     this.epochBumpRequested = false;
+    this.onChange?.(producerId, epoch);
   }
 
   /** Forgets the id: the next InitProducerId gets a new one. */
@@ -39,6 +42,7 @@ export class ProducerIdentity {
       return false;
     }
     this.epoch++;
+    this.onChange?.(this.producerId, this.epoch);
     return true;
   }
 }

@@ -9,6 +9,8 @@ import type { ProducerMetrics } from '../../metrics/producer-metrics.js';
 import type { ProducerBatch } from '../accumulator/producer-batch.js';
 import type { RecordAccumulator } from '../accumulator/record-accumulator.js';
 import type { SequenceTracker } from '../idempotence/sequence-tracker.js';
+import { StillJournaledError } from '../journal/journal-events.js';
+import type { ProducerJournal } from '../journal/producer-journal.js';
 import type { TransactionManager } from '../transactions/transaction-manager.js';
 
 /**
@@ -23,6 +25,8 @@ export interface BatchCompletionDependencies {
   readonly metrics: ProducerMetrics;
   readonly sequences: SequenceTracker | undefined;
   readonly transactions: TransactionManager | undefined;
+  /** The journal, with the `journal` option: told of every end. */
+  readonly journal?: ProducerJournal | undefined;
 }
 
 export class BatchCompletion {
@@ -37,6 +41,7 @@ export class BatchCompletion {
       batch.complete(baseOffset, logAppendTime);
       metrics.recordBatchDone(batch, true);
     }
+    this.deps.journal?.acknowledged(batch, baseOffset);
     batch.onAcknowledged();
     accumulator.release(batch);
   }
@@ -51,8 +56,10 @@ export class BatchCompletion {
     if (rule === 'gap' || (rule === 'gap-if-unwritten' && !batch.possiblyPersisted)) sequences?.onSequenceGap(batch.queue, batch);
     accumulator.dequeue(batch);
     if (!batch.done) {
-      batch.fail(withPossiblyPersisted(error, batch.possiblyPersisted));
+      const failure = withPossiblyPersisted(error, batch.possiblyPersisted);
+      batch.fail(failure);
       metrics.recordBatchDone(batch, false);
+      this.deps.journal?.failed(batch, failure);
     }
     accumulator.release(batch);
   }
@@ -75,11 +82,27 @@ export class BatchCompletion {
     }
   }
 
-  /** `batch` is past its delivery deadline: its records reject with a delivery timeout. */
-  expire(batch: ProducerBatch, now: number, reason: string): void {
+  /**
+   * `batch` is past its delivery deadline: its records reject with a delivery timeout. With the
+   * journal on, only its callers' promises reject (StillJournaledError): the batch stays, to be
+   * sent until acknowledged or failed for good. Returns whether the batch ended.
+   */
+  expire(batch: ProducerBatch, now: number, reason: string): boolean {
+    if (this.deps.journal) {
+      const where = `${batch.queue.topic}-${batch.queue.partition}`;
+      const last = batch.lastError ? ` (last error: ${batch.lastError.message})` : '';
+      batch.releaseCallers(
+        new StillJournaledError(
+          `${batch.recordCount} record(s) for ${where} were not acknowledged within ${now - batch.createdAt} ms (deliveryTimeoutMs): ${reason}${last}. They stay in the journal and the producer keeps sending them until the broker acknowledges them; a failure for good is reported by the 'journal' event`,
+          batch.lastError ? { cause: batch.lastError } : {},
+        ),
+      );
+      return false;
+    }
     const error = batch.expiryError(now, reason);
     this.deps.transactions?.onBatchFailed(new KafkaError('DELIVERY_TIMEOUT', `a batch for ${batch.queue} expired: ${reason}`));
     this.fail(batch, error, 'gap-if-unwritten', false);
+    return true;
   }
 
   /**
@@ -105,14 +128,22 @@ export class BatchCompletion {
     for (const batch of this.deps.accumulator.unsent()) this.fail(batch, error, 'gap', false);
   }
 
-  /** Fails every batch not yet settled: queued ones now, in-flight ones too (their memory goes as their requests end). */
+  /**
+   * Fails every batch not yet settled: queued ones now, in-flight ones too (their memory goes as
+   * their requests end). Their records stay pending in the journal, if any (the producer stops).
+   */
   failAll(error: KafkaError): void {
+    this.deps.journal?.stop();
     this.failUnsent(error);
     for (const batch of this.deps.accumulator.inFlight()) this.failInFlight(batch, error);
   }
 
-  /** The producer closes: every batch not yet settled fails with `error`, and all memory is released. */
+  /**
+   * The producer closes: every batch not yet settled fails with `error`, and all memory is
+   * released. Their records stay pending in the journal, if any, for the next producer.
+   */
   close(error: KafkaError): void {
+    this.deps.journal?.stop();
     this.failAll(error);
     for (const batch of this.deps.accumulator.unsettled()) {
       if (!batch.done) {

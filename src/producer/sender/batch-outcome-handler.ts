@@ -11,7 +11,9 @@ import type { Clock } from '../../time/clock.js';
 import type { ProducerBatch } from '../accumulator/producer-batch.js';
 import type { RecordAccumulator } from '../accumulator/record-accumulator.js';
 import { classify, mayHaveBeenWritten } from '../error-actions.js';
+import type { ProducerIdentity } from '../idempotence/producer-identity.js';
 import type { SequenceTracker } from '../idempotence/sequence-tracker.js';
+import type { ProducerJournal } from '../journal/producer-journal.js';
 import type { ResolvedProducerOptions } from '../options.js';
 import type { TransactionManager } from '../transactions/transaction-manager.js';
 import type { BatchCompletion } from './batch-completion.js';
@@ -29,6 +31,10 @@ export interface BatchOutcomeDependencies {
   readonly splitter: BatchSplitter;
   readonly metrics: ProducerMetrics;
   readonly clock: Clock;
+  /** Present when idempotence is on. */
+  readonly identity?: ProducerIdentity | undefined;
+  /** The journal, with the `journal` option. */
+  readonly journal?: ProducerJournal | undefined;
   /** The sender: metadata is wanted (the leader may have moved). */
   readonly wantMetadata: () => void;
   /** The sender: something changed, run a pass. */
@@ -94,6 +100,14 @@ export class BatchOutcomeHandler {
         this.retry(batch, error);
         return;
       default:
+        if (result.errorCode === ErrorCode.INVALID_PRODUCER_EPOCH && batch.recovered && this.deps.journal && this.deps.identity) {
+          // A batch an earlier process sent, under an epoch the broker has moved past: a new
+          // producer id restarts every partition's sequences, and the batch is resent under it
+          // (reported as possibly duplicated when it is stamped anew, at drain).
+          this.deps.identity.reset();
+          this.retry(batch, error);
+          return;
+        }
         completion.failWithLater(batch, error);
     }
   }
@@ -128,6 +142,13 @@ export class BatchOutcomeHandler {
     }
     const verdict = sequences.onSequenceRejected(batch.queue, batch, errorCode === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
     if (verdict === 'retry') {
+      this.retry(batch, error);
+      return;
+    }
+    if (verdict === 'possibly-written' && batch.recovered && this.deps.journal) {
+      // Sent by an earlier process with an unknown outcome, and the broker no longer knows its
+      // producer id or sequence: resent under a new epoch and reported, never silently.
+      this.deps.journal.resendUnderNewStamp(batch, `the broker answered ${error.brokerErrorName ?? error.code} to it`);
       this.retry(batch, error);
       return;
     }
@@ -170,10 +191,7 @@ export class BatchOutcomeHandler {
       completion.fail(batch, aborted, 'gap', false);
       return;
     }
-    if (now >= batch.deliveryDeadline) {
-      completion.expire(batch, now, 'it failed on its last attempt');
-      return;
-    }
+    if (now >= batch.deliveryDeadline && completion.expire(batch, now, 'it failed on its last attempt')) return;
     if (batch.attempts > options.retries) {
       const gaveUp = new KafkaError(error.code, `${error.message}; gave up after ${batch.attempts} attempts (retries: ${options.retries})`, {
         retriable: error.retriable,
@@ -204,6 +222,7 @@ export class BatchOutcomeHandler {
           completion.fail(batch, new TransactionAbortedError(`The transaction was aborted while a batch for ${batch.queue} was being split`), 'gap', false);
         } else {
           if (sequences && batch.baseSequence >= 0) sequences.onSplit(batch, parts);
+          this.deps.journal?.splitInto(batch, parts);
           accumulator.replaceSplit(batch, parts);
         }
         this.deps.wake();

@@ -21,6 +21,7 @@ export class BatchSplitter {
     let current: ProducerBatch | undefined;
     // Appends copy what they need, so one record object serves every record in turn.
     const serialized = new SerializedRecordFields();
+    const journalRecords = batch.journalRecords;
     decoded.records.forEach((record, index) => {
       serialized.key = record.key;
       serialized.value = record.value;
@@ -41,6 +42,8 @@ export class BatchSplitter {
       } else {
         current.append(serialized, owners.deliveries[index]!, owners.positions[index]!, recordBytes);
       }
+      // With the journal on, each part keeps its records' entry numbers (its own batch entry names them).
+      if (journalRecords !== undefined) current.addJournalRecord(journalRecords[index]!);
     });
     // No part takes further records, the last one included: its sequence range is the original's,
     // and a record appended to it at the tail of the queue would be written before the records of

@@ -2,11 +2,12 @@
 // which leaders have batches ready, and for each leader with a ready connection drains one request
 // at a time (up to maxInFlight per connection, one batch per partition per request, up to
 // maxRequestSize). Woken by appends, answers and one timer for the next deadline. Choosing a batch,
-// stamping its sequence and writing its request happen in one synchronous step (invariant 8).
+// stamping its sequence and writing its request happen in one synchronous step (invariant 8); with
+// the journal on, the request is written once its batch entries are durable, in drain order.
 // What an answer leads to is BatchOutcomeHandler's; how a batch ends, BatchCompletion's.
 import type { Cluster } from '../../cluster/cluster.js';
 import { ErrorCode } from '../../errors/broker-error-codes.js';
-import { KafkaError, permanentCause, UnsupportedVersionError } from '../../errors/kafka-error.js';
+import { KafkaError, permanentCause, RequestNotSentError, UnsupportedVersionError } from '../../errors/kafka-error.js';
 import type { ProducerMetrics } from '../../metrics/producer-metrics.js';
 import type { Connection } from '../../network/connection.js';
 import type { ProduceResponseData } from '../../protocol/index.js';
@@ -20,6 +21,7 @@ import type { BatchCompressor } from '../compression.js';
 import { IdempotentProducerId } from '../idempotence/idempotent-producer-id.js';
 import type { ProducerIdentity } from '../idempotence/producer-identity.js';
 import type { SequenceTracker } from '../idempotence/sequence-tracker.js';
+import type { ProducerJournal } from '../journal/producer-journal.js';
 import type { ResolvedProducerOptions } from '../options.js';
 import type { LeaderDrainStats } from '../partitioners/leader-drain-stats.js';
 import type { TransactionManager } from '../transactions/transaction-manager.js';
@@ -48,6 +50,8 @@ export interface SenderDependencies {
   readonly clock?: Clock;
   /** Told, per leader with ready batches, whether each pass could send to it (adaptive partitioning). */
   readonly drains?: LeaderDrainStats;
+  /** The journal, with the `journal` option. */
+  readonly journal?: ProducerJournal | undefined;
   readonly log: (level: 'debug' | 'info' | 'warn' | 'error', message: string, context?: Record<string, unknown>) => void;
 }
 
@@ -73,13 +77,16 @@ export class Sender {
   private closed = false;
   /** A fatal error of the producer (e.g. authorization to produce denied): every batch fails with it. */
   private fatalError: KafkaError | undefined;
+  /** With the journal on: per leader, requests drained and waiting for their entries to be durable. */
+  private readonly awaitingDurable: Map<number, number> | undefined;
 
   constructor(deps: SenderDependencies) {
     this.deps = deps;
     this.clock = deps.clock ?? systemClock;
     this.timer = new DeadlineTimer(this.clock, () => this.runOnce());
-    const { accumulator, sequences, transactions, metrics, identity, options } = deps;
-    this.completion = new BatchCompletion({ accumulator, metrics, sequences, transactions });
+    const { accumulator, sequences, transactions, metrics, identity, options, journal } = deps;
+    this.awaitingDurable = journal ? new Map() : undefined;
+    this.completion = new BatchCompletion({ accumulator, metrics, sequences, transactions, journal });
     this.outcomes = new BatchOutcomeHandler({
       ...deps,
       completion: this.completion,
@@ -113,9 +120,14 @@ export class Sender {
         this.wake();
       },
     );
-    accumulator.rules = { sequences, partitionReady: transactions && ((queue) => transactions.partitionReady(queue)), sealer: this.sealer };
+    accumulator.rules = { sequences, partitionReady: transactions && ((queue) => transactions.partitionReady(queue)), sealer: this.sealer, journal: journal !== undefined };
     accumulator.wakeAt = (due) => this.wakeAt(due);
-    accumulator.onNotRenumbered = (queue, batch) => this.outcomes.failUnresolved(batch, notRenumbered(queue, batch));
+    accumulator.onNotRenumbered = (queue, batch) => {
+      // Sent by an earlier process (recovered from the journal): resent under the new stamp, and
+      // reported as possibly duplicated, rather than failed (the drain then stamps it anew).
+      if (journal && batch.recovered) journal.resendUnderNewStamp(batch, `${queue} restarted its sequences under a new producer epoch or id`);
+      else this.outcomes.failUnresolved(batch, notRenumbered(queue, batch));
+    };
   }
 
   /** The error every record fails with once the producer cannot go on; undefined while it can. */
@@ -126,6 +138,8 @@ export class Sender {
   /** The producer cannot go on (fenced, refused for good): every batch, queued or sent later, fails with `error`. */
   fail(error: KafkaError): void {
     this.fatalError ??= error;
+    // Records journaled stay pending there, for the next producer on the directory.
+    this.deps.journal?.stop();
     this.completion.failAll(this.fatalError);
   }
 
@@ -167,11 +181,12 @@ export class Sender {
 
   // Runs `work` with `busy` set.
   private whileBusy(work: () => void): void {
+    const wasBusy = this.busy;
     this.busy = true;
     try {
       work();
     } finally {
-      this.busy = false;
+      this.busy = wasBusy;
     }
   }
 
@@ -182,6 +197,9 @@ export class Sender {
       this.completion.failAll(this.fatalError);
       return;
     }
+    // With the journal on, nothing is sent before it is open: what it recovered goes first, under
+    // the producer id it recovered.
+    if (this.deps.journal && !this.deps.journal.isOpen) return;
     if (cluster.isMetadataStale(now) && cluster.metadata.updatedAt > 0) this.metadataWanted = true;
     if (identity) {
       // An idempotent producer bumps its epoch itself; a transactional one asks the coordinator
@@ -229,7 +247,7 @@ export class Sender {
       this.connect(leader);
       return false;
     }
-    const open = connection.inFlight < options.maxInFlightRequestsPerConnection && !connection.isBlocked;
+    const open = connection.inFlight + this.awaiting(leader) < options.maxInFlightRequestsPerConnection && !connection.isBlocked;
     let version: number;
     try {
       version = connection.versionFor('Produce');
@@ -241,17 +259,61 @@ export class Sender {
       return open;
     }
     const rotation = this.drainRotation++ % queues.length;
-    while (connection.inFlight < options.maxInFlightRequestsPerConnection && !connection.isBlocked) {
+    while (connection.inFlight + this.awaiting(leader) < options.maxInFlightRequestsPerConnection && !connection.isBlocked) {
       const batches = accumulator.drain(leader, queues, rotation, options.maxRequestSize, now, requestOverheadOf);
       if (batches.length === 0) break;
       this.deps.transactions?.onProduceSent();
-      this.send(connection, leader, version, batches);
+      if (this.deps.journal) this.sendWhenDurable(this.deps.journal, connection, leader, version, batches);
+      else this.send(connection, leader, version, batches);
       // Further requests only for partitions whose next batch is ready too.
       now = this.clock.now();
       queues = queues.filter((queue) => accumulator.hasReadyHead(queue, now));
       if (queues.length === 0) break;
     }
     return open;
+  }
+
+  // Requests to `leader` drained and waiting for the journal: they count as in flight.
+  private awaiting(leader: number): number {
+    return this.awaitingDurable === undefined ? 0 : (this.awaitingDurable.get(leader) ?? 0);
+  }
+
+  // With the journal on: the batches' entries are appended, and the request is written once they
+  // are durable, after every request drained before it. A connection gone meanwhile fails the
+  // request unsent: the batches are retried, and were not possibly written by it.
+  private sendWhenDurable(journal: ProducerJournal, connection: Connection, leader: number, version: number, batches: ProducerBatch[]): void {
+    let required: number;
+    try {
+      required = journal.journalBatches(batches);
+    } catch (error) {
+      this.fail(error instanceof KafkaError ? error : new KafkaError('JOURNAL_WRITE_FAILED', String(error), { cause: error }));
+      return;
+    }
+    const waiting = this.awaitingDurable!;
+    waiting.set(leader, (waiting.get(leader) ?? 0) + 1);
+    const done = () => waiting.set(leader, waiting.get(leader)! - 1);
+    const unsent = (error: KafkaError) => {
+      this.whileBusy(() => {
+        for (const batch of batches) this.outcomes.onRequestFailed(batch, leader, error);
+      });
+      this.wake();
+    };
+    journal.whenWritable(
+      required,
+      () => {
+        done();
+        if (this.closed) return;
+        if (this.deps.cluster.connectionIfReady(leader) !== connection) {
+          unsent(new RequestNotSentError(`The connection to broker ${leader} closed while the request's batches were being made durable in the journal; the request was not sent`));
+          return;
+        }
+        this.send(connection, leader, version, batches);
+      },
+      (error) => {
+        done();
+        unsent(new RequestNotSentError(`The journal failed before the request was written; the request was not sent (${error.message})`, { cause: error }));
+      },
+    );
   }
 
   private send(connection: Connection, leader: number, version: number, batches: ProducerBatch[]): void {
