@@ -96,6 +96,8 @@ export class ProducerJournal {
     if (this.failure) return this.failure;
     const journal = this.journal;
     if (!journal) return 'wait-journal';
+    // Most records fit with room to spare: a bound cheap to compute spares the exact size.
+    if (journal.usedBytes + sizeBound(record) <= journal.maxBytes) return 'ok';
     const bytes = journal.recordBytes(record);
     if (bytes > journal.maxBytes) {
       return new InvalidRecordError(`A record taking ${bytes} bytes in the journal exceeds journal.maxBytes (${journal.maxBytes} bytes)`, { possiblyPersisted: false });
@@ -371,6 +373,19 @@ export class ProducerJournal {
       }
     }
   }
+}
+
+// At least the bytes `record` takes in the journal: its frame header, kind, varints (at most 10
+// bytes each) and UTF-8 strings (at most 3 bytes per UTF-16 unit).
+function sizeBound(record: JournalRecordInput): number {
+  let bytes = 64 + record.topic.length * 3 + dataBound(record.key) + dataBound(record.value);
+  if (record.headers) for (const [name, value] of record.headers) bytes += 20 + name.length * 3 + dataBound(value);
+  return bytes;
+}
+
+function dataBound(data: JournalRecordInput['key']): number {
+  if (data === null) return 0;
+  return typeof data === 'string' ? data.length * 3 : data.length;
 }
 
 function asKafkaError(error: unknown, code: string): KafkaError {
