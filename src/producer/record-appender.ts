@@ -7,6 +7,7 @@
 // number; enqueue() is send() resolving at the journal's durability.
 import type { Cluster } from '../cluster/cluster.js';
 import { BufferExhaustedError, InvalidRecordError, KafkaError, permanentCause } from '../errors/kafka-error.js';
+import type { JournalRecordInput } from '../journal/journal-entries.js';
 import type { ProducerMetrics } from '../metrics/producer-metrics.js';
 import type { SendTraceContext } from '../metrics/tracing.js';
 import { RECORD_BATCH_OVERHEAD, RecordBatchBuilder } from '../records/index.js';
@@ -219,12 +220,12 @@ export class RecordAppender {
     let record = this.serialize(topic, message, now, trace, reuse ? this.scratchRecord : undefined, true);
     if (reuse) this.scratchInUse = true;
     try {
-      // With the journal on, every record goes the way of records with a promise of their own.
-      if (this.pending.size === 0 && this.deps.journal === undefined) {
+      if (this.pending.size === 0) {
         this.deps.start();
         const queue = this.router.route(topic, record);
         if (queue instanceof PartitionState) {
-          const promise = this.deps.accumulator.appendSingle(queue, record, now);
+          const journal = this.deps.journal;
+          const promise = journal === undefined ? this.deps.accumulator.appendSingle(queue, record, now) : this.appendSingleJournaled(journal, queue, record, now);
           if (promise) {
             this.afterAppend(queue, record, now);
             return promise;
@@ -252,10 +253,26 @@ export class RecordAppender {
     return 'appended';
   }
 
+  // appendSingle() with the journal on, as appendJournaled: undefined when the record must wait
+  // (or fail), which the way of records with a promise of their own then tells.
+  private appendSingleJournaled(journal: ProducerJournal, queue: PartitionState, record: SerializedRecord, now: number): Promise<RecordMetadata> | undefined {
+    const entry = journalEntry(queue, record);
+    if (journal.room(entry) !== 'ok') return undefined;
+    const promise = this.deps.accumulator.appendSingle(queue, record, now);
+    if (promise === undefined) return undefined;
+    // A journal that fails here stops the producer (ProducerJournal.onFailed), which fails this batch.
+    try {
+      this.deps.accumulator.lastBatch(queue)!.addJournalRecord(journal.append(entry));
+    } catch {
+      // The sender fails every batch with the journal's error.
+    }
+    return promise;
+  }
+
   // With the journal on: the record goes into its batch and into the journal in the same step
   // (room in both checked first), and its batch keeps its entry number (invariant 10).
   private appendJournaled(journal: ProducerJournal, queue: PartitionState, record: SerializedRecord, delivery: Delivery, position: number, now: number): AppendAttempt {
-    const entry = { topic: queue.topic, partition: queue.partition, timestamp: record.timestamp, key: record.key, value: record.value, headers: record.headers };
+    const entry = journalEntry(queue, record);
     const room = journal.room(entry);
     if (room !== 'ok') return room;
     const { accumulator } = this.deps;
@@ -333,3 +350,8 @@ export class RecordAppender {
 }
 
 const first = (records: EnqueuedRecord[]): EnqueuedRecord => records[0]!;
+
+// The journal's view of a record whose partition is chosen (the journal copies its bytes at once).
+function journalEntry(queue: PartitionState, record: SerializedRecord): JournalRecordInput {
+  return { topic: queue.topic, partition: queue.partition, timestamp: record.timestamp, key: record.key, value: record.value, headers: record.headers };
+}

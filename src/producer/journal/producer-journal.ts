@@ -11,6 +11,7 @@ import type { JournalOptions } from '../../journal/journal-options.js';
 import type { CodecOverrides } from '../../records/index.js';
 import type { ProducerBatch } from '../accumulator/producer-batch.js';
 import { journaledRecordsOf } from './batch-records.js';
+import { DurableWrites } from './durable-writes.js';
 import type { JournalEvent, JournalMetrics } from './journal-events.js';
 
 export interface ProducerJournalDependencies {
@@ -22,13 +23,6 @@ export interface ProducerJournalDependencies {
   readonly log: (level: 'debug' | 'info' | 'warn' | 'error', message: string, context?: Record<string, unknown>) => void;
 }
 
-/** A request drained and journaled, written once the entry `required` is durable. */
-interface WaitingRequest {
-  readonly required: number;
-  readonly write: () => void;
-  readonly abandon: (error: KafkaError) => void;
-}
-
 export class ProducerJournal {
   private journal: Journal | undefined;
   private opening: Promise<void> | undefined;
@@ -38,8 +32,8 @@ export class ProducerJournal {
   private stopped = false;
   private closing: Promise<void> | undefined;
   private readonly listeners = new Set<(event: JournalEvent) => void>();
-  /** Requests waiting for their entries to be durable, in drain order. */
-  private readonly waiting: WaitingRequest[] = [];
+  /** Requests waiting for their entries to be durable, in drain order (made when the journal opens). */
+  private writes: DurableWrites | undefined;
   private roomWanted = false;
   private failedRecords = 0;
   private duplicateRecords = 0;
@@ -75,6 +69,7 @@ export class ProducerJournal {
           return;
         }
         this.journal = journal;
+        this.writes = new DurableWrites(journal, (error) => this.fatal(error));
         this.onOpened(journal);
       },
       (error: unknown) => {
@@ -96,6 +91,8 @@ export class ProducerJournal {
     if (this.failure) return this.failure;
     const journal = this.journal;
     if (!journal) return 'wait-journal';
+    // Most records fit with room to spare: a bound cheap to compute spares the exact size.
+    if (journal.usedBytes + sizeBound(record) <= journal.maxBytes) return 'ok';
     const bytes = journal.recordBytes(record);
     if (bytes > journal.maxBytes) {
       return new InvalidRecordError(`A record taking ${bytes} bytes in the journal exceeds journal.maxBytes (${journal.maxBytes} bytes)`, { possiblyPersisted: false });
@@ -177,24 +174,12 @@ export class ProducerJournal {
    * written; `abandon` instead when the journal fails first.
    */
   whenWritable(required: number, write: () => void, abandon: (error: KafkaError) => void): void {
-    const journal = this.journal!;
     if (this.failure) {
       abandon(this.failure);
       return;
     }
-    if (this.waiting.length === 0 && required <= journal.durableNumber) {
-      write();
-      return;
-    }
-    this.waiting.push({ required, write, abandon });
-    journal.whenDurable(required).then(this.writeDurable, (error: unknown) => this.fatal(error));
+    this.writes!.add(required, write, abandon);
   }
-
-  // Writes the waiting requests, in order, as far as what is durable allows.
-  private readonly writeDurable = (): void => {
-    const durable = this.journal?.durableNumber ?? -1;
-    while (this.waiting.length > 0 && this.waiting[0]!.required <= durable) this.waiting.shift()!.write();
-  };
 
   /** The broker acknowledged `batch` at `offset`: its records are settled once that is durable. */
   acknowledged(batch: ProducerBatch, offset: bigint): void {
@@ -357,7 +342,7 @@ export class ProducerJournal {
     const failure = asKafkaError(error, 'JOURNAL_WRITE_FAILED');
     this.failure = failure;
     this.stopped = true;
-    for (const request of this.waiting.splice(0)) request.abandon(failure);
+    this.writes?.abandonAll(failure);
     this.onFailed(failure);
     return failure;
   }
@@ -371,6 +356,19 @@ export class ProducerJournal {
       }
     }
   }
+}
+
+// At least the bytes `record` takes in the journal: its frame header, kind, varints (at most 10
+// bytes each) and UTF-8 strings (at most 3 bytes per UTF-16 unit).
+function sizeBound(record: JournalRecordInput): number {
+  let bytes = 64 + record.topic.length * 3 + dataBound(record.key) + dataBound(record.value);
+  if (record.headers) for (const [name, value] of record.headers) bytes += 20 + name.length * 3 + dataBound(value);
+  return bytes;
+}
+
+function dataBound(data: JournalRecordInput['key']): number {
+  if (data === null) return 0;
+  return typeof data === 'string' ? data.length * 3 : data.length;
 }
 
 function asKafkaError(error: unknown, code: string): KafkaError {

@@ -1,6 +1,7 @@
 // The journal's pieces of the drain, without a sender: a partition sends no new batch while five
 // of its batches were sent without a durable acknowledgement (the drain gate), and the journal's
-// acknowledgement becoming durable lets the next one go; a batch rebuilt from what the journal
+// acknowledgement becoming durable lets the next one go; requests waiting for the journal are
+// written in the order they were drained; a batch rebuilt from what the journal
 // recovered keeps its records, boundaries and stamp, at the front of its partition, with the
 // partition's sequences going on after it, and records never batched follow.
 import * as assert from 'node:assert/strict';
@@ -8,6 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
+import { KafkaError } from '../../../src/errors/kafka-error.js';
 import type { JournalRecovery, RecoveredRecord } from '../../../src/journal/journal-recovery.js';
 import type { Delivery } from '../../../src/producer/accumulator/delivery.js';
 import { MAX_UNCONFIRMED_BATCHES, type PartitionState } from '../../../src/producer/accumulator/partition-state.js';
@@ -16,6 +18,7 @@ import { RecordAccumulator } from '../../../src/producer/accumulator/record-accu
 import { ProducerIdentity } from '../../../src/producer/idempotence/producer-identity.js';
 import { SequenceTracker } from '../../../src/producer/idempotence/sequence-tracker.js';
 import { rebuildRecovered } from '../../../src/producer/journal/batch-rebuilder.js';
+import { DurableWrites } from '../../../src/producer/journal/durable-writes.js';
 import { ProducerJournal } from '../../../src/producer/journal/producer-journal.js';
 import { serializeRecord } from '../../../src/producer/producer-record.js';
 import { readRecordBatchesSync } from '../../../src/records/index.js';
@@ -96,6 +99,52 @@ describe('journal drain gate', () => {
       drained++;
     }
     assert.equal(drained, 7);
+  });
+});
+
+describe('requests waiting for the journal', () => {
+  it('are written in the order they were drained, whatever order their entries became durable in', async () => {
+    // A journal whose durable number the test moves by hand.
+    let durableNumber = 3;
+    const waiters: { number: number; resolve: () => void }[] = [];
+    const source = {
+      get durableNumber() {
+        return durableNumber;
+      },
+      whenDurable: (number: number) => (number <= durableNumber ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ number, resolve }))),
+    };
+    const makeDurable = (number: number) => {
+      durableNumber = number;
+      for (const waiter of waiters.splice(0)) {
+        if (waiter.number <= number) waiter.resolve();
+        else waiters.push(waiter);
+      }
+    };
+    const written: string[] = [];
+    const writes = new DurableWrites(source, () => assert.fail('the journal did not fail'));
+    writes.add(2, () => written.push('resend, entry durable, nothing waiting'), () => {});
+    assert.deepEqual(written, ['resend, entry durable, nothing waiting'], 'written at once');
+    writes.add(8, () => written.push('first'), () => {});
+    writes.add(1, () => written.push('second: its entry is durable, but it comes after the first'), () => {});
+    writes.add(6, () => written.push('third'), () => {});
+    await Promise.resolve();
+    assert.equal(written.length, 1, 'the first waits, and so does everything after it');
+    makeDurable(7);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(written.length, 1, 'entry 6 is durable, but the first still waits for 8');
+    makeDurable(8);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(written.slice(1), ['first', 'second: its entry is durable, but it comes after the first', 'third']);
+    assert.equal(writes.size, 0);
+  });
+
+  it('abandons every waiting write, in order, when the journal fails', () => {
+    const source = { durableNumber: 0, whenDurable: () => new Promise<void>(() => {}) };
+    const abandoned: number[] = [];
+    const writes = new DurableWrites(source, () => {});
+    for (const number of [5, 6, 7]) writes.add(number, () => assert.fail('not written'), () => abandoned.push(number));
+    writes.abandonAll(new KafkaError('JOURNAL_WRITE_FAILED', 'disk full'));
+    assert.deepEqual(abandoned, [5, 6, 7]);
   });
 });
 
