@@ -165,6 +165,22 @@ describe('Producer journal', () => {
     assert.deepEqual(stored(), ['ok']);
   });
 
+  it('close() while the journal is still opening releases the directory for the next producer', async () => {
+    await startCluster();
+    const first = newProducer();
+    const early = first.enqueue({ topic: 't', partition: 0, value: 'early' }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    await first.close({ timeoutMs: 0 });
+    const failure = await early;
+    assert.ok(failure instanceof KafkaError && failure.code === 'CLOSED', String(failure));
+    const second = newProducer();
+    await second.connect();
+    await second.send({ topic: 't', partition: 0, value: 'next' });
+    assert.deepEqual(stored(), ['next']);
+  });
+
   it('a full journal makes enqueue() wait, then reject with a clear error after maxBlockMs', async () => {
     await startCluster();
     const producer = newProducer({ maxBlockMs: 300, journal: { directory, segmentBytes: 1024, maxBytes: 1024 } });

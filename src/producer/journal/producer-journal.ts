@@ -56,19 +56,18 @@ export class ProducerJournal {
     return this.deps.options.directory;
   }
 
+  /** Whether the journal is open and in use (not when it opened while the producer closed). */
   get isOpen(): boolean {
-    return this.journal !== undefined;
+    return this.writes !== undefined;
   }
 
   /** Opens the journal (once); rejects with JournalLockedError, JournalCorruptedError, ... */
   open(): Promise<void> {
     this.opening ??= Journal.open(this.deps.options).then(
       (journal) => {
-        if (this.closing) {
-          void journal.close();
-          return;
-        }
         this.journal = journal;
+        // Opened while the producer closes: close() closes it, and nothing else starts.
+        if (this.closing) return;
         this.writes = new DurableWrites(journal, (error) => this.fatal(error));
         this.onOpened(journal);
       },
