@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { FakeCluster } from '../../src/testing/index.js';
+import { readChildLines } from '../helpers/child-lines.js';
 
 const records = Number(process.env.JOURNAL_SOAK_RECORDS ?? 100_000);
 const kills = Number(process.env.JOURNAL_SOAK_KILLS ?? 5);
@@ -46,47 +47,33 @@ interface Progress {
 
 /** Runs one child from `progress.started`; kills it once `killAfter` records resolved (then after `delayMs`). Resolves whether it closed by itself. */
 function runChild(bootstrap: string, directory: string, progress: Progress, killAfter: number | undefined, delayMs: number): Promise<boolean> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [childPath, bootstrap, directory, String(progress.started), String(records), String(PARTITIONS)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let closed = false;
-    let killScheduled = false;
-    let resolvedHere = 0;
-    let buffered = '';
-    let stderr = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`a child ran for ${RUN_TIMEOUT_MS} ms; progress ${progress.started}; stderr: ${stderr.slice(-2000)}`));
-    }, RUN_TIMEOUT_MS);
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-    });
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      buffered += chunk;
-      const lines = buffered.split('\n');
-      buffered = lines.pop()!;
-      for (const line of lines) {
-        const [kind, first, second] = line.split(' ');
-        if (kind === 's') progress.started = Math.max(progress.started, Number(first));
-        else if (kind === 'd') {
-          progress.resolved.push([Number(first), Number(second)]);
-          resolvedHere += Number(second) - Number(first);
-        } else if (kind === 'closed') closed = true;
-        else if (kind === 'event' && first === 'possible-duplicates') progress.possibleDuplicates += Number(second);
-        else if (kind === 'event' && first === 'delivery-failed') progress.failed += Number(second);
-        else if (kind === 'event' && first === 'recovered') progress.recovered += Number(second);
-      }
-      if (killAfter !== undefined && !killScheduled && resolvedHere >= killAfter) {
-        killScheduled = true;
-        setTimeout(() => child.kill('SIGKILL'), delayMs);
-      }
-    });
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      if (signal === 'SIGKILL' || (code === 0 && closed)) resolve(closed);
-      else reject(new Error(`the child exited with ${code ?? signal}; stderr: ${stderr.slice(-2000)}`));
-    });
+  const child = spawn(process.execPath, [childPath, bootstrap, directory, String(progress.started), String(records), String(PARTITIONS)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let closed = false;
+  let killScheduled = false;
+  let resolvedHere = 0;
+  const onLines = (lines: readonly string[]) => {
+    for (const line of lines) {
+      const [kind, first, second] = line.split(' ');
+      if (kind === 's') progress.started = Math.max(progress.started, Number(first));
+      else if (kind === 'd') {
+        progress.resolved.push([Number(first), Number(second)]);
+        resolvedHere += Number(second) - Number(first);
+      } else if (kind === 'closed') closed = true;
+      else if (kind === 'event' && first === 'possible-duplicates') progress.possibleDuplicates += Number(second);
+      else if (kind === 'event' && first === 'delivery-failed') progress.failed += Number(second);
+      else if (kind === 'event' && first === 'recovered') progress.recovered += Number(second);
+    }
+    if (killAfter !== undefined && !killScheduled && resolvedHere >= killAfter) {
+      killScheduled = true;
+      setTimeout(() => child.kill('SIGKILL'), delayMs);
+    }
+  };
+  const timedOut = (stderr: string) => new Error(`a child ran for ${RUN_TIMEOUT_MS} ms; progress ${progress.started}; stderr: ${stderr.slice(-2000)}`);
+  return readChildLines(child, onLines, RUN_TIMEOUT_MS, timedOut).then(({ code, signal, stderr }) => {
+    if (signal === 'SIGKILL' || (code === 0 && closed)) return closed;
+    throw new Error(`the child exited with ${code ?? signal}; stderr: ${stderr.slice(-2000)}`);
   });
 }
 

@@ -6,39 +6,26 @@ import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { readChildLines } from '../../helpers/child-lines.js';
 import { freshDirectory, openJournal, values } from './journal-fixtures.js';
 
 const childPath = fileURLToPath(new URL('./journal-crash-child.js', import.meta.url));
 
 /** Starts the child and kills it after it has reported `reports` durable batches; returns the last one reported. */
 function runAndKill(directory: string, reports: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [childPath, directory], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let last = -1;
-    let seen = 0;
-    let buffered = '';
-    let stderr = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`the child reported ${seen} batches in 30 s; stderr: ${stderr}`));
-    }, 30_000);
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-    });
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      buffered += chunk;
-      const lines = buffered.split('\n');
-      buffered = lines.pop()!;
-      for (const line of lines) {
-        last = Number(line.split(' ')[1]);
-        if (++seen === reports) child.kill('SIGKILL');
-      }
-    });
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      if (signal === 'SIGKILL') resolve(last);
-      else reject(new Error(`the child exited with ${code} before it was killed; stderr: ${stderr}`));
-    });
+  const child = spawn(process.execPath, [childPath, directory], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let last = -1;
+  let seen = 0;
+  const onLines = (lines: readonly string[]) => {
+    for (const line of lines) {
+      last = Number(line.split(' ')[1]);
+      if (++seen === reports) child.kill('SIGKILL');
+    }
+  };
+  const timedOut = (stderr: string) => new Error(`the child reported ${seen} batches in 30 s; stderr: ${stderr}`);
+  return readChildLines(child, onLines, 30_000, timedOut).then(({ code, signal, stderr }) => {
+    if (signal === 'SIGKILL') return last;
+    throw new Error(`the child exited with ${code} before it was killed; stderr: ${stderr}`);
   });
 }
 
