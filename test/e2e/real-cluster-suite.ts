@@ -20,16 +20,27 @@ export async function realKafkaSkip(externalCluster = false): Promise<string | f
   return missing ? `${missing}: the real-Kafka suite needs java, mvn and kcat` : false;
 }
 
-/** Starts a cluster; one that fails to start is stopped (its nodes killed, its storage removed) before the error is thrown. */
+// A start can fail for reasons outside the code under test (a port taken between probe and bind, a
+// node slow to join on a loaded machine), so a failed start is tried again on fresh ports and
+// storage: at most START_ATTEMPTS times, and not after START_RETRY_WINDOW_MS, each failure printed.
+const START_ATTEMPTS = 3;
+const START_RETRY_WINDOW_MS = 240_000;
+
+/** Starts a cluster; one that fails to start is stopped (its nodes killed, its storage removed) and tried again, within bounds. */
 export async function startCluster(options: RealClusterOptions): Promise<RealKafkaCluster> {
-  const cluster = new RealKafkaCluster(options);
-  try {
-    await cluster.start();
-  } catch (error) {
-    await cluster.stop();
-    throw error;
+  const began = Date.now();
+  for (let attempt = 1; ; attempt++) {
+    const cluster = new RealKafkaCluster(options);
+    try {
+      await cluster.start();
+      return cluster;
+    } catch (error) {
+      await cluster.stop();
+      const last = attempt >= START_ATTEMPTS || Date.now() - began > START_RETRY_WINDOW_MS;
+      process.stderr.write(`Kafka ${options.version} (${options.nodes} nodes) failed to start, attempt ${attempt}${last ? '' : ', trying again'}: ${String(error)}\n`);
+      if (last) throw error;
+    }
   }
-  return cluster;
 }
 
 /** Runs `tests` against a cluster started for them (every node running again after each test). */

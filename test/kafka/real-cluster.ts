@@ -119,11 +119,26 @@ function dependency(group: string, artifact: string, version: string): string {
   return `<dependency><groupId>${group}</groupId><artifactId>${artifact}</artifactId><version>${version}</version></dependency>`;
 }
 
-/** A free port on 127.0.0.1 (free when asked; the node binds it moments later). */
-// Ports are picked below the kernel's ephemeral range (32768 and up on Linux): a port the system
-// handed out with listen(0) may be taken as the source port of an outgoing connection (kcat, the
-// producer, another node) before the Kafka node binds it, and the node then fails to start.
-const PORT_RANGE = { from: 20_000, to: 32_000 } as const;
+// Ports are picked outside the kernel's ephemeral range (/proc/sys/net/ipv4/ip_local_port_range,
+// 32768-60999 by default on Linux): a port the system handed out with listen(0) may be taken as the
+// source port of an outgoing connection (kcat, the producer, another node) before the Kafka node
+// binds it, and the node then fails to start. Machines configured with a wider range leave less
+// room; start attempts on fresh ports (startCluster) cover what remains.
+function portRange(): { from: number; to: number } {
+  let low = 32_768;
+  let high = 60_999;
+  try {
+    const [first, second] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (Number.isInteger(first) && Number.isInteger(second)) [low, high] = [first!, second!];
+  } catch {
+    // Not Linux, or no procfs: the default range.
+  }
+  if (low - 10_000 >= 2_000) return { from: 10_000, to: low - 1 };
+  if (65_535 - high >= 2_000) return { from: high + 1, to: 65_535 };
+  return { from: 20_000, to: 32_000 };
+}
+
+const PORT_RANGE = portRange();
 const portsGiven = new Set<number>();
 
 /** A free port on 127.0.0.1 outside the ephemeral range (free when asked; the node binds it moments later). */
