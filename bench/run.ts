@@ -314,7 +314,9 @@ const failures: string[] = [];
  */
 function runClient<T>(client: string, workload: string, bootstrap: string, topic: string, amount: number, extra = 0): T {
   const variant = variants.get(client);
-  const args = [join(here, 'client-process.js'), variant?.base ?? client, workload, bootstrap, topic, String(amount), String(extra)];
+  // BENCH_CLIENT_NODE_ARGS: Node flags for the client processes, e.g. '--cpu-prof --cpu-prof-dir=DIR' to profile them.
+  const nodeArgs = process.env.BENCH_CLIENT_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const args = [...nodeArgs, join(here, 'client-process.js'), variant?.base ?? client, workload, bootstrap, topic, String(amount), String(extra)];
   const output = execFileSync(variant?.path ?? process.execPath, args, {
     encoding: 'utf8',
     maxBuffer: 1 << 20,

@@ -9,12 +9,14 @@
 // had in the batch: a record's sequence is its batch's base sequence plus its position.
 import type { IdentityEntry, RecordEntry } from './journal-entries.js';
 import type { LiveBatch } from './journal-ledger.js';
-import type { Replay } from './journal-replay.js';
+import type { Replay, SegmentSummary } from './journal-replay.js';
 
 /** A pending record as recovered. Key, value and header values are views of the segment's bytes. */
 export interface RecoveredRecord extends Omit<RecordEntry, 'kind'> {
   /** Its entry number: what batches and settled entries name it by. */
   readonly number: number;
+  /** When it was journaled, no later: the last write to its segment file, in ms since the epoch. */
+  readonly journaledBy: number;
 }
 
 /** An unacknowledged batch to resend as it is. */
@@ -94,7 +96,7 @@ function batchParts(replay: Replay, number: number, batch: LiveBatch): BatchPlan
         continue;
       }
       if (!current) parts.push((current = { start: position, records: [] }));
-      current.records.push(recovered(record, replay.records.get(record)!));
+      current.records.push(recovered(replay, record, replay.records.get(record)!));
     }
   }
   const whole = parts.length === 1 && parts[0]!.records.length === count;
@@ -118,7 +120,7 @@ export function unbatchedRecords(replay: Replay): RecoveredPartition[] {
     const entry = replay.records.get(record)!;
     let group = partitions.get(owner);
     if (!group) partitions.set(owner, (group = { topic: entry.topic, partition: entry.partition, records: [] }));
-    group.records.push(recovered(record, entry));
+    group.records.push(recovered(replay, record, entry));
   });
   return [...partitions.values()];
 }
@@ -127,6 +129,20 @@ export function identityOf(entry: IdentityEntry | undefined): JournalIdentity | 
   return entry ? { producerId: entry.producerId, epoch: entry.epoch, time: entry.time } : undefined;
 }
 
-function recovered(number: number, entry: RecordEntry): RecoveredRecord {
-  return { number, topic: entry.topic, partition: entry.partition, timestamp: entry.timestamp, key: entry.key, value: entry.value, headers: entry.headers };
+function recovered(replay: Replay, number: number, entry: RecordEntry): RecoveredRecord {
+  const journaledBy = segmentHolding(replay, number)?.modifiedMs ?? Date.now();
+  return { number, journaledBy, topic: entry.topic, partition: entry.partition, timestamp: entry.timestamp, key: entry.key, value: entry.value, headers: entry.headers };
+}
+
+// The segment whose entries include `number` (segments are in entry order).
+function segmentHolding(replay: Replay, number: number): SegmentSummary | undefined {
+  const { segments } = replay;
+  let low = 0;
+  let high = segments.length - 1;
+  while (low < high) {
+    const middle = (low + high + 1) >> 1;
+    if (segments[middle]!.base <= number) low = middle;
+    else high = middle - 1;
+  }
+  return segments[low];
 }

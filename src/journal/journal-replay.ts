@@ -2,7 +2,7 @@
 // ledger, as the journal did when it appended them. Shared by Journal.open (which then cuts a torn
 // tail off and carries on) and `kafka-producer journal inspect` (which only reports). Payloads of
 // records still pending are kept, as views of the files' bytes: the producer will resend them.
-import { open, truncate } from 'node:fs/promises';
+import { open, stat, truncate } from 'node:fs/promises';
 import { EntryDecodeError } from './entry-bytes.js';
 import { decodePayload, type JournalEntry, type RecordEntry } from './journal-entries.js';
 import { JournalCorruptedError } from './journal-errors.js';
@@ -19,6 +19,8 @@ export interface SegmentSummary {
   /** Bytes of its complete frames (its size, once a torn tail is cut). */
   readonly bytes: number;
   readonly entries: number;
+  /** When the file was last written, in ms since the epoch: no entry in it was appended later. */
+  readonly modifiedMs: number;
 }
 
 /** What a replay found. */
@@ -65,6 +67,7 @@ export async function replayJournal(directory: string, options: ReplayOptions): 
       );
     }
     number = file.base;
+    const { mtimeMs } = await stat(file.path);
     const contents = await readSegment(file, last);
     const segment = ledger.startSegment(file.base);
     for (const offset of contents.frames) {
@@ -101,7 +104,7 @@ export async function replayJournal(directory: string, options: ReplayOptions): 
       options.onEntry?.(number, entry, file, offset);
       number++;
     }
-    segments.push({ name: file.name, path: file.path, base: file.base, bytes: contents.validBytes, entries: contents.frames.length });
+    segments.push({ name: file.name, path: file.path, base: file.base, bytes: contents.validBytes, entries: contents.frames.length, modifiedMs: Math.floor(mtimeMs) });
     if (last && contents.torn) {
       torn = contents.torn;
       if (options.repair) await cutTail(file.path, contents.validBytes);

@@ -38,6 +38,15 @@ export interface ProducerJournalOptions {
   maxBytes?: number | undefined;
   /** A segment file is closed and a new one started past this size. Default 64 MiB. */
   segmentBytes?: number | undefined;
+  /**
+   * How long a journaled record may wait for its acknowledgement, in milliseconds from when it was
+   * journaled (for a record recovered after a restart: from the last write to its segment file, so
+   * an age is never overstated). Past it the record fails for good: it is settled in the journal
+   * (never resent) and reported by the `'journal'` event `delivery-failed` with the error code
+   * `JOURNAL_RECORD_EXPIRED`. At least `deliveryTimeoutMs`. Default: no limit (records wait for the
+   * cluster as long as `maxBytes` holds them).
+   */
+  maxAgeMs?: number | undefined;
 }
 
 /** Compression of record batches. */
@@ -401,6 +410,10 @@ function checkConflicts(options: ResolvedProducerOptions, given: ProducerOptions
     if (options.transactionalId !== undefined) {
       throw new ConfigError('journal', 'cannot be used with transactionalId: a restarted transactional producer aborts the open transaction, so its journaled records could not be resent');
     }
+    const { maxAgeMs } = options.journal;
+    if (maxAgeMs !== undefined && maxAgeMs < options.deliveryTimeoutMs) {
+      throw new ConfigError('journal.maxAgeMs', `must be at least deliveryTimeoutMs (${options.deliveryTimeoutMs}): a journaled record waits longer than one without a journal, got ${maxAgeMs}`);
+    }
   }
   if (options.deliveryTimeoutMs < options.lingerMs + options.requestTimeoutMs) {
     throw new ConfigError(
@@ -436,7 +449,7 @@ function checkPartitionerOptions(options: ResolvedProducerOptions, given: Produc
   }
 }
 
-const JOURNAL_KEYS = ['directory', 'sync', 'syncIntervalMs', 'maxBytes', 'segmentBytes'];
+const JOURNAL_KEYS = ['directory', 'sync', 'syncIntervalMs', 'maxBytes', 'segmentBytes', 'maxAgeMs'];
 
 function checkJournal(value: unknown, name: string): void {
   if (value === undefined) return;
@@ -444,8 +457,12 @@ function checkJournal(value: unknown, name: string): void {
   for (const key of Object.keys(value)) {
     if (!JOURNAL_KEYS.includes(key)) throw new ConfigError(`${name}.${key}`, `unknown option; known: ${JOURNAL_KEYS.join(', ')}`);
   }
+  const { maxAgeMs, ...storage } = value as ProducerJournalOptions;
+  if (maxAgeMs !== undefined && (typeof maxAgeMs !== 'number' || !Number.isSafeInteger(maxAgeMs) || maxAgeMs < 1)) {
+    throw new ConfigError(`${name}.maxAgeMs`, `expected an integer of milliseconds, at least 1 (and at least deliveryTimeoutMs), got ${describe(maxAgeMs)}`);
+  }
   // The journal's own checks, naming each field as journal.<field>.
-  resolveJournalOptions(value as ProducerJournalOptions);
+  resolveJournalOptions(storage);
 }
 
 function checkBootstrapServers(value: unknown, name: string): void {

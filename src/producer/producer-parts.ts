@@ -216,6 +216,8 @@ function wireJournal(
     identity.onChange = (producerId, epoch) => journal.identityChanged(producerId, epoch);
     if (identity.isKnown) journal.identityChanged(identity.producerId, identity.epoch);
     const counts = rebuildRecovered(recovered, accumulator, clock.now());
+    // Recovered records may have waited already: an age limit (journal.maxAgeMs) can come first.
+    for (const batch of accumulator.unsent()) batch.deliveryDeadline = Math.min(batch.deliveryDeadline, journal.ageDeadline(batch));
     // The recovered records' topics: their leaders come with the next metadata.
     const topics = new Set([...recovered.batches, ...recovered.unbatched].map((part) => part.topic));
     if (topics.size > 0) {

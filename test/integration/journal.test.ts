@@ -295,4 +295,87 @@ describe('Producer journal', () => {
     await producer.close();
     assert.equal((await inspectJournal(directory)).records.pending, 0);
   });
+
+  it('journal.maxAgeMs: records that waited longer fail for good, are reported, dropped from the journal and never written', async () => {
+    await startCluster();
+    const events: JournalEvent[] = [];
+    const producer = newProducer({ deliveryTimeoutMs: 1000, requestTimeoutMs: 500, circuitBreaker: false, journal: { directory, maxAgeMs: 1500 } });
+    producer.on('journal', (event) => events.push(event));
+    await producer.enqueue({ topic: 't', partition: 0, value: 'before' });
+    await producer.flush();
+    await cluster!.stopBroker(1);
+    const old = names('old', 5);
+    await producer.enqueue({ topic: 't', messages: old.map((value) => ({ partition: 0, value })) });
+    // A send() meanwhile rejects at deliveryTimeoutMs (its record stays journaled), then its record
+    // ages out with the others.
+    const sent = producer.send({ topic: 't', partition: 0, value: 'sent' });
+    await assert.rejects(sent, (error: unknown) => error instanceof KafkaError && error.code === 'JOURNALED');
+    const failedRecords = () => events.flatMap((event) => (event.kind === 'delivery-failed' ? event.records.map((record) => record.value?.toString()) : []));
+    await until(() => failedRecords().length === 6, 'the delivery-failed events of all six records');
+    for (const event of events.filter((candidate) => candidate.kind === 'delivery-failed')) {
+      assert.ok(event.kind === 'delivery-failed');
+      assert.equal(event.error.code, 'JOURNAL_RECORD_EXPIRED');
+      assert.match(event.error.message, /journal\.maxAgeMs \(1500\)/);
+      assert.equal(event.error.possiblyPersisted, false, 'nothing was written while the broker was down');
+    }
+    assert.deepEqual(failedRecords(), [...old, 'sent']);
+    assert.equal(producer.journalMetrics()!['journal-record-failed-total'], 6);
+    // A record handed over after them is delivered once the broker is back; the old ones never are.
+    await producer.enqueue({ topic: 't', partition: 0, value: 'after' });
+    await cluster!.startBroker(1);
+    await producer.flush();
+    assert.deepEqual(stored(), ['before', 'after']);
+    await producer.close();
+    const inspection = await inspectJournal(directory);
+    assert.equal(inspection.records.pending, 0);
+    assert.equal(inspection.records.settled, 6);
+  });
+
+  it('journal.maxAgeMs counts a recovered record\'s wait from before the restart', async () => {
+    await startCluster();
+    const first = newProducer({ deliveryTimeoutMs: 1000, requestTimeoutMs: 500, circuitBreaker: false });
+    await first.enqueue({ topic: 't', partition: 0, value: 'acked' });
+    await first.flush();
+    await cluster!.stopBroker(1);
+    await first.enqueue({ topic: 't', messages: names('waiting', 3).map((value) => ({ partition: 0, value })) });
+    await first.close({ timeoutMs: 0 });
+    assert.equal((await inspectJournal(directory)).records.pending, 3, 'the records stay journaled across the close');
+    // Longer than maxAgeMs (2000) since they were journaled.
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    const seen: string[] = [];
+    const events: JournalEvent[] = [];
+    const second = newProducer({ deliveryTimeoutMs: 1000, requestTimeoutMs: 500, circuitBreaker: false, journal: { directory, maxAgeMs: 2000 } });
+    second.on('journal', (event) => {
+      events.push(event);
+      if (event.kind === 'delivery-failed') seen.push('recovered records expired');
+    });
+    // The recovered records, older than maxAgeMs already, fail as soon as the producer looks at
+    // them: before a second has passed, not maxAgeMs (2 s) after the restart.
+    const oneSecond = new Promise<void>((resolve) => setTimeout(resolve, 1000)).then(() => seen.push('1 s after the restart'));
+    await second.connect().catch(() => undefined);
+    await until(() => events.some((event) => event.kind === 'delivery-failed'), 'the delivery-failed event');
+    await oneSecond;
+    assert.deepEqual(seen, ['recovered records expired', '1 s after the restart']);
+    const failed = events.find((event) => event.kind === 'delivery-failed');
+    assert.ok(failed && failed.kind === 'delivery-failed');
+    assert.equal(failed.error.code, 'JOURNAL_RECORD_EXPIRED');
+    assert.deepEqual(
+      failed.records.map((record) => record.value?.toString()),
+      names('waiting', 3),
+    );
+    await cluster!.startBroker(1);
+    await second.send({ topic: 't', partition: 0, value: 'new' });
+    assert.deepEqual(stored(), ['acked', 'new']);
+  });
+
+  it('journal.maxAgeMs below deliveryTimeoutMs is refused, naming the option', () => {
+    assert.throws(
+      () => new Producer({ bootstrapServers: 'localhost:9092', deliveryTimeoutMs: 5000, journal: { directory: '/tmp/x', maxAgeMs: 1000 } }),
+      (error: unknown) => error instanceof ConfigError && error.option === 'journal.maxAgeMs' && /deliveryTimeoutMs \(5000\)/.test(error.message),
+    );
+    assert.throws(
+      () => new Producer({ bootstrapServers: 'localhost:9092', journal: { directory: '/tmp/x', maxAgeMs: -1 } }),
+      (error: unknown) => error instanceof ConfigError && error.option === 'journal.maxAgeMs',
+    );
+  });
 });

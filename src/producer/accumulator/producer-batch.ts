@@ -42,6 +42,11 @@ export class ProducerBatch {
   /** The partition's queue and producer state. */
   readonly queue: PartitionState;
   readonly createdAt: number;
+  /**
+   * With a journal: when its oldest record was journaled, no later (journal.maxAgeMs counts from
+   * it). The batch's creation, or earlier for records recovered after a restart.
+   */
+  journaledAt: number;
   /** When its callers' promises reject (with a journal: Infinity once they did, see releaseCallers). */
   deliveryDeadline: number;
   /** Bytes reserved from bufferMemory for this batch: its header and its records' encoded sizes. */
@@ -109,6 +114,7 @@ export class ProducerBatch {
     this.queue = queue;
     this.owners = new BatchRecordOwners(queue);
     this.createdAt = now;
+    this.journaledAt = now;
     this.deliveryDeadline = now + deliveryTimeoutMs;
     this.capacity = capacity;
     if (pool !== undefined && pool.bufferSize === capacity && sizeHint * 2 >= capacity) {

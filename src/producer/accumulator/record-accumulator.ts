@@ -165,11 +165,12 @@ export class RecordAccumulator {
    * Appends a record recovered from the journal (never batched before the restart) behind what
    * `queue` holds, whatever bufferMemory holds: the journal bounds what it recovers.
    */
-  appendRecovered(queue: PartitionState, record: SerializedRecord, delivery: Delivery, journalNumber: number, now: number): void {
+  appendRecovered(queue: PartitionState, record: SerializedRecord, delivery: Delivery, journalNumber: number, journaledBy: number, now: number): void {
     const recordBytes = RecordBatchBuilder.recordSizeUpperBound(record.keySize, record.valueSize, record.headers);
     const batch = this.batchFor(queue, record, recordBytes, now, true)!;
     batch.append(record, delivery, 0, batch.recordCount === 0 ? RECORD_BATCH_OVERHEAD + recordBytes : recordBytes);
     batch.addJournalRecord(journalNumber);
+    batch.journaledAt = Math.min(batch.journaledAt, journaledBy);
   }
 
   /**
@@ -227,7 +228,7 @@ export class RecordAccumulator {
         this.settleIfIdle(queue);
         continue;
       }
-      this.wakeAt(head.callersReleased ? firstDeadline(queue) : head.deliveryDeadline);
+      this.wakeAt(head.callersReleased ? nextDeadline(queue) : head.deliveryDeadline);
       const leader = leaderOf(queue);
       if (leader < 0) {
         leaderUnknown = true;
@@ -290,8 +291,12 @@ export class RecordAccumulator {
     const expired: ProducerBatch[] = [];
     for (const queue of this.active) {
       for (const batch of queue.queued) {
-        // With the journal on, a batch whose callers were released at their deadline stays queued.
-        if (batch.callersReleased) continue;
+        // With the journal on, a batch whose callers were released at their deadline stays queued
+        // until its age limit (journal.maxAgeMs; Infinity without it).
+        if (batch.callersReleased) {
+          if (batch.deliveryDeadline <= now) expired.push(batch);
+          continue;
+        }
         if (batch.deliveryDeadline > now) break;
         expired.push(batch);
       }
@@ -403,10 +408,15 @@ export class RecordAccumulator {
   }
 }
 
-// The delivery deadline of the first batch of `queue` whose callers still wait (journal on).
-function firstDeadline(queue: PartitionState): number {
-  for (const batch of queue.queued) if (!batch.callersReleased) return batch.deliveryDeadline;
-  return Number.POSITIVE_INFINITY;
+// With the journal on, the next deadline of `queue`: the first batch whose callers still wait, or
+// an earlier age limit of a batch before it whose callers were released.
+function nextDeadline(queue: PartitionState): number {
+  let next = Number.POSITIVE_INFINITY;
+  for (const batch of queue.queued) {
+    next = Math.min(next, batch.deliveryDeadline);
+    if (!batch.callersReleased) break;
+  }
+  return next;
 }
 
 // Without a sealer (unit tests of the accumulator alone), batches are sealed uncompressed at drain.

@@ -40,7 +40,7 @@ export function rebuildRecovered(recovery: JournalRecovery, accumulator: RecordA
   }
   for (const partition of recovery.unbatched) {
     const queue = accumulator.queueFor(partition.topic, partition.partition);
-    for (const record of partition.records) accumulator.appendRecovered(queue, toSerialized(record), journalOnlyDelivery, record.number, now);
+    for (const record of partition.records) accumulator.appendRecovered(queue, toSerialized(record), journalOnlyDelivery, record.number, record.journaledBy, now);
     records += partition.records.length;
   }
   return { batches: recovery.batches.length, records };
@@ -61,6 +61,7 @@ export function rebuildBatch(queue: PartitionState, recovered: RecoveredBatch, a
   records.forEach((record, index) => {
     batch.append(record, journalOnlyDelivery, index, index === 0 ? RECORD_BATCH_OVERHEAD + sizes[index]! : sizes[index]!);
     batch.addJournalRecord(recovered.records[index]!.number);
+    batch.journaledAt = Math.min(batch.journaledAt, recovered.records[index]!.journaledBy);
   });
   batch.closeForAppends();
   batch.assignSequence(recovered.producerId, recovered.epoch, recovered.baseSequence);

@@ -15,7 +15,8 @@ import { DurableWrites } from './durable-writes.js';
 import type { JournalEvent, JournalMetrics } from './journal-events.js';
 
 export interface ProducerJournalDependencies {
-  readonly options: JournalOptions;
+  /** The storage's options, and how long a record may wait for its acknowledgement (journal.maxAgeMs). */
+  readonly options: JournalOptions & { readonly maxAgeMs?: number | undefined };
   /** How long a record waits for room in the journal (the producer's maxBlockMs). */
   readonly maxBlockMs: number;
   /** For reading back the records of a batch reported in an event. */
@@ -63,7 +64,8 @@ export class ProducerJournal {
 
   /** Opens the journal (once); rejects with JournalLockedError, JournalCorruptedError, ... */
   open(): Promise<void> {
-    this.opening ??= Journal.open(this.deps.options).then(
+    const { maxAgeMs: _ageIsTheProducers, ...storage } = this.deps.options;
+    this.opening ??= Journal.open(storage).then(
       (journal) => {
         this.journal = journal;
         // Opened while the producer closes: close() closes it, and nothing else starts.
@@ -240,10 +242,11 @@ export class ProducerJournal {
   splitInto(original: ProducerBatch, parts: readonly ProducerBatch[]): void {
     for (const part of parts) {
       part.recovered = original.recovered;
+      part.journaledAt = original.journaledAt;
       if (original.callersReleased) {
         // The parts settle the same callers, whose promises rejected already.
         part.callersReleased = true;
-        part.deliveryDeadline = Number.POSITIVE_INFINITY;
+        part.deliveryDeadline = this.ageDeadline(part);
       }
     }
     if (original.unconfirmed && parts.length > 0) {
@@ -273,6 +276,24 @@ export class ProducerJournal {
       truncatedBytes,
     });
     this.emit({ kind: 'recovered', batches, records, truncatedBytes });
+  }
+
+  /** When the records of `batch` have waited journal.maxAgeMs (Infinity without it). */
+  ageDeadline(batch: ProducerBatch): number {
+    const { maxAgeMs } = this.deps.options;
+    return maxAgeMs === undefined ? Number.POSITIVE_INFINITY : batch.journaledAt + maxAgeMs;
+  }
+
+  /** Why `batch` fails for good at its age deadline. */
+  tooOld(batch: ProducerBatch, now: number, reason: string): KafkaError {
+    const where = `${batch.queue.topic}-${batch.queue.partition}`;
+    const last = batch.lastError ? ` (last error: ${batch.lastError.message})` : '';
+    const sent = batch.possiblyPersisted ? ' They may have been written: a request holding them got no answer.' : ' They were not written.';
+    return new KafkaError(
+      'JOURNAL_RECORD_EXPIRED',
+      `${batch.recordCount} journaled record(s) for ${where} waited ${now - batch.journaledAt} ms without an acknowledgement, longer than journal.maxAgeMs (${this.deps.options.maxAgeMs}): ${reason}${last}. They are dropped from the journal and will not be resent.${sent}`,
+      { possiblyPersisted: batch.possiblyPersisted, ...(batch.lastError ? { cause: batch.lastError } : {}) },
+    );
   }
 
   /** The producer stops (closes, or cannot go on): batches failing from now on stay pending in the journal. */

@@ -85,10 +85,17 @@ export class BatchCompletion {
   /**
    * `batch` is past its delivery deadline: its records reject with a delivery timeout. With the
    * journal on, only its callers' promises reject (StillJournaledError): the batch stays, to be
-   * sent until acknowledged or failed for good. Returns whether the batch ended.
+   * sent until acknowledged, failed for good, or older than journal.maxAgeMs (then it fails for
+   * good here). Returns whether the batch ended.
    */
   expire(batch: ProducerBatch, now: number, reason: string): boolean {
-    if (this.deps.journal) {
+    const journal = this.deps.journal;
+    if (journal) {
+      const ageDeadline = journal.ageDeadline(batch);
+      if (now >= ageDeadline) {
+        this.fail(batch, journal.tooOld(batch, now, reason), 'gap-if-unwritten', false);
+        return true;
+      }
       const where = `${batch.queue.topic}-${batch.queue.partition}`;
       const last = batch.lastError ? ` (last error: ${batch.lastError.message})` : '';
       batch.releaseCallers(
@@ -97,6 +104,8 @@ export class BatchCompletion {
           batch.lastError ? { cause: batch.lastError } : {},
         ),
       );
+      // Its next deadline is its age limit.
+      batch.deliveryDeadline = ageDeadline;
       return false;
     }
     const error = batch.expiryError(now, reason);

@@ -151,6 +151,7 @@ describe('requests waiting for the journal', () => {
 describe('rebuilding what the journal recovered', () => {
   const record = (number: number, value: string, partition = 0): RecoveredRecord => ({
     number,
+    journaledBy: 1_700_000_000_000,
     topic: 't',
     partition,
     timestamp: 1_700_000_000_000 + number,
