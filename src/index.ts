@@ -22,7 +22,16 @@ export {
   UnsupportedVersionError,
 } from './errors/kafka-error.js';
 export { JournalCorruptedError, JournalFullError, JournalLockedError, JournalWriteError } from './journal/journal-errors.js';
-export type { MetricsSnapshot, NodeMetricName, NodeMetricsSnapshot, ProducerMetricName, TopicMetricName, TopicMetricsSnapshot } from './metrics/metric-definitions.js';
+export type {
+  JournalMetricName,
+  JournalMetricsSnapshot,
+  MetricsSnapshot,
+  NodeMetricName,
+  NodeMetricsSnapshot,
+  ProducerMetricName,
+  TopicMetricName,
+  TopicMetricsSnapshot,
+} from './metrics/metric-definitions.js';
 export { PROMETHEUS_CONTENT_TYPE, type PrometheusOptions, type PrometheusSource, toPrometheus } from './metrics/prometheus.js';
 export type { BatchEvent, RequestTraceContext, SendTraceContext } from './metrics/tracing.js';
 export type { SaslConfig } from './network/sasl/authenticate.js';

@@ -71,16 +71,35 @@ const nodeMetricDefinitions = {
   'record-send-total': { kind: 'counter', help: 'Records sent to the broker (each send of a record counts).' },
 } as const satisfies Record<string, MetricDefinition>;
 
+// The journal's (the journal option; no Java counterpart): what became of journaled records and
+// what the journal's files hold.
+const journalMetricDefinitions = {
+  'journal-record-failed-total': { kind: 'counter', help: "Journaled records failed for good (a refusal retrying cannot change, or older than journal.maxAgeMs), reported by the 'journal' event delivery-failed." },
+  'journal-record-possible-duplicate-total': {
+    kind: 'counter',
+    help: "Records recovered after a restart and resent under a new producer id or epoch, which the broker cannot match against a copy (the 'journal' event possible-duplicates).",
+  },
+  'journal-recovered-batch-total': { kind: 'counter', help: 'Batches rebuilt from the journal when it opened (sent by an earlier process without a durable acknowledgement).' },
+  'journal-recovered-record-total': { kind: 'counter', help: 'Records put back from the journal when it opened.' },
+  'journal-pending-records': { kind: 'gauge', help: 'Records journaled and not yet acknowledged or failed for good.' },
+  'journal-used-bytes': { kind: 'gauge', help: "Bytes of the journal's files, entries not yet written included." },
+  'journal-max-bytes': { kind: 'gauge', help: 'The journal.maxBytes option: bytes the journal files may hold for records.' },
+  'journal-segments': { kind: 'gauge', help: "The journal's segment files." },
+} as const satisfies Record<string, MetricDefinition>;
+
 /** A producer-wide metric (Java's `producer-metrics` group). */
 export type ProducerMetricName = keyof typeof producerMetricDefinitions;
 /** A metric of one topic (Java's `producer-topic-metrics` group). */
 export type TopicMetricName = keyof typeof topicMetricDefinitions;
 /** A metric of the requests to one broker (Java's `producer-node-metrics` group, plus record counts). */
 export type NodeMetricName = keyof typeof nodeMetricDefinitions;
+/** A metric of the producer's journal (with the `journal` option). */
+export type JournalMetricName = keyof typeof journalMetricDefinitions;
 
 export const producerMetrics: Readonly<Record<ProducerMetricName, MetricDefinition>> = producerMetricDefinitions;
 export const topicMetrics: Readonly<Record<TopicMetricName, MetricDefinition>> = topicMetricDefinitions;
 export const nodeMetrics: Readonly<Record<NodeMetricName, MetricDefinition>> = nodeMetricDefinitions;
+export const journalMetrics: Readonly<Record<JournalMetricName, MetricDefinition>> = journalMetricDefinitions;
 
 /** The metrics of one topic, by Java name. */
 export type TopicMetricsSnapshot = { readonly [Name in TopicMetricName]: number };
@@ -88,14 +107,20 @@ export type TopicMetricsSnapshot = { readonly [Name in TopicMetricName]: number 
 /** The metrics of the Produce requests to one broker, by Java name. */
 export type NodeMetricsSnapshot = { readonly [Name in NodeMetricName]: number };
 
+/** The metrics of the producer's journal, by name. */
+export type JournalMetricsSnapshot = { readonly [Name in JournalMetricName]: number };
+
 /**
  * A snapshot of a producer's metrics: producer-wide values by Java name, and under `topics` the
  * values of each topic the producer has sent to, and under `nodes` those of each broker (by broker
- * id) it has sent Produce requests to. Rates are per second; averages, maxima and rates
+ * id) it has sent Produce requests to, and under `journal` (with the journal option) the journal's.
+ * Rates are per second; averages, maxima and rates
  * cover the retained sample windows (`metricsSampleWindowMs` x `metricsNumSamples`); an average or
  * maximum with nothing recorded in them is NaN, as in the Java client; totals count from the start.
  */
 export type MetricsSnapshot = { readonly [Name in ProducerMetricName]: number } & {
   readonly topics: { readonly [topic: string]: TopicMetricsSnapshot };
   readonly nodes: { readonly [brokerId: string]: NodeMetricsSnapshot };
+  /** With the `journal` option: what became of journaled records and what the files hold. */
+  readonly journal?: JournalMetricsSnapshot;
 };

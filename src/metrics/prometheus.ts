@@ -3,8 +3,10 @@
 // metrics, per topic (labels client_id and topic), for the node metrics per broker (labels
 // client_id and node_id). Java names become Prometheus names by prefix and underscores:
 // record-send-total is kafka_producer_record_send_total, a counter; the topic group's is
-// kafka_producer_topic_record_send_total, the node group's kafka_producer_node_record_send_total. Rates, averages and maxima are gauges.
-import { type MetricDefinition, type MetricsSnapshot, nodeMetrics, producerMetrics, topicMetrics } from './metric-definitions.js';
+// kafka_producer_topic_record_send_total, the node group's kafka_producer_node_record_send_total,
+// the journal's kafka_producer_journal_pending_records (only for producers with a journal). Rates,
+// averages and maxima are gauges.
+import { journalMetrics, type MetricDefinition, type MetricsSnapshot, nodeMetrics, producerMetrics, topicMetrics } from './metric-definitions.js';
 
 /** The Content-Type of the exposition, for an HTTP response. */
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -52,6 +54,14 @@ export function toPrometheus(sources: PrometheusSource | readonly PrometheusSour
       for (const [nodeId, values] of Object.entries(source.metrics.nodes)) {
         lines.push(sample(metric, { client_id: source.clientId, node_id: nodeId }, values[name]));
       }
+    }
+  }
+  // The journal's families, for the producers that have one (kafka_producer_journal_pending_records).
+  const journaled = list.filter((source) => source.metrics.journal !== undefined);
+  if (journaled.length > 0) {
+    for (const [name, definition] of Object.entries(journalMetrics) as [keyof typeof journalMetrics, MetricDefinition][]) {
+      family(lines, `${prefix}_${underscored(name)}`, definition);
+      for (const source of journaled) lines.push(sample(`${prefix}_${underscored(name)}`, { client_id: source.clientId }, source.metrics.journal![name]));
     }
   }
   return `${lines.join('\n')}\n`;

@@ -380,7 +380,8 @@ export class Producer {
 
   /**
    * The producer's metrics under the Java client's names and meanings (see docs/metrics.md):
-   * producer-wide values, and per topic under `topics`. With `{ format: 'prometheus' }`, the same
+   * producer-wide values, per topic under `topics`, per broker under `nodes`, and with the journal
+   * option the journal's under `journal`. With `{ format: 'prometheus' }`, the same
    * in Prometheus text exposition format, labelled with this producer's `clientId`.
    */
   metrics(): MetricsSnapshot;
@@ -391,9 +392,11 @@ export class Producer {
       bufferTotalBytes: this.options.bufferMemory,
       connectionCount: this.cluster.connectionCount,
     });
-    if (options === undefined) return snapshot;
+    const journal = this.journal?.metrics();
+    const all: MetricsSnapshot = journal ? { ...snapshot, journal } : snapshot;
+    if (options === undefined) return all;
     if (options.format !== 'prometheus') throw new TypeError(`metrics(): unknown format ${JSON.stringify(options.format)}; the one format is 'prometheus'`);
-    return toPrometheus({ clientId: this.options.clientId, metrics: snapshot }, options);
+    return toPrometheus({ clientId: this.options.clientId, metrics: all }, options);
   }
 
   private assertOpen(): void {

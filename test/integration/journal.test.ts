@@ -320,6 +320,8 @@ describe('Producer journal', () => {
     }
     assert.deepEqual(failedRecords(), [...old, 'sent']);
     assert.equal(producer.journalMetrics()!['journal-record-failed-total'], 6);
+    assert.equal(producer.metrics().journal?.['journal-record-failed-total'], 6, 'metrics() carries the journal counters');
+    assert.match(producer.metrics({ format: 'prometheus' }), /^kafka_producer_journal_record_failed_total\{client_id="[^"]+"\} 6$/m);
     // A record handed over after them is delivered once the broker is back; the old ones never are.
     await producer.enqueue({ topic: 't', partition: 0, value: 'after' });
     await cluster!.startBroker(1);

@@ -3,6 +3,7 @@
 // epoch after a restart (their records may now be in the log twice), and what a restart recovered.
 // Also the errors proper to the journaled producer.
 import { KafkaError, type KafkaErrorOptions } from '../../errors/kafka-error.js';
+import type { JournalMetricsSnapshot } from '../../metrics/metric-definitions.js';
 
 /** A record as the producer journaled it. */
 export interface JournaledRecord {
@@ -59,22 +60,8 @@ export interface JournalRecoveredEvent {
 /** What `producer.on('journal', listener)` hears. */
 export type JournalEvent = JournalDeliveryFailed | JournalPossibleDuplicates | JournalRecoveredEvent;
 
-/** Counters of a producer's journal, from `producer.journalMetrics()`. */
-export interface JournalMetrics {
-  /** Journaled records failed for good (reported by a `delivery-failed` event). */
-  readonly 'journal-record-failed-total': number;
-  /** Records resent under a new producer id or epoch after a restart (`possible-duplicates` events). */
-  readonly 'journal-record-possible-duplicate-total': number;
-  /** Batches and records recovered when the journal opened. */
-  readonly 'journal-recovered-batch-total': number;
-  readonly 'journal-recovered-record-total': number;
-  /** Records journaled and not yet acknowledged or settled. */
-  readonly 'journal-pending-records': number;
-  /** Bytes of the journal's files, and their limit (journal.maxBytes). */
-  readonly 'journal-used-bytes': number;
-  readonly 'journal-max-bytes': number;
-  readonly 'journal-segments': number;
-}
+/** Counters of a producer's journal, from `producer.journalMetrics()` and `metrics().journal` (see docs/metrics.md). */
+export type JournalMetrics = JournalMetricsSnapshot;
 
 /**
  * The promise of a `send()` whose records are journaled rejects with this at `deliveryTimeoutMs`:

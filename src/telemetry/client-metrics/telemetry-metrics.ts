@@ -4,7 +4,7 @@
 // `org.apache.kafka.producer.record.queue.time.avg`; `producer-node-metrics` /
 // `request-latency-avg` becomes `org.apache.kafka.producer.node.request.latency.avg`), tags as
 // attributes with underscores (`node_id`, `topic`). Counters are monotonic Sums, the rest Gauges.
-import { type MetricKind, type MetricsSnapshot, nodeMetrics, producerMetrics, topicMetrics } from '../../metrics/metric-definitions.js';
+import { journalMetrics, type MetricKind, type MetricsSnapshot, nodeMetrics, producerMetrics, topicMetrics } from '../../metrics/metric-definitions.js';
 import type { OtlpMetric, Temporality } from './otlp-metrics.js';
 
 const PRODUCER = 'org.apache.kafka.producer.';
@@ -40,10 +40,15 @@ interface Series {
 
 function series(reading: MetricsReading): Series[] {
   const out: Series[] = [];
-  const { topics, nodes, ...producerWide } = reading.snapshot;
+  const { topics, nodes, journal, ...producerWide } = reading.snapshot;
   for (const [javaName, value] of Object.entries(producerWide)) {
     const definition = producerMetrics[javaName as keyof typeof producerMetrics];
     out.push({ name: telemetryName(javaName), kind: definition.kind, value, attributes: {} });
+  }
+  // The journal's, producer-wide (org.apache.kafka.producer.journal.pending.records).
+  for (const [name, value] of Object.entries(journal ?? {})) {
+    const definition = journalMetrics[name as keyof typeof journalMetrics];
+    out.push({ name: telemetryName(name), kind: definition.kind, value, attributes: {} });
   }
   for (const [topic, metrics] of Object.entries(topics)) {
     for (const [javaName, value] of Object.entries(metrics)) {

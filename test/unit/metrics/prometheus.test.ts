@@ -1,7 +1,7 @@
 // The Prometheus exposition of metrics snapshots, read back with a strict parser of the format.
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { nodeMetrics, producerMetrics, topicMetrics } from '../../../src/metrics/metric-definitions.js';
+import { journalMetrics, nodeMetrics, producerMetrics, topicMetrics } from '../../../src/metrics/metric-definitions.js';
 import { ProducerMetrics } from '../../../src/metrics/producer-metrics.js';
 import { toPrometheus } from '../../../src/metrics/prometheus.js';
 import { parsePrometheus } from '../../helpers/prometheus-text.js';
@@ -60,6 +60,26 @@ describe('toPrometheus', () => {
     assert.equal(families.get('kafka_producer_node_request_total')!.type, 'counter');
     assert.equal(families.get('kafka_producer_record_send_rate')!.type, 'gauge');
     assert.ok(families.get('kafka_producer_record_send_rate')!.samples[0]!.value > 0);
+  });
+
+  it('writes the journal families for the producers with a journal only', () => {
+    const plain = snapshotWithTopics('plain', ['t']);
+    const journal = Object.fromEntries(Object.keys(journalMetrics).map((name, index) => [name, index + 1])) as Record<keyof typeof journalMetrics, number>;
+    const journaled = { ...snapshotWithTopics('journaled', ['t']), journal };
+    assert.equal([...parsePrometheus(toPrometheus({ clientId: 'plain', metrics: plain })).keys()].filter((name) => name.includes('journal')).length, 0);
+    const families = parsePrometheus(
+      toPrometheus([
+        { clientId: 'plain', metrics: plain },
+        { clientId: 'journaled', metrics: journaled },
+      ]),
+    );
+    for (const [name, definition] of Object.entries(journalMetrics)) {
+      const family = families.get(`kafka_producer_${name.replaceAll('-', '_')}`);
+      assert.ok(family, name);
+      assert.equal(family.type, definition.kind);
+      assert.deepEqual(family.samples, [{ labels: { client_id: 'journaled' }, value: journal[name as keyof typeof journalMetrics] }]);
+      if (definition.kind === 'counter') assert.ok(family.name.endsWith('_total'), `${family.name}: a counter ends in _total`);
+    }
   });
 
   it('writes NaN for an average with nothing in its windows, and escapes label values', () => {
