@@ -4,7 +4,7 @@
 // lets a reader find the next frame, the CRC tells a complete frame from a torn or damaged one.
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { crc32c } from '../records/crc32c.js';
+import { crc32cRange } from '../records/crc32c.js';
 
 /** Bytes before a payload: its length and its CRC. */
 export const FRAME_HEADER_BYTES = 8;
@@ -57,6 +57,6 @@ export function sealFrame(buffer: Buffer, offset: number, payloadLength: number)
   const payloadStart = offset + FRAME_HEADER_BYTES;
   const end = payloadStart + payloadLength;
   buffer.writeUInt32BE(payloadLength, offset);
-  buffer.writeUInt32BE(crc32c(buffer.subarray(payloadStart, end)) >>> 0, offset + 4);
+  buffer.writeUInt32BE(crc32cRange(buffer, payloadStart, end) >>> 0, offset + 4);
   return end;
 }

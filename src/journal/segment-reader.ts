@@ -5,7 +5,7 @@
 // torn tail, which recovery cuts off. Anywhere else the same damage is corruption: a crash cannot
 // explain it, so the reader stops with JournalCorruptedError naming the file and byte offset.
 import { readFile } from 'node:fs/promises';
-import { crc32c } from '../records/crc32c.js';
+import { crc32cRange } from '../records/crc32c.js';
 import { JournalCorruptedError } from './journal-errors.js';
 import { FRAME_HEADER_BYTES, MAX_PAYLOAD_BYTES, type SegmentFile } from './segment-files.js';
 
@@ -74,7 +74,7 @@ export function splitFrames(file: SegmentFile, bytes: Buffer, last: boolean): Se
     }
     const end = offset + FRAME_HEADER_BYTES + length;
     const stored = bytes.readUInt32BE(offset + 4);
-    const computed = crc32c(bytes.subarray(offset + FRAME_HEADER_BYTES, end)) >>> 0;
+    const computed = crc32cRange(bytes, offset + FRAME_HEADER_BYTES, end) >>> 0;
     if (stored !== computed) {
       if (last && end === size) {
         tail = `the last frame's CRC does not match (stored ${hex(stored)}, computed ${hex(computed)})`;

@@ -28,11 +28,16 @@ function buildTables(): Int32Array {
  * `crc32cSoftware(b, crc32cSoftware(a))` equals the CRC of `a` followed by `b`.
  */
 export function crc32cSoftware(data: Uint8Array, initial = 0): number {
+  return crc32cSoftwareRange(data, 0, data.length, initial);
+}
+
+/** CRC-32C of `data[start, end)`, without a view of it (cheaper for short ranges). */
+export function crc32cSoftwareRange(data: Uint8Array, start: number, end: number, initial = 0): number {
   const table = TABLES;
-  const length = data.length;
-  const blockEnd = length - (length & 15);
+  const length = end;
+  const blockEnd = end - ((end - start) & 15);
   let crc = ~initial;
-  let index = 0;
+  let index = start;
   for (; index < blockEnd; index += 16) {
     const first = (data[index]! | (data[index + 1]! << 8) | (data[index + 2]! << 16) | (data[index + 3]! << 24)) ^ crc;
     crc =

@@ -1,7 +1,7 @@
 // CRC-32C (Castagnoli) as record batches use it. Uses the optional native package @node-rs/crc32
 // (SSE4.2/ARMv8 instructions, about 4x the JavaScript speed on 16 KiB, see bench/records/RESULTS.md)
 // once it has loaded, and the slicing-by-16 JavaScript version before that or where it cannot load.
-import { crc32cSoftware } from './crc32c-software.js';
+import { crc32cSoftware, crc32cSoftwareRange } from './crc32c-software.js';
 import { importOptionalPackage, isMissing } from './optional-package.js';
 
 type Crc32cFunction = (data: Uint8Array, initial: number) => number;
@@ -20,6 +20,21 @@ let implementationName: 'native' | 'javascript' = 'javascript';
  */
 export function crc32c(data: Uint8Array, initial = 0): number {
   return implementation(data, initial);
+}
+
+/**
+ * Below this many bytes the JavaScript version is faster than a call into the native one (about
+ * 0.3 µs of call overhead); measured with 64 to 16,384-byte inputs.
+ */
+const NATIVE_FROM_BYTES = 192;
+
+/**
+ * CRC-32C of `data[start, end)`: for many short inputs (journal frames), computed in place in
+ * JavaScript below NATIVE_FROM_BYTES, natively above.
+ */
+export function crc32cRange(data: Uint8Array, start: number, end: number): number {
+  if (end - start < NATIVE_FROM_BYTES) return crc32cSoftwareRange(data, start, end);
+  return implementation(data.subarray(start, end), 0);
 }
 
 /** Which implementation {@link crc32c} uses now. */

@@ -3,7 +3,7 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { crc32c, crc32cImplementation, crc32cReady } from '../../../src/records/crc32c.js';
+import { crc32c, crc32cImplementation, crc32cRange, crc32cReady } from '../../../src/records/crc32c.js';
 import { crc32cSoftware } from '../../../src/records/crc32c-software.js';
 import { crc32cAfterChange } from '../../../src/records/crc32c-update.js';
 
@@ -55,6 +55,19 @@ describe('crc32c', () => {
         assert.equal(crc32c(data.subarray(split), crc32c(data.subarray(0, split))), whole);
       }),
       { numRuns: 300, seed: 20240611 },
+    );
+  });
+
+  it('crc32cRange equals the CRC of the range, on either side of the native threshold', async () => {
+    await crc32cReady;
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 600 }), fc.nat(), fc.nat(), (bytes, a, b) => {
+        const data = Buffer.from(bytes);
+        const start = a % (data.length + 1);
+        const end = start + (b % (data.length - start + 1));
+        assert.equal(crc32cRange(data, start, end), crc32cSoftware(Buffer.from(data.subarray(start, end))));
+      }),
+      { numRuns: 500, seed: 20261207 },
     );
   });
 
