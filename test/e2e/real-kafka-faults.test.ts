@@ -10,11 +10,19 @@
 // down: the in-sync replicas shrink to 2, below the minimum, while the leader and the quorum stay.
 // Kafka 4 then also holds the high watermark (eligible leader replicas, KIP-966): acks=1 records
 // are acknowledged but readable only once the follower is back in sync.
+//
+// And the journal's crash run (test/soak/journal-crash-run.ts) against this cluster: producer
+// processes killed with SIGKILL and restarted on the same journal while a broker is killed and
+// restarted too; kcat reads back every resolved enqueue exactly once, in order.
 import * as assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { it } from 'node:test';
 import { DeliveryTimeoutError, KafkaError, Producer } from '../../src/index.js';
 import { within } from '../helpers/producer-check.js';
 import { waitUntil } from '../kafka/admin.js';
+import { checkCrashRun, runCrashChildren } from '../soak/journal-crash-run.js';
 import { produceThroughFaults } from './fault-script.js';
 import { Ledger, readWithKcat } from './read-back.js';
 import { describeWithCluster, KAFKA_4, realKafkaSkip, uniqueTopic } from './real-cluster-suite.js';
@@ -177,5 +185,41 @@ describeWithCluster(`Apache Kafka ${KAFKA_4}, 3 nodes: broker faults`, { version
     const stored = await readWithKcat(real.bootstrapServers, topic);
     assert.equal(refused.assertStored(stored).stored, 0, 'no refused record is stored');
     assert.equal(accepted.assertStored(stored).stored, 200);
+  });
+
+  it('journal: producer processes killed (SIGKILL) and restarted while a broker is killed and restarted: every resolved enqueue stored exactly once, in order', { timeout: 420_000 }, async (t) => {
+    const real = cluster();
+    const admin = real.admin();
+    const topic = uniqueTopic('journal-crash');
+    const directory = await mkdtemp(join(tmpdir(), 'e2e-journal-'));
+    const partitions = 6;
+    const options = { bootstrapServers: real.bootstrapServers, directory, topic, partitions, records: 30_000, kills: 4, seed: 5, childTimeoutMs: 180_000 };
+    let killed = -1;
+    try {
+      await admin.createTopic(topic, { partitions, replicationFactor: 3 });
+      await real.waitForLeaders(topic);
+      // The leader of partition 0 is killed as the second producer process starts, and restarted
+      // as the third starts, each while a producer runs (min.insync.replicas 2 of 3: acks=all
+      // goes on with the broker down).
+      const progress = await runCrashChildren({
+        ...options,
+        aroundRun: async (run) => {
+          if (run === 1) {
+            killed = await admin.leaderOf(topic, 0);
+            await real.kill(killed);
+          } else if (run === 2 && killed >= 0) {
+            await real.restart(killed);
+          }
+        },
+      });
+      const read = await readWithKcat(real.bootstrapServers, topic);
+      const stored = Array.from({ length: partitions }, (_, partition) => read.filter((record) => record.partition === partition).map((record) => Number(record.value)));
+      const summary = checkCrashRun(progress, options, stored, `seed ${options.seed}, broker ${killed} killed as the second run started, restarted as the third did`);
+      assert.ok(killed >= 1, 'a broker was killed');
+      t.diagnostic(summary);
+    } finally {
+      admin.close();
+      await rm(directory, { recursive: true, force: true });
+    }
   });
 });

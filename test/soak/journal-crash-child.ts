@@ -2,10 +2,11 @@
 // `from` to `to` (record n goes to partition n % partitions, its value is n) in calls of 100, a few
 // calls at a time, and reports on stdout `s <end>` before each call and `d <start> <end>` once it
 // resolved, then closes and reports `closed`. Its parent kills it with SIGKILL at random moments.
-// Usage: node journal-crash-child.js <bootstrap> <directory> <from> <to> <partitions>
+// Usage: node journal-crash-child.js <bootstrap> <directory> <from> <to> <partitions> [topic, default t]
 import { Producer } from '../../src/index.js';
 
-const [bootstrapServers, directory, fromText, toText, partitionsText] = process.argv.slice(2);
+const [bootstrapServers, directory, fromText, toText, partitionsText, topicArgument] = process.argv.slice(2);
+const topic = topicArgument ?? 't';
 const from = Number(fromText);
 const to = Number(toText);
 const partitions = Number(partitionsText);
@@ -41,7 +42,7 @@ async function main(): Promise<void> {
     const messages = [];
     for (let index = start; index < end; index++) messages.push({ partition: index % partitions, value: String(index) });
     report(`s ${end}`);
-    const call: Promise<void> = producer.enqueue({ topic: 't', messages }).then(() => {
+    const call: Promise<void> = producer.enqueue({ topic, messages }).then(() => {
       running.delete(call);
       report(`d ${start} ${end}`);
     });
