@@ -117,6 +117,16 @@ export interface ProducerOptions {
    * much again. Default 33554432.
    */
   bufferMemory?: number;
+  /**
+   * Records the producer holds at most in its batches (accepted, not yet acknowledged or failed),
+   * whatever their size, like librdkafka's `queue.buffering.max.messages`: `bufferMemory` bounds
+   * their bytes, this bounds their bookkeeping, which for small records outweighs the bytes. Past
+   * it `send()` waits up to `maxBlockMs`, as for `bufferMemory`, and a quarter as many records more
+   * may wait (beyond, they reject at once with BufferExhaustedError). Default 32000: with the
+   * default `bufferMemory`, a stalled broker then holds the producer's memory to about
+   * `bufferMemory` + 16 MB.
+   */
+  maxBufferedRecords?: number;
   /** How long `send()` may wait for metadata or buffer memory before it rejects. Default 60000. */
   maxBlockMs?: number;
   /** Largest Produce request (and so largest record) in bytes. Default 1048576. */
@@ -230,6 +240,7 @@ export interface ResolvedProducerOptions {
   readonly lingerMs: number;
   readonly batchSize: number;
   readonly bufferMemory: number;
+  readonly maxBufferedRecords: number;
   readonly maxBlockMs: number;
   readonly maxRequestSize: number;
   readonly maxInFlightRequestsPerConnection: number;
@@ -308,6 +319,7 @@ const declarations: { readonly [K in keyof ProducerOptions]-?: { default: unknow
   lingerMs: { default: 5, check: integer(0) },
   batchSize: { default: 262_144, check: integer(0, 2 ** 30) },
   bufferMemory: { default: 32 * 1024 * 1024, check: integer(1024) },
+  maxBufferedRecords: { default: 32_000, check: integer(1) },
   maxBlockMs: { default: 60_000, check: integer(0) },
   maxRequestSize: { default: 1_048_576, check: integer(1024, 2 ** 30) },
   maxInFlightRequestsPerConnection: { default: 5, check: integer(1, 1000) },

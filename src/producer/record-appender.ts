@@ -71,9 +71,11 @@ export class RecordAppender {
         if (waitingFor === 'wait-metadata') return this.router.metadataTimeout(item.topic);
         if (waitingFor === 'wait-journal') return deps.journal!.waitTimeout();
         metrics.recordBufferExhausted();
-        return new BufferExhaustedError(
-          `bufferMemory (${options.bufferMemory} bytes) stayed full for ${options.maxBlockMs} ms (maxBlockMs); the brokers are not keeping up or are unreachable`,
-        );
+        const limit =
+          deps.accumulator.fullLimit === 'maxBufferedRecords'
+            ? `maxBufferedRecords (${options.maxBufferedRecords} records held)`
+            : `bufferMemory (${options.bufferMemory} bytes)`;
+        return new BufferExhaustedError(`${limit} stayed full for ${options.maxBlockMs} ms (maxBlockMs); the brokers are not keeping up or are unreachable`);
       },
       deps.clock,
     );
@@ -193,17 +195,21 @@ export class RecordAppender {
     }
     for (; position < records.length; position++) {
       const record = records[position]!;
-      // While bufferMemory is full, records may wait, but only up to bufferMemory bytes of them:
-      // beyond that a caller that does not await its sends would grow memory without bound.
-      if (this.pending.blockedOn?.reason === 'wait-memory' && this.pending.bytes + record.keySize + record.valueSize > options.bufferMemory) {
-        metrics.recordBufferExhausted();
-        delivery.recordFailed(
-          position,
-          new BufferExhaustedError(
-            `bufferMemory (${options.bufferMemory} bytes) is full and as many bytes of records already wait for it; the brokers are not keeping up: await send() or slow down`,
-          ),
-        );
-        continue;
+      // While bufferMemory or maxBufferedRecords is full, records may wait, but only up to as many
+      // bytes again and a quarter as many records again: beyond that a caller that does not await
+      // its sends would grow memory without bound (a waiting record holds more than a batched one).
+      if (this.pending.blockedOn?.reason === 'wait-memory') {
+        const tooMuch =
+          this.pending.bytes + record.keySize + record.valueSize > options.bufferMemory
+            ? `bufferMemory (${options.bufferMemory} bytes) is full and as many bytes of records already wait for it`
+            : this.pending.size >= waitingRecordsAllowed(options.maxBufferedRecords)
+              ? `maxBufferedRecords (${options.maxBufferedRecords}) records are held and ${waitingRecordsAllowed(options.maxBufferedRecords)} more already wait`
+              : undefined;
+        if (tooMuch !== undefined) {
+          metrics.recordBufferExhausted();
+          delivery.recordFailed(position, new BufferExhaustedError(`${tooMuch}; the brokers are not keeping up: await send() or slow down`));
+          continue;
+        }
       }
       this.pending.add({ topic, record, delivery, position, deadline }, waitingFor);
     }
@@ -354,4 +360,9 @@ const first = (records: EnqueuedRecord[]): EnqueuedRecord => records[0]!;
 // The journal's view of a record whose partition is chosen (the journal copies its bytes at once).
 function journalEntry(queue: PartitionState, record: SerializedRecord): JournalRecordInput {
   return { topic: queue.topic, partition: queue.partition, timestamp: record.timestamp, key: record.key, value: record.value, headers: record.headers };
+}
+
+/** Records that may wait while maxBufferedRecords records are held: a quarter as many (at least 1). */
+function waitingRecordsAllowed(maxBufferedRecords: number): number {
+  return Math.max(1, Math.floor(maxBufferedRecords / 4));
 }

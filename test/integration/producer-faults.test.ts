@@ -231,6 +231,30 @@ describe('Producer against FakeCluster', () => {
     assert.ok(messages.some((message) => /already wait for it/.test(message)), 'records beyond what may wait were refused at once');
   });
 
+  it('holds at most maxBufferedRecords records: the next ones wait up to maxBlockMs, a quarter as many more may wait, and the acknowledged ones make room', async () => {
+    const { cluster, producer } = await setup({ maxBufferedRecords: 12, maxBlockMs: 300, lingerMs: 0 }, 1, 1);
+    await producer.send({ topic: 't', value: 'warm-up' });
+    cluster.intercept({ api: 'Produce' }, { delayMs: 1500 }, { times: 1 });
+    const held = Array.from({ length: 12 }, (_, index) => producer.send({ topic: 't', value: `held-${index}` }));
+    const waiting = Array.from({ length: 3 }, (_, index) => producer.send({ topic: 't', value: `waiting-${index}` }));
+    const refused = producer.send({ topic: 't', value: 'refused' });
+    await assert.rejects(refused, (error: unknown) => error instanceof BufferExhaustedError && /maxBufferedRecords \(12\) records are held and 3 more already wait/.test(error.message));
+    assert.equal(producer.health().recordsPending, 12, 'twelve records held');
+    const results = await Promise.allSettled(waiting);
+    for (const result of results) {
+      assert.equal(result.status, 'rejected');
+      assert.ok(result.reason instanceof BufferExhaustedError);
+      assert.match(String(result.reason), /maxBufferedRecords \(12 records held\) stayed full for 300 ms \(maxBlockMs\)/);
+    }
+    await Promise.all(held);
+    // Acknowledged, they leave room for the next ones.
+    await Promise.all(Array.from({ length: 10 }, (_, index) => producer.send({ topic: 't', value: `after-${index}` })));
+    assert.deepEqual(
+      cluster.records('t', 0).map((record) => record.value!.toString()),
+      ['warm-up', ...Array.from({ length: 12 }, (_, index) => `held-${index}`), ...Array.from({ length: 10 }, (_, index) => `after-${index}`)],
+    );
+  });
+
   it('close() delivers pending records; close({ timeoutMs: 0 }) rejects what is left', async () => {
     const { cluster, producer } = await setup({ lingerMs: 50 }, 1, 1);
     const pending = Array.from({ length: 10 }, (_, index) => producer.send({ topic: 't', value: `j-${index}` }));

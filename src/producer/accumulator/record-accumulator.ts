@@ -20,6 +20,8 @@ import { UnsettledBatches } from './unsettled-batches.js';
 export interface AccumulatorConfig {
   readonly batchSize: number;
   readonly bufferMemory: number;
+  /** Records batches may hold at most (maxBufferedRecords); no limit when absent. */
+  readonly maxBufferedRecords?: number;
   readonly deliveryTimeoutMs: number;
   /** How long a batch that is not full waits for more records (0 when absent). */
   readonly lingerMs?: number;
@@ -85,7 +87,7 @@ export class RecordAccumulator {
   constructor(private readonly config: AccumulatorConfig) {
     const limit = Math.min(64, Math.floor(config.bufferMemory / 2 / Math.max(1, config.batchSize)));
     this.buffers = new BatchBufferPool(config.batchSize, limit);
-    this.unsettledBatches = new UnsettledBatches(config.bufferMemory);
+    this.unsettledBatches = new UnsettledBatches(config.bufferMemory, config.maxBufferedRecords ?? Number.POSITIVE_INFINITY);
     this.lingerMs = config.lingerMs ?? 0;
   }
 
@@ -121,6 +123,11 @@ export class RecordAccumulator {
   /** Records in batches not yet settled. */
   get recordsPending(): number {
     return this.unsettledBatches.records;
+  }
+
+  /** Which limit a record that found no room waits for: bufferMemory, or maxBufferedRecords when that one is reached. */
+  get fullLimit(): 'bufferMemory' | 'maxBufferedRecords' {
+    return this.unsettledBatches.recordsFull ? 'maxBufferedRecords' : 'bufferMemory';
   }
 
   /** Whether any partition has batches queued or in flight. */
@@ -180,7 +187,7 @@ export class RecordAccumulator {
   addRebuilt(queue: PartitionState, batch: ProducerBatch): void {
     const last = queue.queued[queue.queued.length - 1];
     if (last?.isOpen) last.closeForAppends();
-    this.unsettledBatches.reserve(batch.reservedBytes, true);
+    this.unsettledBatches.reserveBatch(batch);
     queue.queued.push(batch);
     this.unsettledBatches.add(batch);
     this.active.add(queue);

@@ -67,6 +67,25 @@ describe('RecordAccumulator', () => {
     assert.ok(accumulator.append(third, record('c'), ignore, 0, 0));
   });
 
+  it('refuses records past maxBufferedRecords, whatever their size, and accepts again after a release', () => {
+    const accumulator = new RecordAccumulator({ batchSize: 16_384, bufferMemory: 1 << 20, maxBufferedRecords: 3, deliveryTimeoutMs: 1000 });
+    const first = accumulator.queueFor('t', 0);
+    const second = accumulator.queueFor('t', 1);
+    assert.ok(accumulator.append(first, record('a'), ignore, 0, 0));
+    assert.ok(accumulator.append(first, record('b'), ignore, 1, 0));
+    assert.ok(accumulator.append(second, record('c'), ignore, 0, 0));
+    assert.equal(accumulator.fullLimit, 'maxBufferedRecords');
+    assert.equal(accumulator.append(first, record('d'), ignore, 2, 0), false, 'no fourth record in an open batch');
+    assert.equal(accumulator.append(second, record('e'), ignore, 1, 0), false, 'nor in another partition');
+    assert.equal(accumulator.recordsPending, 3);
+    accumulator.release(first.queued[0]!);
+    assert.equal(accumulator.recordsPending, 1, 'the released batch gave back its two records');
+    assert.equal(accumulator.fullLimit, 'bufferMemory');
+    assert.ok(accumulator.append(first, record('d'), ignore, 0, 0));
+    assert.ok(accumulator.append(first, record('e'), ignore, 1, 0));
+    assert.equal(accumulator.append(first, record('f'), ignore, 2, 0), false);
+  });
+
   it('puts a retried batch back before newer batches', () => {
     const accumulator = new RecordAccumulator({ batchSize: 80, bufferMemory: 1 << 20, deliveryTimeoutMs: 1000 });
     const queue = accumulator.queueFor('t', 0);
