@@ -187,13 +187,16 @@ describeWithCluster(`Apache Kafka ${KAFKA_4}, 3 nodes: broker faults`, { version
     assert.equal(accepted.assertStored(stored).stored, 200);
   });
 
-  it('journal: producer processes killed (SIGKILL) and restarted while a broker is killed and restarted: every resolved enqueue stored exactly once, in order', { timeout: 420_000 }, async (t) => {
+  it('journal: producer processes killed (SIGKILL) and restarted while a broker is killed and restarted: every resolved enqueue stored exactly once, in order', { timeout: 3_600_000 }, async (t) => {
     const real = cluster();
     const admin = real.admin();
     const topic = uniqueTopic('journal-crash');
     const directory = await mkdtemp(join(tmpdir(), 'e2e-journal-'));
     const partitions = 6;
-    const options = { bootstrapServers: real.bootstrapServers, directory, topic, partitions, records: 30_000, kills: 4, seed: 5, childTimeoutMs: 180_000 };
+    // JOURNAL_E2E_RECORDS and JOURNAL_E2E_KILLS make a longer run (e.g. 1000000 and 20).
+    const records = Number(process.env.JOURNAL_E2E_RECORDS ?? 30_000);
+    const kills = Number(process.env.JOURNAL_E2E_KILLS ?? 4);
+    const options = { bootstrapServers: real.bootstrapServers, directory, topic, partitions, records, kills, seed: 5, childTimeoutMs: 600_000 };
     let killed = -1;
     try {
       await admin.createTopic(topic, { partitions, replicationFactor: 3 });
