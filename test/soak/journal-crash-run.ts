@@ -7,21 +7,10 @@
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { seededRandom } from '../../src/testing/faults/seeded-random.js';
 import { readChildLines } from '../helpers/child-lines.js';
 
 const childPath = fileURLToPath(new URL('./journal-crash-child.js', import.meta.url));
-
-/** A small seeded generator (mulberry32): the same seed gives the same kill moments. */
-export function seeded(value: number): () => number {
-  let state = value >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface CrashRunOptions {
   readonly bootstrapServers: string;
@@ -54,7 +43,7 @@ export interface CrashProgress {
 
 /** Runs children until one closes (at most kills + 3 runs). */
 export async function runCrashChildren(options: CrashRunOptions): Promise<CrashProgress> {
-  const random = seeded(options.seed);
+  const random = seededRandom(options.seed);
   const progress: CrashProgress = { started: 0, resolved: [], possibleDuplicates: 0, failed: 0, recovered: 0, closed: false, killsLeft: options.kills };
   // Each run is killed after a seeded share of the records left resolved, and a seeded few
   // milliseconds more; the last run goes to the end and closes.
