@@ -7,7 +7,7 @@
 // What an answer leads to is BatchOutcomeHandler's; how a batch ends, BatchCompletion's.
 import type { Cluster } from '../../cluster/cluster.js';
 import { ErrorCode } from '../../errors/broker-error-codes.js';
-import { KafkaError, permanentCause, RequestNotSentError, UnsupportedVersionError } from '../../errors/kafka-error.js';
+import { KafkaError, permanentCause, UnsupportedVersionError } from '../../errors/kafka-error.js';
 import type { ProducerMetrics } from '../../metrics/producer-metrics.js';
 import type { Connection } from '../../network/connection.js';
 import type { ProduceResponseData } from '../../protocol/index.js';
@@ -28,6 +28,7 @@ import type { TransactionManager } from '../transactions/transaction-manager.js'
 import { BatchCompletion } from './batch-completion.js';
 import { BatchOutcomeHandler } from './batch-outcome-handler.js';
 import type { BatchSplitter } from './batch-splitter.js';
+import { DurableRequestGate } from './durable-request-gate.js';
 import { type BatchResult, buildProduceRequest, requestOverhead, resultsByBatch, sendProduceRequest } from './produce-request.js';
 
 /** What the sender uses of the cluster (an interface, so that unit tests can stand in for it). */
@@ -77,15 +78,28 @@ export class Sender {
   private closed = false;
   /** A fatal error of the producer (e.g. authorization to produce denied): every batch fails with it. */
   private fatalError: KafkaError | undefined;
-  /** With the journal on: per leader, requests drained and waiting for their entries to be durable. */
-  private readonly awaitingDurable: Map<number, number> | undefined;
+  /** With the journal on: requests wait there until their batch entries are durable. */
+  private readonly durableGate: DurableRequestGate | undefined;
 
   constructor(deps: SenderDependencies) {
     this.deps = deps;
     this.clock = deps.clock ?? systemClock;
     this.timer = new DeadlineTimer(this.clock, () => this.runOnce());
     const { accumulator, sequences, transactions, metrics, identity, options, journal } = deps;
-    this.awaitingDurable = journal ? new Map() : undefined;
+    this.durableGate = journal
+      ? new DurableRequestGate(journal, {
+          send: (connection, leader, version, batches) => this.send(connection, leader, version, batches),
+          unsent: (batches, leader, error) => {
+            this.whileBusy(() => {
+              for (const batch of batches) this.outcomes.onRequestFailed(batch, leader, error);
+            });
+            this.wake();
+          },
+          fail: (error) => this.fail(error),
+          isCurrent: (leader, connection) => this.deps.cluster.connectionIfReady(leader) === connection,
+          closed: () => this.closed,
+        })
+      : undefined;
     this.completion = new BatchCompletion({ accumulator, metrics, sequences, transactions, journal });
     this.outcomes = new BatchOutcomeHandler({
       ...deps,
@@ -263,7 +277,7 @@ export class Sender {
       const batches = accumulator.drain(leader, queues, rotation, options.maxRequestSize, now, requestOverheadOf);
       if (batches.length === 0) break;
       this.deps.transactions?.onProduceSent();
-      if (this.deps.journal) this.sendWhenDurable(this.deps.journal, connection, leader, version, batches);
+      if (this.durableGate) this.durableGate.submit(connection, leader, version, batches);
       else this.send(connection, leader, version, batches);
       // Further requests only for partitions whose next batch is ready too.
       now = this.clock.now();
@@ -275,45 +289,7 @@ export class Sender {
 
   // Requests to `leader` drained and waiting for the journal: they count as in flight.
   private awaiting(leader: number): number {
-    return this.awaitingDurable === undefined ? 0 : (this.awaitingDurable.get(leader) ?? 0);
-  }
-
-  // With the journal on: the batches' entries are appended, and the request is written once they
-  // are durable, after every request drained before it. A connection gone meanwhile fails the
-  // request unsent: the batches are retried, and were not possibly written by it.
-  private sendWhenDurable(journal: ProducerJournal, connection: Connection, leader: number, version: number, batches: ProducerBatch[]): void {
-    let required: number;
-    try {
-      required = journal.journalBatches(batches);
-    } catch (error) {
-      this.fail(error instanceof KafkaError ? error : new KafkaError('JOURNAL_WRITE_FAILED', String(error), { cause: error }));
-      return;
-    }
-    const waiting = this.awaitingDurable!;
-    waiting.set(leader, (waiting.get(leader) ?? 0) + 1);
-    const done = () => waiting.set(leader, waiting.get(leader)! - 1);
-    const unsent = (error: KafkaError) => {
-      this.whileBusy(() => {
-        for (const batch of batches) this.outcomes.onRequestFailed(batch, leader, error);
-      });
-      this.wake();
-    };
-    journal.whenWritable(
-      required,
-      () => {
-        done();
-        if (this.closed) return;
-        if (this.deps.cluster.connectionIfReady(leader) !== connection) {
-          unsent(new RequestNotSentError(`The connection to broker ${leader} closed while the request's batches were being made durable in the journal; the request was not sent`));
-          return;
-        }
-        this.send(connection, leader, version, batches);
-      },
-      (error) => {
-        done();
-        unsent(new RequestNotSentError(`The journal failed before the request was written; the request was not sent (${error.message})`, { cause: error }));
-      },
-    );
+    return this.durableGate?.awaiting(leader) ?? 0;
   }
 
   private send(connection: Connection, leader: number, version: number, batches: ProducerBatch[]): void {
