@@ -1,7 +1,8 @@
 // The batches made and not yet settled, and the bufferMemory and record count they hold. Each
 // record reserves its encoded size (an upper bound) and one of maxBufferedRecords when it is
-// appended, and a new batch its header too; a batch gives all of it back when it settles. flush() waits here for the batches unsettled when it was called,
-// a split batch standing for its parts, by notification rather than by polling (invariant 7).
+// appended, and a new batch its header too; a batch gives all of it back when it settles.
+// flush() waits here for the batches unsettled when it was called, a split batch standing for its
+// parts, by notification rather than by polling (invariant 7).
 import type { ProducerBatch } from './producer-batch.js';
 
 export class UnsettledBatches {
