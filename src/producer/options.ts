@@ -121,8 +121,9 @@ export interface ProducerOptions {
    * Records the producer holds at most in its batches (accepted, not yet acknowledged or failed),
    * whatever their size, like librdkafka's `queue.buffering.max.messages`: `bufferMemory` bounds
    * their bytes, this bounds their bookkeeping, which for small records outweighs the bytes. Past
-   * it `send()` waits up to `maxBlockMs`, as for `bufferMemory`, and a quarter as many records more
-   * may wait (beyond, they reject at once with BufferExhaustedError). Default 32000: with the
+   * it `send()` waits up to `maxBlockMs`, as for `bufferMemory`, while fewer than a quarter as many
+   * records wait (beyond, a call rejects at once with BufferExhaustedError; the records of one
+   * multi-record call wait together, within `bufferMemory`'s bytes). Default 32000: with the
    * default `bufferMemory`, a stalled broker then holds the producer's memory to about
    * `bufferMemory` + 16 MB.
    */

@@ -180,6 +180,7 @@ export class RecordAppender {
     const deadline = now + options.maxBlockMs;
     let position = 0;
     let waitingFor: WaitReason = 'wait-metadata';
+    const waitingBefore = this.pending.size;
     if (this.pending.size === 0) {
       for (; position < records.length; position++) {
         const attempt = this.appendNow(topic, records[position]!, delivery, position, now);
@@ -196,13 +197,16 @@ export class RecordAppender {
     for (; position < records.length; position++) {
       const record = records[position]!;
       // While bufferMemory or maxBufferedRecords is full, records may wait, but only up to as many
-      // bytes again and a quarter as many records again: beyond that a caller that does not await
-      // its sends would grow memory without bound (a waiting record holds more than a batched one).
+      // bytes again, and only while fewer than a quarter as many records wait as maxBufferedRecords
+      // allows held: beyond that a caller that does not await its sends would grow memory without
+      // bound (a waiting record holds more than a batched one). The records of one call are
+      // counted as one: a call that may wait waits whole, within the bytes, as the caller already
+      // holds its records.
       if (this.pending.blockedOn?.reason === 'wait-memory') {
         const tooMuch =
           this.pending.bytes + record.keySize + record.valueSize > options.bufferMemory
             ? `bufferMemory (${options.bufferMemory} bytes) is full and as many bytes of records already wait for it`
-            : this.pending.size >= waitingRecordsAllowed(options.maxBufferedRecords)
+            : waitingBefore >= waitingRecordsAllowed(options.maxBufferedRecords)
               ? `maxBufferedRecords (${options.maxBufferedRecords}) records are held and ${waitingRecordsAllowed(options.maxBufferedRecords)} more already wait`
               : undefined;
         if (tooMuch !== undefined) {

@@ -255,6 +255,19 @@ describe('Producer against FakeCluster', () => {
     );
   });
 
+  it('a multi-record call larger than maxBufferedRecords waits whole and is delivered, in order', async () => {
+    const { cluster, producer } = await setup({ maxBufferedRecords: 12, lingerMs: 0, batchSize: 200 }, 1, 1);
+    await producer.send({ topic: 't', value: 'warm-up' });
+    cluster.intercept({ api: 'Produce' }, { delayMs: 200 }, { times: 3 });
+    const values = Array.from({ length: 100 }, (_, index) => `bulk-${index}`);
+    const results = await producer.send({ topic: 't', messages: values.map((value) => ({ value })) });
+    assert.equal(results.length, 100);
+    assert.deepEqual(
+      cluster.records('t', 0).map((record) => record.value!.toString()),
+      ['warm-up', ...values],
+    );
+  });
+
   it('close() delivers pending records; close({ timeoutMs: 0 }) rejects what is left', async () => {
     const { cluster, producer } = await setup({ lingerMs: 50 }, 1, 1);
     const pending = Array.from({ length: 10 }, (_, index) => producer.send({ topic: 't', value: `j-${index}` }));
