@@ -90,6 +90,11 @@ export function withPossiblyPersisted(error: KafkaError, possiblyPersisted: bool
   return copy;
 }
 
+/** `error` itself when it is a KafkaError, else a KafkaError with `code`, its message and it as the cause. */
+export function kafkaErrorOf(error: unknown, code: string): KafkaError {
+  return error instanceof KafkaError ? error : new KafkaError(code, error instanceof Error ? error.message : String(error), { cause: error });
+}
+
 /** An option passed to a constructor is invalid, or conflicts with another option. */
 export class ConfigError extends KafkaError {
   static readonly kind: string = 'ConfigError';

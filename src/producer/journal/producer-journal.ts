@@ -4,7 +4,7 @@
 // acknowledgement and each failure for good, and the producer id and epoch in use. It keeps a
 // partition's count of sent batches whose end is not durable yet (the drain gate), reports
 // failures and possible duplicates to the 'journal' listeners and the logger, and counts them.
-import { InvalidRecordError, KafkaError } from '../../errors/kafka-error.js';
+import { InvalidRecordError, KafkaError, kafkaErrorOf } from '../../errors/kafka-error.js';
 import { Journal } from '../../journal/journal.js';
 import type { JournalRecordInput } from '../../journal/journal-entries.js';
 import type { JournalOptions } from '../../journal/journal-options.js';
@@ -74,7 +74,7 @@ export class ProducerJournal {
         this.onOpened(journal);
       },
       (error: unknown) => {
-        const failure = asKafkaError(error, 'JOURNAL_OPEN_FAILED');
+        const failure = kafkaErrorOf(error, 'JOURNAL_OPEN_FAILED');
         this.deps.log('error', `journal ${this.directory} could not be opened: ${failure.message}`, { error: failure.message });
         this.fatal(failure);
         throw failure;
@@ -359,7 +359,7 @@ export class ProducerJournal {
   // The journal cannot be used any more: what waits for it is abandoned and the producer told.
   private fatal(error: unknown): KafkaError {
     if (this.failure) return this.failure;
-    const failure = asKafkaError(error, 'JOURNAL_WRITE_FAILED');
+    const failure = kafkaErrorOf(error, 'JOURNAL_WRITE_FAILED');
     this.failure = failure;
     this.stopped = true;
     this.writes?.abandonAll(failure);
@@ -389,8 +389,4 @@ function sizeBound(record: JournalRecordInput): number {
 function dataBound(data: JournalRecordInput['key']): number {
   if (data === null) return 0;
   return typeof data === 'string' ? data.length * 3 : data.length;
-}
-
-function asKafkaError(error: unknown, code: string): KafkaError {
-  return error instanceof KafkaError ? error : new KafkaError(code, String(error instanceof Error ? error.message : error), { cause: error });
 }

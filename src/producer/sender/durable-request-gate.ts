@@ -3,7 +3,7 @@
 // it counts as in flight to its leader, so that a connection never has more requests sent or
 // waiting than maxInFlightRequestsPerConnection. A connection gone meanwhile fails the request
 // unsent: its batches are retried, and were not possibly written by it.
-import { KafkaError, RequestNotSentError } from '../../errors/kafka-error.js';
+import { type KafkaError, kafkaErrorOf, RequestNotSentError } from '../../errors/kafka-error.js';
 import type { Connection } from '../../network/connection.js';
 import type { ProducerBatch } from '../accumulator/producer-batch.js';
 import type { ProducerJournal } from '../journal/producer-journal.js';
@@ -41,7 +41,7 @@ export class DurableRequestGate {
     try {
       required = this.journal.journalBatches(batches);
     } catch (error) {
-      this.hooks.fail(error instanceof KafkaError ? error : new KafkaError('JOURNAL_WRITE_FAILED', String(error), { cause: error }));
+      this.hooks.fail(kafkaErrorOf(error, 'JOURNAL_WRITE_FAILED'));
       return;
     }
     this.waiting.set(leader, this.awaiting(leader) + 1);

@@ -3,11 +3,6 @@ import { brokerErrorByCode } from '../../errors/broker-error-codes.js';
 import { BrokerError, KafkaError } from '../../errors/kafka-error.js';
 import type { TransactionState } from './transaction-state.js';
 
-/** `error` as a KafkaError, wrapped with `code` when it is not one. */
-export function asKafkaError(error: unknown, code: string): KafkaError {
-  return error instanceof KafkaError ? error : new KafkaError(code, String(error), { cause: error });
-}
-
 // `error` with `hint` appended to its message (same code, class kept for broker errors), and
 // `retriable` changed when given.
 export function explained(error: unknown, hint: string, retriable?: boolean): unknown {

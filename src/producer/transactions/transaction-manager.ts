@@ -18,14 +18,14 @@
 // makes the transaction abortable.
 import type { Cluster } from '../../cluster/cluster.js';
 import { ErrorCode } from '../../errors/broker-error-codes.js';
-import { BrokerError, KafkaError, ProducerFencedError, TransactionAbortedError } from '../../errors/kafka-error.js';
+import { BrokerError, KafkaError, kafkaErrorOf, ProducerFencedError, TransactionAbortedError } from '../../errors/kafka-error.js';
 import { type Clock, systemClock } from '../../time/clock.js';
 import type { PartitionState } from '../accumulator/partition-state.js';
 import type { ProducerIdentity } from '../idempotence/producer-identity.js';
 import { CoordinatorClient } from './coordinator-client.js';
 import { OneCallAtATime } from './one-call-at-a-time.js';
 import { PartitionRegistration } from './partition-registration.js';
-import { abortRequired, asKafkaError, explained, sendRefusalIn } from './transaction-errors.js';
+import { abortRequired, explained, sendRefusalIn } from './transaction-errors.js';
 import { type ConsumerGroupMetadata, type TransactionOffset, TransactionRequests } from './transaction-requests.js';
 import { type TransactionState, TransactionStateMachine } from './transaction-state.js';
 
@@ -214,7 +214,7 @@ export class TransactionManager {
       if (this.fatalError) throw error;
       // The offsets are not in the transaction: committing it would lose them. Calling again
       // cannot help now, whatever the broker's error: only an abort can.
-      this.setAbortable(asKafkaError(error, 'SEND_OFFSETS_FAILED'));
+      this.setAbortable(kafkaErrorOf(error, 'SEND_OFFSETS_FAILED'));
       throw explained(error, 'The offsets were not added, and the transaction can only be aborted now: call abortTransaction()', false);
     }
   }
