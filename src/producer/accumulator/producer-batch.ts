@@ -345,17 +345,24 @@ export class ProducerBatch {
   }
 
   /**
+   * What every message about the batch's fate ends with: " (last error: ...)" when an earlier
+   * attempt failed ("" before), with that error as the cause.
+   */
+  lastErrorNote(): { readonly note: string; readonly options: { cause?: KafkaError } } {
+    return this.lastError ? { note: ` (last error: ${this.lastError.message})`, options: { cause: this.lastError } } : { note: '', options: {} };
+  }
+
+  /**
    * The error of a batch that expired. A batch that was retried names the error of its last
    * attempt (e.g. the broker's NOT_ENOUGH_REPLICAS), as the message and as the `cause`.
    */
   expiryError(now: number, reason: string): DeliveryTimeoutError {
-    const where = `${this.queue.topic}-${this.queue.partition}`;
-    const last = this.lastError ? ` (last error: ${this.lastError.message})` : '';
+    const last = this.lastErrorNote();
     return new DeliveryTimeoutError(
-      `${this.recordCount} record(s) for ${where} expired after ${now - this.createdAt} ms (deliveryTimeoutMs): ${reason}${last}. ` +
+      `${this.recordCount} record(s) for ${this.queue} expired after ${now - this.createdAt} ms (deliveryTimeoutMs): ${reason}${last.note}. ` +
         (this.possiblyPersisted ? 'A request carrying them got no answer, so they may have been written.' : 'They were not written.'),
       this.possiblyPersisted,
-      this.lastError ? { cause: this.lastError } : {},
+      last.options,
     );
   }
 

@@ -286,13 +286,12 @@ export class ProducerJournal {
 
   /** Why `batch` fails for good at its age deadline. */
   tooOld(batch: ProducerBatch, now: number, reason: string): KafkaError {
-    const where = `${batch.queue.topic}-${batch.queue.partition}`;
-    const last = batch.lastError ? ` (last error: ${batch.lastError.message})` : '';
+    const last = batch.lastErrorNote();
     const sent = batch.possiblyPersisted ? ' They may have been written: a request holding them got no answer.' : ' They were not written.';
     return new KafkaError(
       'JOURNAL_RECORD_EXPIRED',
-      `${batch.recordCount} journaled record(s) for ${where} waited ${now - batch.journaledAt} ms without an acknowledgement, longer than journal.maxAgeMs (${this.deps.options.maxAgeMs}): ${reason}${last}. They are dropped from the journal and will not be resent.${sent}`,
-      { possiblyPersisted: batch.possiblyPersisted, ...(batch.lastError ? { cause: batch.lastError } : {}) },
+      `${batch.recordCount} journaled record(s) for ${batch.queue} waited ${now - batch.journaledAt} ms without an acknowledgement, longer than journal.maxAgeMs (${this.deps.options.maxAgeMs}): ${reason}${last.note}. They are dropped from the journal and will not be resent.${sent}`,
+      { possiblyPersisted: batch.possiblyPersisted, ...last.options },
     );
   }
 

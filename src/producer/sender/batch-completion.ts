@@ -96,12 +96,11 @@ export class BatchCompletion {
         this.fail(batch, journal.tooOld(batch, now, reason), 'gap-if-unwritten', false);
         return true;
       }
-      const where = `${batch.queue.topic}-${batch.queue.partition}`;
-      const last = batch.lastError ? ` (last error: ${batch.lastError.message})` : '';
+      const last = batch.lastErrorNote();
       batch.releaseCallers(
         new StillJournaledError(
-          `${batch.recordCount} record(s) for ${where} were not acknowledged within ${now - batch.createdAt} ms (deliveryTimeoutMs): ${reason}${last}. They stay in the journal and the producer keeps sending them until the broker acknowledges them; a failure for good is reported by the 'journal' event`,
-          batch.lastError ? { cause: batch.lastError } : {},
+          `${batch.recordCount} record(s) for ${batch.queue} were not acknowledged within ${now - batch.createdAt} ms (deliveryTimeoutMs): ${reason}${last.note}. They stay in the journal and the producer keeps sending them until the broker acknowledges them; a failure for good is reported by the 'journal' event`,
+          last.options,
         ),
       );
       // Its next deadline is its age limit.
