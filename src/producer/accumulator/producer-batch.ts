@@ -47,7 +47,7 @@ export class ProducerBatch {
    * it). The batch's creation, or earlier for records recovered after a restart.
    */
   journaledAt: number;
-  /** When its callers' promises reject (with a journal: Infinity once they did, see releaseCallers). */
+  /** When its callers' promises reject; with a journal, once they did, its age limit (see releaseCallers). */
   deliveryDeadline: number;
   /** Bytes reserved from bufferMemory for this batch: its header and its records' encoded sizes. */
   reservedBytes = 0;
@@ -316,12 +316,13 @@ export class ProducerBatch {
 
   /**
    * Rejects every record's promise with `error` while the batch itself goes on (it stays queued
-   * or in flight): a journaled batch past its delivery timeout is kept until acknowledged.
+   * or in flight): a journaled batch past its delivery timeout is kept until acknowledged, or
+   * until `nextDeadline` (journal.maxAgeMs; Infinity without it).
    */
-  releaseCallers(error: KafkaError): void {
+  releaseCallers(error: KafkaError, nextDeadline: number): void {
     if (this.callersReleased || this.lifecycle === 'done') return;
     this.callersReleased = true;
-    this.deliveryDeadline = Number.POSITIVE_INFINITY;
+    this.deliveryDeadline = nextDeadline;
     // Records appended from now on go to a new batch, whose callers' promises are their own.
     this.closeForAppends();
     this.owners.reject(error, this.recordCount);

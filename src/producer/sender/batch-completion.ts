@@ -102,9 +102,8 @@ export class BatchCompletion {
           `${batch.recordCount} record(s) for ${batch.queue} were not acknowledged within ${now - batch.createdAt} ms (deliveryTimeoutMs): ${reason}${last.note}. They stay in the journal and the producer keeps sending them until the broker acknowledges them; a failure for good is reported by the 'journal' event`,
           last.options,
         ),
+        ageDeadline,
       );
-      // Its next deadline is its age limit.
-      batch.deliveryDeadline = ageDeadline;
       return false;
     }
     const error = batch.expiryError(now, reason);
