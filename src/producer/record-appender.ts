@@ -97,20 +97,11 @@ export class RecordAppender {
    * `observer` hears the outcome of each record of a multi-record call; `trace` notes sizes.
    */
   append(input: ProducerRecord | TopicMessages, observer: RecordObserver | undefined, trace: SendTraceContext | undefined): Promise<RecordMetadata | RecordMetadata[]> {
-    if (typeof input !== 'object' || input === null) {
-      throw new InvalidRecordError('send() expects a record ({ topic, value, ... }) or { topic, messages: [...] }');
-    }
-    const topic = input.topic;
-    if (!this.validTopics.has(topic)) {
-      checkTopic(topic);
-      if (this.validTopics.size < 10_000) this.validTopics.add(topic);
-    }
+    const topic = this.checkedTopic(input, 'send');
     const now = this.deps.clock.now();
     let promise: Promise<RecordMetadata | RecordMetadata[]>;
     if ('messages' in input) {
-      if (!Array.isArray(input.messages)) throw new InvalidRecordError(`messages for topic '${topic}' must be an array of { key?, value, headers?, partition?, timestamp? }`);
-      checkTopicMessages(input, topic);
-      const records = input.messages.map((message) => this.serialize(topic, message, now, trace));
+      const records = this.serializeMessages(input, topic, now, trace);
       const delivery = observer === undefined ? new MultiRecordDelivery(records.length) : new ObservedMultiRecordDelivery(records.length, observer);
       this.submit(topic, records, delivery, now);
       promise = delivery.promise;
@@ -126,21 +117,10 @@ export class RecordAppender {
    * journal is on); the promise resolves once they are durable in the journal.
    */
   enqueue(input: ProducerRecord | TopicMessages, journal: ProducerJournal): Promise<EnqueuedRecord | EnqueuedRecord[]> {
-    if (typeof input !== 'object' || input === null) {
-      throw new InvalidRecordError('enqueue() expects a record ({ topic, value, ... }) or { topic, messages: [...] }');
-    }
-    const topic = input.topic;
-    checkTopic(topic);
+    const topic = this.checkedTopic(input, 'enqueue');
     const now = this.deps.clock.now();
     const many = 'messages' in input;
-    let records: SerializedRecord[];
-    if (many) {
-      if (!Array.isArray(input.messages)) throw new InvalidRecordError(`messages for topic '${topic}' must be an array of { key?, value, headers?, partition?, timestamp? }`);
-      checkTopicMessages(input, topic);
-      records = input.messages.map((message) => this.serialize(topic, message, now, undefined));
-    } else {
-      records = [this.serialize(topic, input as Message, now, undefined, undefined, true)];
-    }
+    const records = many ? this.serializeMessages(input, topic, now, undefined) : [this.serialize(topic, input as Message, now, undefined, undefined, true)];
     const delivery = new EnqueueDelivery(records.length, (number) => journal.whenDurable(number));
     this.submit(topic, records, delivery, now);
     if (this.batchCompleted) this.sendCompletedBatches();
@@ -155,6 +135,26 @@ export class RecordAppender {
   private sendCompletedBatches(): void {
     this.batchCompleted = false;
     this.deps.runSender();
+  }
+
+  // The topic of a send() or enqueue() input, checked once per topic name.
+  private checkedTopic(input: ProducerRecord | TopicMessages, call: 'send' | 'enqueue'): string {
+    if (typeof input !== 'object' || input === null) {
+      throw new InvalidRecordError(`${call}() expects a record ({ topic, value, ... }) or { topic, messages: [...] }`);
+    }
+    const topic = input.topic;
+    if (!this.validTopics.has(topic)) {
+      checkTopic(topic);
+      if (this.validTopics.size < 10_000) this.validTopics.add(topic);
+    }
+    return topic;
+  }
+
+  // The records of a { topic, messages } call, checked and serialized in order.
+  private serializeMessages(input: TopicMessages, topic: string, now: number, trace: SendTraceContext | undefined): SerializedRecord[] {
+    if (!Array.isArray(input.messages)) throw new InvalidRecordError(`messages for topic '${topic}' must be an array of { key?, value, headers?, partition?, timestamp? }`);
+    checkTopicMessages(input, topic);
+    return input.messages.map((message) => this.serialize(topic, message, now, trace));
   }
 
   private serialize(topic: string, message: Message, now: number, trace: SendTraceContext | undefined, target?: SerializedRecordFields, withTopic = false): SerializedRecordFields {
@@ -181,7 +181,7 @@ export class RecordAppender {
     let position = 0;
     let waitingFor: WaitReason = 'wait-metadata';
     const waitingBefore = this.pending.size;
-    if (this.pending.size === 0) {
+    if (waitingBefore === 0) {
       for (; position < records.length; position++) {
         const attempt = this.appendNow(topic, records[position]!, delivery, position, now);
         if (attempt === 'appended') continue;
