@@ -466,7 +466,7 @@ const JOURNAL_KEYS = ['directory', 'sync', 'syncIntervalMs', 'maxBytes', 'segmen
 
 function checkJournal(value: unknown, name: string): void {
   if (value === undefined) return;
-  if (typeof value !== 'object' || value === null) throw new ConfigError(name, `expected { directory, sync?, syncIntervalMs?, maxBytes?, segmentBytes? }, got ${describe(value)}`);
+  if (typeof value !== 'object' || value === null) throw new ConfigError(name, `expected { directory, sync?, syncIntervalMs?, maxBytes?, segmentBytes?, maxAgeMs? }, got ${describe(value)}`);
   for (const key of Object.keys(value)) {
     if (!JOURNAL_KEYS.includes(key)) throw new ConfigError(`${name}.${key}`, `unknown option; known: ${JOURNAL_KEYS.join(', ')}`);
   }

@@ -1,6 +1,7 @@
 // Records that could not be appended at send() time — their topic's metadata is unknown,
-// bufferMemory is full, or (with the journal on) the journal is not open yet or full — wait here in call order, each until maxBlockMs. Once one record waits,
-// every later record waits behind it, so appends keep call order across the whole producer.
+// bufferMemory or maxBufferedRecords is full, or (with the journal on) the journal is not open yet
+// or full — wait here in call order, each until maxBlockMs. Once one record waits, every later
+// record waits behind it, so appends keep call order across the whole producer.
 import type { KafkaError } from '../errors/kafka-error.js';
 import { type Clock, systemClock } from '../time/clock.js';
 import { DeadlineTimer } from '../time/deadline-timer.js';
