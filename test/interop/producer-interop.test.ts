@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { Producer } from '../../src/index.js';
 import type { CompressionType } from '../../src/producer/options.js';
 import { type ApiName, apiSpecs, supportedVersions } from '../../src/protocol/index.js';
+import { waitUntil } from '../kafka/admin.js';
 import {
   buildOf,
   interopSuites,
@@ -144,14 +145,24 @@ for (const target of targets) {
         const trailing = [...new Set(debugLines.filter((line) => line.startsWith('ignored ')).map((line) => line.replace(/ from .*/, '')))];
         assert.deepEqual(trailing, facts.metadataTrailingBytes === 0 ? [] : [`ignored ${facts.metadataTrailingBytes} bytes after the last field of a Metadata v12 response`]);
         // The mock's log names ApiVersions "ApiVersion"; the rest as this package does.
+        const loggedApi = (name: string): ApiName => {
+          const logName = name.split(' v')[0]!;
+          return (logName === 'ApiVersion' ? 'ApiVersions' : logName) as ApiName;
+        };
+        const expectedApis: ApiName[] = ['ApiVersions', 'Metadata', 'InitProducerId', 'Produce', 'FindCoordinator', 'AddPartitionsToTxn', 'EndTxn'];
+        // The log reaches this process through the mock's stderr, which may trail the answers the
+        // producer already had (EndTxn, the last request): give it up to 5 s to catch up.
+        await waitUntil(
+          'the mock to log every request',
+          () => expectedApis.every((api) => [...logged.requests().keys()].some((name) => loggedApi(name) === api)),
+          5_000,
+        ).catch(() => undefined);
         const sent = new Map<ApiName, number[]>();
         for (const name of logged.requests().keys()) {
-          const [logName, version] = name.split(' v') as [string, string];
-          const api = (logName === 'ApiVersion' ? 'ApiVersions' : logName) as ApiName;
-          sent.set(api, [...(sent.get(api) ?? []), Number(version)].sort((a, b) => a - b));
+          const api = loggedApi(name);
+          sent.set(api, [...(sent.get(api) ?? []), Number(name.split(' v')[1])].sort((a, b) => a - b));
         }
         t.diagnostic(`${target.label} mock: the producer sent ${[...sent].map(([api, versions]) => `${api} v${versions.join('/v')}`).join(', ')}`);
-        const expectedApis: ApiName[] = ['ApiVersions', 'Metadata', 'InitProducerId', 'Produce', 'FindCoordinator', 'AddPartitionsToTxn', 'EndTxn'];
         assert.deepEqual([...sent.keys()].sort(), [...expectedApis].sort(), 'the requests an idempotent and a transactional producer send');
         for (const api of expectedApis) {
           const highest = Math.min(facts.apiRanges[apiSpecs[api].apiKey]![1], supportedVersions(api).max);
